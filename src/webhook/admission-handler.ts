@@ -1,0 +1,91 @@
+/**
+ * One AdmissionReview in, one HTTP reply out: pure (no I/O), so the server, the tests and the
+ * benchmark exercise exactly the same decision code. Error-to-status mapping lives here only.
+ */
+import type { WebhookConfig } from './config.js';
+import { buildAdmissionResponse, parseAdmissionReview, type AdmissionDecision, type AdmissionRequest } from './admission-review.js';
+import { buildPodPatch } from './mutate-pod.js';
+import { isObject, objectAt, podAnnotations, stringAt } from './pod-view.js';
+import { MIRROR_ANNOTATION, reviewPodCreate, reviewPodUpdate, type PodReview } from './review-pod.js';
+
+/** The two admission endpoints; `validate` never returns a patch. */
+export type AdmissionEndpoint = 'mutate' | 'validate';
+
+/** AKS's webhook-configuration opt-out annotation; see README of src/webhook (index.ts). */
+export const OPT_OUT_ANNOTATION = 'admissions.enforcer/disabled';
+
+/** Decision outcome for metrics: the deciding rule and the result. */
+export interface DecisionLabels {
+  rule: string;
+  result: 'allowed' | 'patched' | 'denied' | 'rejected' | 'error';
+}
+
+/** The reply: HTTP status, JSON body, and labels for metrics/logs. */
+export interface AdmissionReply {
+  httpStatus: number;
+  body: unknown;
+  labels: DecisionLabels;
+}
+
+// Warnings /mutate does not pass on: its own patch resolves them.
+const RESOLVED_BY_PATCH = new Set(['epc-without-enclave', 'epc-annotation-mismatch']);
+
+function reply(request: AdmissionRequest, d: AdmissionDecision, labels: DecisionLabels): AdmissionReply {
+  return { httpStatus: 200, body: buildAdmissionResponse(request, d), labels };
+}
+
+function denial(review: PodReview): AdmissionDecision {
+  return {
+    allowed: false,
+    status: { code: 403, reason: 'Forbidden', message: review.violations.map((v) => v.message).join('; ') },
+    warnings: review.warnings.map((w) => w.message),
+  };
+}
+
+/** Handles a parsed JSON body for `endpoint`. Never throws: bugs become a 500-coded denial. */
+export function handleAdmission(endpoint: AdmissionEndpoint, body: unknown, config: WebhookConfig): AdmissionReply {
+  const parsed = parseAdmissionReview(body);
+  if (!parsed.ok) return { httpStatus: 400, body: { error: `not an AdmissionReview: ${parsed.message}` }, labels: { rule: 'not-admission-review', result: 'rejected' } };
+  const request = parsed.request;
+  try {
+    return decide(endpoint, request, config);
+  } catch (err) {
+    const message = `internal error reviewing the pod: ${err instanceof Error ? err.message : String(err)}`;
+    return reply(request, { allowed: false, status: { code: 500, reason: 'InternalError', message } }, { rule: 'internal-error', result: 'error' });
+  }
+}
+
+function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: WebhookConfig): AdmissionReply {
+  const allow = (rule: string): AdmissionReply => reply(request, { allowed: true }, { rule, result: 'allowed' });
+  const isPod = request.kind.kind === 'Pod' && request.kind.group === '' && (request.subResource === '' || request.subResource === 'ephemeralcontainers');
+  if (!isPod) return allow('not-a-pod');
+  const pod = request.object;
+  if (!isObject(pod)) return allow('no-object');
+  const namespace = request.namespace || stringAt(objectAt(pod, 'metadata'), 'namespace') || '';
+  if (config.excludedNamespaces.includes(namespace)) return allow('excluded-namespace');
+  const annotations = podAnnotations(pod);
+  const mirror = annotations[MIRROR_ANNOTATION] !== undefined;
+
+  let review: PodReview;
+  if (request.operation === 'CREATE' && request.subResource === '') review = reviewPodCreate(pod, config);
+  else if (request.operation === 'UPDATE') review = reviewPodUpdate(pod, request.oldObject, config);
+  else return allow('other-operation');
+
+  if (OPT_OUT_ANNOTATION in annotations && review.usesSgx) {
+    review.warnings.push({ rule: 'opt-out-ignored', message: `pod annotation ${OPT_OUT_ANNOTATION} does not exempt pods from EPC enforcement (it is an AKS webhook-configuration annotation); use an excluded namespace` });
+  }
+  if (mirror) {
+    // Static pods run whether or not their mirror is admitted: never patch, only report.
+    const warnings = [...review.violations, ...review.warnings].map((f) => `mirror pod: ${f.message}`);
+    return reply(request, { allowed: true, warnings }, { rule: 'mirror-pod', result: 'allowed' });
+  }
+  if (review.violations.length > 0) return reply(request, denial(review), { rule: review.violations[0].rule, result: 'denied' });
+
+  const warnings = review.warnings.filter((w) => endpoint === 'validate' || !RESOLVED_BY_PATCH.has(w.rule)).map((w) => w.message);
+  const rule = review.usesSgx ? 'sgx-pod' : request.operation === 'UPDATE' ? 'update' : 'non-sgx-pod';
+  if (endpoint === 'mutate' && request.operation === 'CREATE' && review.epcBytes !== undefined) {
+    const patch = buildPodPatch(pod, config, review.epcBytes);
+    if (patch.length > 0) return reply(request, { allowed: true, warnings, patch }, { rule, result: 'patched' });
+  }
+  return reply(request, { allowed: true, warnings }, { rule, result: 'allowed' });
+}

@@ -1,0 +1,128 @@
+/**
+ * Webhook configuration: a YAML/JSON file validated with zod, then overridden by flags. The
+ * resolved `WebhookConfig` is plain data shared by the pure review code and the server.
+ */
+import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseByteQuantity } from './quantity.js';
+
+/** Policy mode: `strict` turns the privileged-container warning into a denial. */
+export type PolicyMode = 'default' | 'strict';
+
+/** Host paths that reach SGX devices (the in-kernel driver, the legacy out-of-tree one, /dev). */
+export const DEFAULT_DEVICE_HOST_PATHS = ['/dev/sgx_enclave', '/dev/sgx_provision', '/dev/sgx', '/dev/isgx', '/dev'];
+
+/** The resolved configuration every part of the webhook reads. */
+export interface WebhookConfig {
+  resourceNames: { epc: string; enclave: string; provision: string };
+  /** Namespaces whose pods are allowed untouched (defense in depth behind the namespaceSelector). */
+  excludedNamespaces: string[];
+  policy: PolicyMode;
+  /** Largest effective pod EPC in bytes, or undefined for no maximum. */
+  maxPodEpcBytes?: bigint;
+  /** Normalized absolute host paths; see hostpath-match.ts for how they match. */
+  deviceHostPaths: string[];
+}
+
+/** Defaults: Intel's resource names, kube-system excluded, default policy, no maximum. */
+export function defaultWebhookConfig(): WebhookConfig {
+  return {
+    resourceNames: { epc: 'sgx.intel.com/epc', enclave: 'sgx.intel.com/enclave', provision: 'sgx.intel.com/provision' },
+    excludedNamespaces: ['kube-system'],
+    policy: 'default',
+    deviceHostPaths: [...DEFAULT_DEVICE_HOST_PATHS],
+  };
+}
+
+// Extended resource names are qualified names with a domain prefix (`domain/name`).
+const resourceName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a domain-prefixed resource name like sgx.intel.com/epc');
+const namespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label').max(63);
+const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+  const b = parseByteQuantity(v);
+  if (!b.ok) ctx.addIssue({ code: 'custom', message: `quantity ${JSON.stringify(v)} ${b.reason}` });
+});
+const hostPath = z.string().startsWith('/', 'must be an absolute path');
+
+/** The config file schema; every field optional (defaults apply), unknown fields rejected. */
+export const webhookConfigFileSchema = z.strictObject({
+  resourceNames: z.strictObject({ epc: resourceName, enclave: resourceName, provision: resourceName }).partial().optional(),
+  excludedNamespaces: z.array(namespaceName).optional(),
+  policy: z.enum(['default', 'strict']).optional(),
+  maxPodEpc: quantity.nullable().optional(),
+  deviceHostPaths: z.array(hostPath).min(1).optional(),
+});
+
+/** The parsed file, before merging with defaults and flags. */
+export type WebhookConfigFile = z.infer<typeof webhookConfigFileSchema>;
+
+/** Thrown for a bad config file or flag; `field` names the offending field. */
+export class WebhookConfigError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'WebhookConfigError';
+  }
+}
+
+/** Validates already-parsed file content. Throws WebhookConfigError naming the first bad field. */
+export function parseWebhookConfigFile(data: unknown, source = 'config'): WebhookConfigFile {
+  const r = webhookConfigFileSchema.safeParse(data ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+  const path = [...issue.path.map(String), ...keys.slice(0, 1)].join('.') || '(root)';
+  throw new WebhookConfigError(`${source}: ${path}`, issue.message);
+}
+
+/** Reads and validates a YAML or JSON config file (JSON is YAML). */
+export async function loadWebhookConfigFile(file: string): Promise<WebhookConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new WebhookConfigError(file, `cannot read: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new WebhookConfigError(file, `not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return parseWebhookConfigFile(data, file);
+}
+
+/** Flag overrides (undefined = not given). */
+export interface WebhookConfigOverrides {
+  policy?: string;
+  maxPodEpc?: string;
+  excludedNamespaces?: string[];
+}
+
+/** Defaults <- file <- flags. Throws WebhookConfigError for a bad flag value. */
+export function resolveWebhookConfig(file: WebhookConfigFile = {}, flags: WebhookConfigOverrides = {}): WebhookConfig {
+  const base = defaultWebhookConfig();
+  const merged = parseWebhookConfigFile(
+    {
+      ...file,
+      ...(flags.policy !== undefined ? { policy: flags.policy } : {}),
+      ...(flags.maxPodEpc !== undefined ? { maxPodEpc: flags.maxPodEpc } : {}),
+      ...(flags.excludedNamespaces !== undefined ? { excludedNamespaces: flags.excludedNamespaces } : {}),
+    },
+    'flags/config',
+  );
+  const max = merged.maxPodEpc === undefined || merged.maxPodEpc === null ? undefined : parseByteQuantity(merged.maxPodEpc);
+  return {
+    resourceNames: { ...base.resourceNames, ...merged.resourceNames },
+    excludedNamespaces: merged.excludedNamespaces ?? base.excludedNamespaces,
+    policy: merged.policy ?? base.policy,
+    maxPodEpcBytes: max && max.ok ? max.bytes : undefined,
+    deviceHostPaths: (merged.deviceHostPaths ?? base.deviceHostPaths).map(normalizeHostPath),
+  };
+}
+
+/** Normalizes an absolute host path: resolves `.`/`..`/`//`, strips a trailing slash. */
+export function normalizeHostPath(p: string): string {
+  const n = posix.normalize(p);
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}

@@ -1,0 +1,112 @@
+/**
+ * The mutation, as an add-only JSON Patch (RFC 6902) that is idempotent: applied to its own
+ * output it yields no operation. For each container (app, init, sidecar) declaring EPC:
+ *   - `enclave: "1"` in requests and limits unless present (routes the pod through the plugin);
+ *   - for the container named by the `sgx.intel.com/quote-provider` annotation: `provision: "1"`;
+ *   - when that annotation is `aesmd`: a mount of the aesmd socket dir and `SGX_AESM_ADDR=1`, as
+ *     Intel's webhook does (emptyDir when an `aesmd` sidecar container declares EPC next to
+ *     another EPC container, else hostPath /var/run/aesmd), skipped when already present;
+ * and the pod annotation `sgx.intel.com/epc` = effective EPC in bytes. Missing parent objects
+ * (`resources`, `requests`, `limits`, `env`, `volumes`, `annotations`, `metadata`) are added
+ * whole, so every path exists when its operation applies.
+ */
+import type { WebhookConfig } from './config.js';
+import { arrayAt, escapePointer, isObject, objectAt, podAnnotations, podContainers, stringAt, type ContainerRef, type JsonObject } from './pod-view.js';
+import { EPC_ANNOTATION } from './review-pod.js';
+
+/** One JSON Patch operation; we only ever emit `add`. */
+export interface AddOperation {
+  op: 'add';
+  path: string;
+  value: unknown;
+}
+
+export const QUOTE_PROVIDER_ANNOTATION = 'sgx.intel.com/quote-provider';
+export const AESMD_QUOTE_PROVIDER = 'aesmd';
+export const AESMD_SOCKET_DIR = '/var/run/aesmd';
+export const AESMD_VOLUME = 'aesmd-socket';
+export const AESMD_ENV = 'SGX_AESM_ADDR';
+
+/** Adds `entries` to the object at `pointer` (a child of `parent`), creating it when missing. */
+function addEntries(ops: AddOperation[], parent: JsonObject, key: string, pointer: string, entries: Record<string, unknown>): void {
+  const current = parent[key];
+  const missing = Object.entries(entries).filter(([k]) => !isObject(current) || !Object.hasOwn(current, k));
+  if (missing.length === 0) return;
+  if (!isObject(current)) ops.push({ op: 'add', path: `${pointer}/${escapePointer(key)}`, value: Object.fromEntries(missing) });
+  else for (const [k, v] of missing) ops.push({ op: 'add', path: `${pointer}/${escapePointer(key)}/${escapePointer(k)}`, value: v });
+}
+
+/** Appends `item` to the array at `parent[key]`, creating the array when missing. */
+function appendItem(ops: AddOperation[], parent: JsonObject, key: string, pointer: string, item: unknown): void {
+  if (Array.isArray(parent[key])) ops.push({ op: 'add', path: `${pointer}/${key}/-`, value: item });
+  else ops.push({ op: 'add', path: `${pointer}/${key}`, value: [item] });
+}
+
+function addResources(ops: AddOperation[], c: ContainerRef, entries: Record<string, string>): void {
+  const res = c.spec.resources;
+  if (!isObject(res)) {
+    ops.push({ op: 'add', path: `${c.pointer}/resources`, value: { requests: { ...entries }, limits: { ...entries } } });
+    return;
+  }
+  addEntries(ops, res, 'requests', `${c.pointer}/resources`, entries);
+  addEntries(ops, res, 'limits', `${c.pointer}/resources`, entries);
+}
+
+/**
+ * The patch for a pod that passed review, whose effective EPC is `epcBytes`. Returns [] for a
+ * pod that needs nothing (no EPC container, or already mutated).
+ */
+export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: bigint): AddOperation[] {
+  const { epc, enclave, provision } = config.resourceNames;
+  const ops: AddOperation[] = [];
+  const annotations = podAnnotations(pod);
+  const quoteProvider = annotations[QUOTE_PROVIDER_ANNOTATION];
+  const epcContainers = podContainers(pod).filter((c) => c.role !== 'ephemeral' && declaresEpc(c, epc));
+  if (epcContainers.length === 0) return ops;
+  const aesmd = quoteProvider === AESMD_QUOTE_PROVIDER;
+  let mountsAesmdVolume = false;
+
+  for (const c of epcContainers) {
+    const entries: Record<string, string> = { [enclave]: '1' };
+    if (quoteProvider !== undefined && quoteProvider === c.name) entries[provision] = '1';
+    addResources(ops, c, entries);
+    if (!aesmd) continue;
+    const mounts = arrayAt(c.spec, 'volumeMounts');
+    if (!mounts.some((m) => stringAt(m, 'mountPath') === AESMD_SOCKET_DIR)) {
+      appendItem(ops, c.spec, 'volumeMounts', c.pointer, { name: AESMD_VOLUME, mountPath: AESMD_SOCKET_DIR });
+      mountsAesmdVolume = true;
+    }
+    if (!arrayAt(c.spec, 'env').some((e) => stringAt(e, 'name') === AESMD_ENV)) {
+      appendItem(ops, c.spec, 'env', c.pointer, { name: AESMD_ENV, value: '1' });
+    }
+  }
+
+  const spec = objectAt(pod, 'spec') ?? {};
+  const volumes = arrayAt(spec, 'volumes');
+  const usesAesmdVolume = mountsAesmdVolume || podContainers(pod).some((c) => arrayAt(c.spec, 'volumeMounts').some((m) => stringAt(m, 'name') === AESMD_VOLUME));
+  if (aesmd && usesAesmdVolume && !volumes.some((v) => stringAt(v, 'name') === AESMD_VOLUME)) {
+    const sidecar = epcContainers.some((c) => c.name === AESMD_QUOTE_PROVIDER) && epcContainers.length >= 2;
+    const volume = sidecar
+      ? { name: AESMD_VOLUME, emptyDir: { medium: 'Memory' } }
+      : { name: AESMD_VOLUME, hostPath: { path: AESMD_SOCKET_DIR, type: 'DirectoryOrCreate' } };
+    appendItem(ops, spec, 'volumes', '/spec', volume);
+  }
+
+  if (annotations[EPC_ANNOTATION] !== String(epcBytes)) {
+    const metadata = objectAt(pod, 'metadata');
+    if (!metadata) ops.push({ op: 'add', path: '/metadata', value: { annotations: { [EPC_ANNOTATION]: String(epcBytes) } } });
+    else addEntriesReplacing(ops, metadata, '/metadata', EPC_ANNOTATION, String(epcBytes));
+  }
+  return ops;
+}
+
+/** `add` on an existing member replaces it: used for the EPC annotation so it is always exact. */
+function addEntriesReplacing(ops: AddOperation[], metadata: JsonObject, pointer: string, key: string, value: string): void {
+  if (!isObject(metadata.annotations)) ops.push({ op: 'add', path: `${pointer}/annotations`, value: { [key]: value } });
+  else ops.push({ op: 'add', path: `${pointer}/annotations/${escapePointer(key)}`, value });
+}
+
+function declaresEpc(c: ContainerRef, epc: string): boolean {
+  const res = objectAt(c.spec, 'resources');
+  return [objectAt(res, 'requests'), objectAt(res, 'limits')].some((m) => m !== undefined && Object.hasOwn(m, epc));
+}

@@ -1,0 +1,95 @@
+/**
+ * A defensive view of a v1 Pod as the API server sends it: every accessor tolerates missing or
+ * wrongly typed fields (fuzzed or hand-written reviews), so the rules never throw on bad shapes.
+ */
+
+/** A JSON object; anything else read through this view counts as absent. */
+export type JsonObject = Record<string, unknown>;
+
+/** Where a container sits in the pod spec; `sidecar` = init container with restartPolicy Always. */
+export type ContainerRole = 'app' | 'init' | 'sidecar' | 'ephemeral';
+
+/** One container of a pod, with the JSON Pointer of the container object for patches. */
+export interface ContainerRef {
+  role: ContainerRole;
+  name: string;
+  /** e.g. `/spec/initContainers/1` */
+  pointer: string;
+  /** The container object itself (never null). */
+  spec: JsonObject;
+}
+
+/** True for a plain JSON object (not null, not an array). */
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `obj[key]` when it is an object, else undefined. */
+export function objectAt(obj: unknown, key: string): JsonObject | undefined {
+  if (!isObject(obj)) return undefined;
+  const v = obj[key];
+  return isObject(v) ? v : undefined;
+}
+
+/** `obj[key]` when it is an array, else an empty array. */
+export function arrayAt(obj: unknown, key: string): unknown[] {
+  if (!isObject(obj)) return [];
+  const v = obj[key];
+  return Array.isArray(v) ? v : [];
+}
+
+/** `obj[key]` when it is a string, else undefined. */
+export function stringAt(obj: unknown, key: string): string | undefined {
+  if (!isObject(obj)) return undefined;
+  const v = obj[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The pod's annotations as a map of strings (non-string values are ignored). */
+export function podAnnotations(pod: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const a = objectAt(objectAt(pod, 'metadata'), 'annotations');
+  if (a) for (const [k, v] of Object.entries(a)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/**
+ * Every container of the pod in spec order: init containers (sidecars marked), then app
+ * containers, then ephemeral containers. Entries that are not objects are skipped.
+ */
+export function podContainers(pod: unknown): ContainerRef[] {
+  const spec = objectAt(pod, 'spec');
+  const out: ContainerRef[] = [];
+  const add = (field: string, roleOf: (c: JsonObject) => ContainerRole): void => {
+    arrayAt(spec, field).forEach((c, i) => {
+      if (!isObject(c)) return;
+      out.push({ role: roleOf(c), name: stringAt(c, 'name') ?? `#${i}`, pointer: `/spec/${field}/${i}`, spec: c });
+    });
+  };
+  add('initContainers', (c) => (c.restartPolicy === 'Always' ? 'sidecar' : 'init'));
+  add('containers', () => 'app');
+  add('ephemeralContainers', () => 'ephemeral');
+  return out;
+}
+
+/** A resource entry of a container: the request, falling back to the limit (API defaulting). */
+export function containerResource(c: JsonObject, resource: string): { request?: unknown; limit?: unknown } {
+  const res = objectAt(c, 'resources');
+  const requests = objectAt(res, 'requests');
+  const limits = objectAt(res, 'limits');
+  const out: { request?: unknown; limit?: unknown } = {};
+  if (requests && Object.hasOwn(requests, resource)) out.request = requests[resource];
+  if (limits && Object.hasOwn(limits, resource)) out.limit = limits[resource];
+  return out;
+}
+
+/** True when the container names the resource in requests or limits. */
+export function declaresResource(c: JsonObject, resource: string): boolean {
+  const r = containerResource(c, resource);
+  return 'request' in r || 'limit' in r;
+}
+
+/** Escapes one JSON Pointer reference token (RFC 6901): `~` -> `~0`, `/` -> `~1`. */
+export function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,185 @@
+/**
+ * The enforcer's rules over one pod, pure: which containers reach SGX without declaring EPC,
+ * which EPC declarations are unusable, and the warnings. No I/O, no config loading; the
+ * admission handler turns the result into an AdmissionReview response.
+ */
+import type { WebhookConfig } from './config.js';
+import { createHostPathMatcher, type HostPathMatcher } from './hostpath-match.js';
+import { containerAmounts, effectivePodRequest, overheadBytes } from './pod-epc.js';
+import { arrayAt, containerResource, declaresResource, isObject, objectAt, podAnnotations, podContainers, stringAt, type ContainerRef } from './pod-view.js';
+import { formatBytes, parseByteQuantity } from './quantity.js';
+
+/** EPC page size; the kernel limit is floor(bytes / PAGE_SIZE) pages. */
+export const EPC_PAGE_SIZE = 4096n;
+/** Smallest enclave: SECS + one VA page + one page (epc-model.md: ceil((N+1)/512) + 2 pages, N=1). */
+export const MIN_ENCLAVE_BYTES = 3n * EPC_PAGE_SIZE;
+/** The pod annotation carrying the effective EPC in bytes (written by /mutate, immutable after). */
+export const EPC_ANNOTATION = 'sgx.intel.com/epc';
+/** Pods with this annotation are mirror pods of static pods: never patched. */
+export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+
+/** Denial rules (metric label values; part of every denial message). */
+export type DenyRule =
+  | 'enclave-without-epc'
+  | 'hostpath-device'
+  | 'epc-invalid'
+  | 'epc-not-positive'
+  | 'epc-requests-limits-mismatch'
+  | 'epc-exceeds-max'
+  | 'epc-below-min-enclave'
+  | 'epc-annotation-changed'
+  | 'privileged';
+
+/** Warning rules. */
+export type WarnRule = 'epc-not-page-multiple' | 'privileged' | 'epc-without-enclave' | 'epc-annotation-mismatch' | 'opt-out-ignored';
+
+export interface Finding<R extends string> {
+  rule: R;
+  message: string;
+}
+
+/** The outcome of the rules for one pod. */
+export interface PodReview {
+  /** Some container declares EPC/enclave/provision or mounts an SGX device. */
+  usesSgx: boolean;
+  violations: Finding<DenyRule>[];
+  warnings: Finding<WarnRule>[];
+  /** The pod's effective EPC when some container declares it and every declaration is usable. */
+  epcBytes?: bigint;
+}
+
+const matcherCache = new WeakMap<readonly string[], HostPathMatcher>();
+function matcherFor(config: WebhookConfig): HostPathMatcher {
+  let m = matcherCache.get(config.deviceHostPaths);
+  if (!m) matcherCache.set(config.deviceHostPaths, (m = createHostPathMatcher(config.deviceHostPaths)));
+  return m;
+}
+
+function label(c: ContainerRef): string {
+  return c.role === 'app' ? `container "${c.name}"` : `${c.role} container "${c.name}"`;
+}
+
+/** The device host path a container reaches through a hostPath volume mount, if any. */
+function reachedDevice(pod: unknown, c: ContainerRef, matcher: HostPathMatcher): { volume: string; path: string; device: string } | undefined {
+  const volumes = new Map<string, string>();
+  for (const v of arrayAt(objectAt(pod, 'spec'), 'volumes')) {
+    const path = stringAt(objectAt(v, 'hostPath'), 'path');
+    const name = stringAt(v, 'name');
+    if (name !== undefined && path !== undefined) volumes.set(name, path);
+  }
+  for (const m of arrayAt(c.spec, 'volumeMounts')) {
+    const name = stringAt(m, 'name');
+    const path = name === undefined ? undefined : volumes.get(name);
+    if (path === undefined) continue;
+    const device = matcher.match(path);
+    if (device) return { volume: name!, path, device };
+  }
+  return undefined;
+}
+
+/** Rules for a pod being created (also used for the mutated pod in the idempotency check). */
+export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview {
+  const { epc, enclave, provision } = config.resourceNames;
+  const matcher = matcherFor(config);
+  const violations: Finding<DenyRule>[] = [];
+  const warnings: Finding<WarnRule>[] = [];
+  const deny = (rule: DenyRule, message: string) => violations.push({ rule, message: `${message} [rule ${rule}]` });
+  const containers = podContainers(pod);
+  let usesSgx = false;
+  const privileged: ContainerRef[] = [];
+
+  for (const c of containers) {
+    const hasEpc = declaresResource(c.spec, epc);
+    const device = reachedDevice(pod, c, matcher);
+    if (hasEpc || declaresResource(c.spec, enclave) || declaresResource(c.spec, provision) || device) usesSgx = true;
+    if (!hasEpc) {
+      for (const r of [enclave, provision]) {
+        if (declaresResource(c.spec, r)) deny('enclave-without-epc', `${label(c)} requests ${r} without declaring ${epc}`);
+      }
+      if (device) {
+        deny('hostpath-device', `${label(c)} mounts hostPath ${device.path} (volume "${device.volume}", reaches ${device.device}) without declaring ${epc}`);
+      }
+    } else {
+      const declared = containerResource(c.spec, epc);
+      const { request, limit } = declared;
+      const req = 'request' in declared ? parseByteQuantity(request) : undefined;
+      const lim = 'limit' in declared ? parseByteQuantity(limit) : undefined;
+      for (const [what, parsed, raw] of [['request', req, request], ['limit', lim, limit]] as const) {
+        if (parsed && !parsed.ok) deny(parsed.rule, `${label(c)}: ${epc} ${what} ${JSON.stringify(raw)} ${parsed.reason}`);
+      }
+      if (req?.ok && lim?.ok && req.bytes !== lim.bytes) {
+        deny('epc-requests-limits-mismatch', `${label(c)}: ${epc} request ${formatBytes(req.bytes)} differs from limit ${formatBytes(lim.bytes)}`);
+      }
+    }
+    if (isObject(c.spec.securityContext) && c.spec.securityContext.privileged === true) privileged.push(c);
+  }
+
+  const amounts = containerAmounts(pod, epc);
+  let epcBytes: bigint | undefined;
+  if (amounts.length > 0 && amounts.every((a) => a.ok) && violations.length === 0) {
+    epcBytes = effectivePodRequest(pod, amounts, overheadBytes(pod, epc));
+    for (const a of amounts) {
+      if (a.ok && a.bytes < MIN_ENCLAVE_BYTES) {
+        deny('epc-below-min-enclave', `${label(a.container)}: ${epc} ${a.bytes} bytes is below the smallest possible enclave (${MIN_ENCLAVE_BYTES} bytes: SECS + VA page + 1 page)`);
+      }
+    }
+    if (config.maxPodEpcBytes !== undefined && epcBytes > config.maxPodEpcBytes) {
+      const names = amounts.map((a) => `"${a.container.name}"`).join(', ');
+      deny('epc-exceeds-max', `pod ${epc} ${formatBytes(epcBytes)} (containers ${names}) exceeds the per-pod maximum ${formatBytes(config.maxPodEpcBytes)}`);
+    }
+    const odd = amounts.filter((a) => a.ok && a.bytes % EPC_PAGE_SIZE !== 0n);
+    if (odd.length > 0 || epcBytes % EPC_PAGE_SIZE !== 0n) {
+      const pages = epcBytes / EPC_PAGE_SIZE;
+      const which = odd.map((a) => `${label(a.container)} (${a.ok ? a.bytes : 0n} bytes)`).join(', ') || 'pod overhead';
+      warnings.push({
+        rule: 'epc-not-page-multiple',
+        message: `${epc} of ${which} is not a multiple of ${EPC_PAGE_SIZE} bytes: the pod EPC limit ${epcBytes} bytes rounds down to ${pages * EPC_PAGE_SIZE} bytes (${pages} pages)`,
+      });
+    }
+    for (const a of amounts) {
+      if (!declaresResource(a.container.spec, enclave)) {
+        warnings.push({ rule: 'epc-without-enclave', message: `${label(a.container)} declares ${epc} but not ${enclave}: it is not routed through the device plugin (did the mutating webhook run?)` });
+      }
+    }
+    const annotated = podAnnotations(pod)[EPC_ANNOTATION];
+    if (annotated !== undefined && annotated !== String(epcBytes)) {
+      warnings.push({ rule: 'epc-annotation-mismatch', message: `annotation ${EPC_ANNOTATION}=${JSON.stringify(annotated)} differs from the pod's effective EPC ${epcBytes} bytes` });
+    }
+  }
+
+  if (usesSgx) {
+    for (const c of privileged) {
+      const text = `${label(c)} is privileged in a pod that uses SGX: it can open every SGX device outside the pod's EPC limit`;
+      if (config.policy === 'strict') deny('privileged', text);
+      else warnings.push({ rule: 'privileged', message: `${text} (denied with policy strict)` });
+    }
+  }
+  return { usesSgx, violations, warnings, epcBytes };
+}
+
+/**
+ * Rules for a pod UPDATE: the EPC annotation is immutable, and ephemeral containers (added via
+ * the ephemeralcontainers subresource) may not mount SGX devices. Other spec rules ran at CREATE;
+ * re-running them would block label or finalizer updates of pods created before the webhook.
+ */
+export function reviewPodUpdate(pod: unknown, oldPod: unknown, config: WebhookConfig): PodReview {
+  const violations: Finding<DenyRule>[] = [];
+  const before = podAnnotations(oldPod)[EPC_ANNOTATION];
+  const after = podAnnotations(pod)[EPC_ANNOTATION];
+  if (before !== after) {
+    const show = (v: string | undefined) => (v === undefined ? '(absent)' : JSON.stringify(v));
+    violations.push({
+      rule: 'epc-annotation-changed',
+      message: `annotation ${EPC_ANNOTATION} is immutable: changed from ${show(before)} to ${show(after)} [rule epc-annotation-changed]`,
+    });
+  }
+  const matcher = matcherFor(config);
+  for (const c of podContainers(pod)) {
+    if (c.role !== 'ephemeral') continue;
+    const device = reachedDevice(pod, c, matcher);
+    if (device) {
+      violations.push({ rule: 'hostpath-device', message: `${label(c)} mounts hostPath ${device.path} (volume "${device.volume}", reaches ${device.device}) without declaring ${config.resourceNames.epc} [rule hostpath-device]` });
+    }
+  }
+  return { usesSgx: false, violations, warnings: [] };
+}
