@@ -1,0 +1,67 @@
+/**
+ * zod schemas of every request body and query of the control and enclave APIs. Handlers only see
+ * validated, normalized values (cgroup paths in "/a/b" form).
+ */
+import { z } from 'zod';
+import { normalizeCgroupPath } from '../backend/cgroup-path.js';
+
+/** Misc files the model has (epc-model.md "Interface"). */
+export const MISC_FILES = ['misc.capacity', 'misc.max', 'misc.current', 'misc.peak', 'misc.events', 'misc.events.local'] as const;
+
+/** Max pages one enclave request may name (add/aug count, access range span); bounds work per request. */
+export const MAX_PAGES_PER_REQUEST = 1 << 20;
+
+function isPath(s: string): boolean {
+  try {
+    normalizeCgroupPath(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A cgroup path, normalized. */
+export const cgroupPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine(isPath, { message: 'not a cgroup path ("/a/b": letters, digits, _ . : @ + -; no "." or ".." segments)' })
+  .transform((s) => normalizeCgroupPath(s));
+
+/** An enclave slot ID as the device plugin hands out (`enclave-3`). */
+export const slotId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'slot IDs are 1-128 of A-Z a-z 0-9 _ . : -');
+
+/** A caller-chosen enclave name (scoped to its slot). */
+export const enclaveName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'enclave names are 1-64 of A-Z a-z 0-9 _ . -');
+
+const pageCount = z.number().int().min(1).max(MAX_PAGES_PER_REQUEST);
+const pageIndex = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const pageRange = z
+  .tuple([pageIndex, pageIndex])
+  .refine(([a, b]) => a <= b, { message: 'range [first, last] needs first <= last' })
+  .refine(([a, b]) => b - a < MAX_PAGES_PER_REQUEST, { message: `a range spans at most ${MAX_PAGES_PER_REQUEST} pages` });
+
+export const mkdirBody = z.strictObject({ path: cgroupPath, parents: z.boolean().optional() });
+export const rmdirBody = z.strictObject({ path: cgroupPath });
+export const writeFileBody = z.strictObject({ path: cgroupPath, file: z.enum(MISC_FILES), value: z.string().max(256) });
+export const readFileQuery = z.strictObject({ path: cgroupPath, file: z.enum(MISC_FILES) });
+export const pathQuery = z.strictObject({ path: cgroupPath });
+export const listQuery = z.strictObject({ prefix: cgroupPath.optional() });
+export const enclavesQuery = z.strictObject({ path: cgroupPath, recursive: z.enum(['true', 'false', '1', '0']).optional() });
+export const bindBody = z.strictObject({ slot: slotId, path: cgroupPath });
+export const unbindBody = z.strictObject({ slot: slotId });
+export const destroyEnclavesBody = z.strictObject({ path: cgroupPath, recursive: z.boolean().optional() });
+
+export const createBody = z.strictObject({ slot: slotId, name: enclaveName.optional(), bare: z.boolean().optional() });
+export const slotBody = z.strictObject({ slot: slotId });
+export const pagesBody = z.strictObject({ slot: slotId, pages: pageCount });
+export const accessBody = z
+  .strictObject({ slot: slotId, range: pageRange.optional(), ranges: z.array(pageRange).min(1).max(4096).optional() })
+  .refine((b) => (b.range === undefined) !== (b.ranges === undefined), { message: 'give exactly one of range or ranges', path: ['range'] });
+export const slotQuery = z.strictObject({ slot: slotId });
+export const enclaveParam = z.strictObject({ id: enclaveName });
+
+/** Turns URLSearchParams into a plain object for zod (last value wins). */
+export function queryObject(q: URLSearchParams): Record<string, string> {
+  return Object.fromEntries(q.entries());
+}

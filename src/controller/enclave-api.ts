@@ -1,0 +1,149 @@
+import type { Step } from '../epc/index.js';
+import { ApiError, type ApiErrorCode } from './api-error.js';
+import { accessBody, createBody, enclaveParam, pagesBody, queryObject, slotBody, slotQuery } from './api-schemas.js';
+import { cgroupStats } from './control-api.js';
+import { addCost, zeroCost, type ControllerState, type CostSum } from './controller-state.js';
+import { HttpRouter, validate } from './http-router.js';
+import { modelEnclaveName, splitEnclaveName } from './slot-table.js';
+
+/** Reply of every enclave operation: pages done and what it cost (delayNs = real delay paid). */
+export interface EnclaveOpReply extends CostSum {
+  enclave: string;
+  cgroup: string;
+  result: 'ok';
+  delayNs: number;
+  /** EBUSY answers that were retried after async reclaim inside this request. */
+  busyRetries: number;
+}
+
+const MAX_IDLE_BACKOFF_MS = 50;
+
+/**
+ * The enclave API (`enclave.sock`), what pods reach through the socket Allocate mounts. The caller
+ * names its slot (env EPC_ENCLAVE_SLOT); every operation is charged to the cgroup the slot is
+ * bound to (the model's `from`). An unbound slot fails closed with EPERM. Paging cost becomes a
+ * delay before the reply (`CostDelay`). A fault answered EBUSY (NO_RECLAIM charge failed) is
+ * retried after the async worker ran, like the kernel's fault retry, for up to `faultRetryMs`.
+ */
+export function enclaveApi(state: ControllerState): HttpRouter {
+  const { rt, slots } = state;
+  const r = new HttpRouter(state.log);
+
+  const boundCgroup = (slot: string): string => {
+    const cg = slots.cgroupOf(slot);
+    if (!cg) throw new ApiError('EPERM', `slot ${slot} is not bound to a cgroup (the node agent binds it before the container starts)`, { field: 'slot' });
+    return cg;
+  };
+  const target = (params: Record<string, string>, slot: string) => {
+    const { id } = validate(enclaveParam, params, 'path');
+    const full = modelEnclaveName(slot, id);
+    const info = rt.model.enclaves().find((e) => e.name === full);
+    if (!info) throw new ApiError('ENOENT', `slot ${slot} has no enclave ${id}`, { field: 'id' });
+    return { id, full, info };
+  };
+
+  /** Applies steps (retrying EBUSY faults), pays the delay, replies or throws with the partial sum. */
+  const run = async (slot: string, enclave: string, cgroup: string, steps: Step[], retryFaults: boolean): Promise<EnclaveOpReply> => {
+    const sum = zeroCost();
+    let busyRetries = 0;
+    let failure: ApiErrorCode | undefined;
+    const deadline = Date.now() + state.faultRetryMs;
+    let backoff = 1;
+    for (let i = 0; i < steps.length && !failure; i++) {
+      let step = steps[i];
+      for (;;) {
+        const res = rt.apply(step);
+        addCost(sum, res.cost, res.done ?? (res.result === 'ok' ? 1 : 0));
+        if (res.result === 'ok') break;
+        if (res.result !== 'EBUSY' || !retryFaults || Date.now() >= deadline) {
+          failure = res.result as ApiErrorCode;
+          break;
+        }
+        busyRetries++;
+        step = remainder(step, res.done ?? 0);
+        if (rt.busy()) {
+          await rt.afterNextSlice();
+        } else {
+          await new Promise((w) => setTimeout(w, backoff));
+          backoff = Math.min(backoff * 2, MAX_IDLE_BACKOFF_MS);
+        }
+        if (!slots.cgroupOf(slot)) {
+          failure = 'EPERM';
+          break;
+        }
+      }
+    }
+    const delayNs = await state.delay.pay(slot, sum.simulatedNs);
+    const reply = { enclave: splitEnclaveName(enclave).name, cgroup, ...sum, delayNs, busyRetries };
+    if (failure) throw new ApiError(failure, `${steps[0].op} on ${reply.enclave}: ${failure} after ${sum.done} done`, { extra: { ...reply, result: failure } });
+    return { ...reply, result: 'ok' };
+  };
+
+  r.on('GET', '/healthz', () => ({ body: { ok: true } }));
+
+  r.on('GET', '/v1/slots/:slot', ({ params, query }) => {
+    const { slot } = validate(slotQuery, { slot: params.slot, ...queryObject(query) }, 'path');
+    const cgroup = boundCgroup(slot);
+    const enclaves = rt.model.enclaves().filter((e) => splitEnclaveName(e.name).slot === slot)
+      .map((e) => ({ name: splitEnclaveName(e.name).name, cgroup: e.cgroup, pages: e.pages, resident: e.resident }));
+    return { body: { slot, cgroup, stats: cgroupStats(state, cgroup), enclaves } };
+  });
+
+  r.on('POST', '/v1/enclaves', async ({ body }) => {
+    const { slot, name, bare } = validate(createBody, body);
+    const cgroup = boundCgroup(slot);
+    const id = name ?? slots.nextName();
+    const full = modelEnclaveName(slot, id);
+    if (rt.model.enclaves().some((e) => e.name === full)) throw new ApiError('EEXIST', `slot ${slot} already has an enclave ${id}`, { field: 'name' });
+    const reply = await run(slot, full, cgroup, [{ op: 'create', enclave: full, cgroup, bare: bare ?? false, from: cgroup }], false);
+    return { status: 201, body: reply };
+  });
+
+  r.on('GET', '/v1/enclaves/:id', ({ params, query }) => {
+    const { slot } = validate(slotQuery, queryObject(query), 'query');
+    const { id, info } = target(params, slot);
+    return { body: { enclave: id, cgroup: info.cgroup, pages: info.pages, resident: info.resident } };
+  });
+
+  const pagesOp = (op: 'add' | 'aug') => async ({ body, params }: { body: unknown; params: Record<string, string> }) => {
+    const { slot, pages } = validate(pagesBody, body);
+    const from = boundCgroup(slot);
+    const { full } = target(params, slot);
+    return { body: await run(slot, full, from, [{ op, enclave: full, pages, from }], op === 'aug') };
+  };
+  r.on('POST', '/v1/enclaves/:id/add', pagesOp('add'));
+  r.on('POST', '/v1/enclaves/:id/aug', pagesOp('aug'));
+
+  r.on('POST', '/v1/enclaves/:id/init', async ({ body, params }) => {
+    const { slot } = validate(slotBody, body);
+    const from = boundCgroup(slot);
+    const { full } = target(params, slot);
+    return { body: await run(slot, full, from, [{ op: 'init', enclave: full }], false) };
+  });
+
+  r.on('POST', '/v1/enclaves/:id/access', async ({ body, params }) => {
+    const b = validate(accessBody, body);
+    const from = boundCgroup(b.slot);
+    const { full, info } = target(params, b.slot);
+    const ranges = b.ranges ?? (b.range ? [b.range] : []);
+    const bad = ranges.findIndex(([, last]) => last >= info.pages);
+    if (bad >= 0) throw new ApiError('EINVAL', `range ${JSON.stringify(ranges[bad])} is past the enclave's ${info.pages} pages`, { field: b.ranges ? `ranges.${bad}` : 'range' });
+    const steps: Step[] = ranges.map((range) => ({ op: 'access', enclave: full, range: [range[0], range[1]], from }));
+    return { body: await run(b.slot, full, from, steps, true) };
+  });
+
+  r.on('POST', '/v1/enclaves/:id/destroy', async ({ body, params }) => {
+    const { slot } = validate(slotBody, body);
+    const { full, info } = target(params, slot);
+    return { body: await run(slot, full, info.cgroup, [{ op: 'destroy', enclave: full }], false) };
+  });
+
+  return r;
+}
+
+/** The part of a fault step not done yet (EBUSY stopped it after `done` pages). */
+function remainder(step: Step, done: number): Step {
+  if (step.op === 'access') return { ...step, range: [step.range[0] + done, step.range[1]] };
+  if (step.op === 'aug') return { ...step, pages: step.pages - done };
+  return step;
+}

@@ -1,0 +1,132 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import type { CostModel } from '../epc/index.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { controlApi } from './control-api.js';
+import { ControllerMetrics } from './controller-metrics.js';
+import type { ControllerState } from './controller-state.js';
+import { CostDelay } from './cost-delay.js';
+import { enclaveApi } from './enclave-api.js';
+import { RealtimeModel } from './realtime-model.js';
+import { SlotTable } from './slot-table.js';
+import { UnixSocketServer } from './unix-socket-server.js';
+
+/** File names of the two sockets in the socket dir. */
+export const CONTROL_SOCKET = 'control.sock';
+export const ENCLAVE_SOCKET = 'enclave.sock';
+
+/** Options of `EpcController`. */
+export interface EpcControllerOptions {
+  socketDir: string;
+  capacityPages: number;
+  /** Multiplier on simulated paging time applied as caller delay (default 1; 0 = none). */
+  costScale?: number;
+  costs?: Partial<CostModel>;
+  /** `host:port` for Prometheus `/metrics`; none when absent. Port 0 picks a free port. */
+  metricsAddr?: string;
+  /** EBUSY fault retry window (default 1000 ms). */
+  faultRetryMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * `epc controller`: the EPC model of one node in real time, serving `control.sock` (agent,
+ * operators) and `enclave.sock` (pods) in `socketDir`, plus optional Prometheus metrics.
+ * `start`/`stop` are idempotent; stop removes both sockets and releases every timer.
+ */
+export class EpcController {
+  readonly controlSocket: string;
+  readonly enclaveSocket: string;
+  readonly state: ControllerState;
+  readonly metrics: ControllerMetrics;
+  private readonly control: UnixSocketServer;
+  private readonly enclave: UnixSocketServer;
+  private metricsServer: Server | undefined;
+  private started = false;
+
+  constructor(private readonly opts: EpcControllerOptions) {
+    if (!Number.isSafeInteger(opts.capacityPages) || opts.capacityPages <= 0) throw new RangeError(`capacity must be a positive page count, got ${opts.capacityPages}`);
+    const log = opts.logger ?? createLogger('controller');
+    const rt = new RealtimeModel({ capacityPages: opts.capacityPages, costs: opts.costs });
+    this.state = { rt, slots: new SlotTable(), delay: new CostDelay({ scale: opts.costScale ?? 1 }), log, faultRetryMs: opts.faultRetryMs ?? 1000 };
+    this.metrics = new ControllerMetrics(() => rt.model.snapshot());
+    this.controlSocket = join(opts.socketDir, CONTROL_SOCKET);
+    this.enclaveSocket = join(opts.socketDir, ENCLAVE_SOCKET);
+    this.control = new UnixSocketServer(this.controlSocket, controlApi(this.state).listener);
+    this.enclave = new UnixSocketServer(this.enclaveSocket, enclaveApi(this.state).listener);
+  }
+
+  /** Starts serving; on failure everything already opened is closed again. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    try {
+      await mkdir(this.opts.socketDir, { recursive: true });
+      await this.control.start();
+      await this.enclave.start();
+      if (this.opts.metricsAddr) await this.startMetrics(this.opts.metricsAddr);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.state.log.info({ socketDir: this.opts.socketDir, capacityPages: this.opts.capacityPages, metrics: this.metricsAddress() }, 'epc controller serving');
+  }
+
+  /** The bound metrics address (`host:port`), if serving metrics. */
+  metricsAddress(): string | undefined {
+    const a = this.metricsServer?.address();
+    return a && typeof a === 'object' ? `${a.address}:${a.port}` : undefined;
+  }
+
+  /** Stops all servers, the scheduler and pending delays; removes the sockets. Safe twice. */
+  async stop(): Promise<void> {
+    this.started = false;
+    this.state.rt.stop();
+    this.state.delay.cancelAll();
+    await Promise.all([this.control.stop(), this.enclave.stop()]);
+    const m = this.metricsServer;
+    this.metricsServer = undefined;
+    if (m) {
+      await new Promise<void>((r) => {
+        m.close(() => r());
+        m.closeAllConnections();
+      });
+    }
+  }
+
+  private async startMetrics(addr: string): Promise<void> {
+    const i = addr.lastIndexOf(':');
+    const host = addr.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1';
+    const port = Number(addr.slice(i + 1));
+    if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--metrics-addr must be HOST:PORT, got ${addr}`);
+    const server = createServer((req, res) => {
+      if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
+        this.metrics.metrics().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+            res.end(text);
+          },
+          (err: unknown) => {
+            res.writeHead(500);
+            res.end(String(err));
+          },
+        );
+      } else if (req.url === '/healthz') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('ok\n');
+      } else {
+        res.writeHead(404);
+        res.end('not found\n');
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.metricsServer = server;
+  }
+}
