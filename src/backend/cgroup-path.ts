@@ -40,3 +40,16 @@ export function isBelow(path: string, prefix: string): boolean {
   if (prefix === '/') return path !== '/';
   return path.startsWith(prefix + '/');
 }
+
+/** Sorts normalized paths in pre-order with siblings by name (what a sorted directory walk yields). */
+export function sortPreOrder(paths: string[]): string[] {
+  const key = (p: string) => (p === '/' ? [] : p.slice(1).split('/'));
+  return [...paths].sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+    }
+    return x.length - y.length;
+  });
+}

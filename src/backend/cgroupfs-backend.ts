@@ -116,7 +116,7 @@ export class CgroupfsBackend implements EpcBackend {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
         throw this.mapError(err, node, 'list');
       }
-      for (const n of names.sort()) {
+      for (const n of [...names].sort()) {
         const child = node === '/' ? `/${n}` : `${node}/${n}`;
         out.push(child);
         await walk(child);

@@ -1,9 +1,52 @@
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 
-/** `epc controller`: placeholder until its issue lands. */
+/** `epc controller`: the modeled EPC controller of one node, serving control.sock and enclave.sock. */
 export function controllerCommand(): Command {
-  return new Command('controller').description('(not built yet)').action(() => {
-    throw new CliError('epc controller is not built yet', 1);
-  });
+  return new Command('controller')
+    .description('run the modeled SGX EPC controller of one node in real time (control.sock + enclave.sock in --socket-dir)')
+    .requiredOption('--socket-dir <dir>', 'directory for control.sock and enclave.sock')
+    .option('--capacity <size>', 'EPC capacity (bytes with Ki/Mi/Gi suffix, e.g. 256Mi)', '256Mi')
+    .option('--metrics-addr <host:port>', 'serve Prometheus /metrics here')
+    .option('--cost-scale <n>', 'multiplier on simulated paging time applied as caller delay (0 = none)', '1')
+    .option('--costs <spec>', 'cost model: evictCycles=N,reloadCycles=N,einitCycles=N,ghz=N (or JSON)')
+    .option('--fault-retry-ms <ms>', 'how long a fault answered EBUSY is retried before EBUSY is returned', '1000')
+    .action(async (o: { socketDir: string; capacity: string; metricsAddr?: string; costScale: string; costs?: string; faultRetryMs: string }) => {
+      const { parseQuantityToPages } = await import('../../epc/index.js');
+      const { parseCosts } = await import('../../controller/parse-costs.js');
+      const cap = parseQuantityToPages(o.capacity, { plain: 'bytes' });
+      if ('error' in cap) throw new CliError(`--capacity ${cap.error}`, 2);
+      if (cap.pages <= 0) throw new CliError('--capacity must be at least one page (4096 bytes)', 2);
+      const costScale = Number(o.costScale);
+      if (!Number.isFinite(costScale) || costScale < 0) throw new CliError(`--cost-scale must be a number >= 0, got ${o.costScale}`, 2);
+      const faultRetryMs = Number(o.faultRetryMs);
+      if (!Number.isInteger(faultRetryMs) || faultRetryMs < 0) throw new CliError(`--fault-retry-ms must be an integer >= 0, got ${o.faultRetryMs}`, 2);
+      let costs = {};
+      if (o.costs !== undefined) {
+        const c = parseCosts(o.costs);
+        if ('error' in c) throw new CliError(`--costs ${c.error}`, 2);
+        costs = c.costs;
+      }
+      if (o.metricsAddr !== undefined && !/^.+:\d+$/.test(o.metricsAddr)) throw new CliError(`--metrics-addr must be HOST:PORT, got ${o.metricsAddr}`, 2);
+
+      const { EpcController } = await import('../../controller/epc-controller.js');
+      const { SocketInUseError } = await import('../../controller/unix-socket-server.js');
+      const controller = new EpcController({ socketDir: o.socketDir, capacityPages: cap.pages, costScale, costs, metricsAddr: o.metricsAddr, faultRetryMs });
+      try {
+        await controller.start();
+      } catch (err) {
+        if (err instanceof SocketInUseError) throw new CliError(err.message, 1);
+        throw new CliError(`cannot start: ${(err as Error).message}`, 1);
+      }
+      process.stdout.write(JSON.stringify({ event: 'ready', controlSocket: controller.controlSocket, enclaveSocket: controller.enclaveSocket, metricsAddr: controller.metricsAddress() ?? null, capacityPages: cap.pages }) + '\n');
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void controller.stop().then(resolve, resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
 }

@@ -1,0 +1,9 @@
+/** EPC backends: one interface, the model and cgroupfs implementations, and the selector. */
+export type { EpcBackend, EpcCgroupStats, EpcMax, SlotBinder } from './epc-backend.js';
+export { canBindSlots } from './epc-backend.js';
+export { EpcBackendError, type EpcBackendErrorCode } from './epc-backend-error.js';
+export { normalizeCgroupPath } from './cgroup-path.js';
+export { CgroupfsBackend, DEFAULT_CGROUP_ROOT, type CgroupfsBackendOptions } from './cgroupfs-backend.js';
+export type { CgroupFsPort } from './cgroup-fs-port.js';
+export { ModelBackend, type ModelBackendOptions } from './model-backend.js';
+export { selectBackend, kernelHasSgxEpc, type BackendKind, type SelectBackendOptions } from './select-backend.js';

@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import { ControlClient } from '../controller/control-client.js';
+import { CONTROL_SOCKET } from '../controller/epc-controller.js';
+import { ControllerApiError } from '../controller/unix-json-client.js';
+import type { EpcBackend, EpcCgroupStats, EpcMax, SlotBinder } from './epc-backend.js';
+import { EpcBackendError, toBackendCode } from './epc-backend-error.js';
+import { normalizeCgroupPath } from './cgroup-path.js';
+import { formatSgxMax, isValidMax, parseSgxBytes, parseSgxMax } from './misc-format.js';
+
+/** Options of `ModelBackend`. */
+export interface ModelBackendOptions {
+  /** The controller's socket dir (holds control.sock), or give `controlSocket` directly. */
+  socketDir?: string;
+  controlSocket?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * `EpcBackend` over the modeled controller (`epc controller`'s control.sock). It speaks the same
+ * misc file formats as the kernel, and also binds enclave slots to cgroups (`SlotBinder`), which
+ * is how the model knows which cgroup a pod's enclave operations charge.
+ */
+export class ModelBackend implements EpcBackend, SlotBinder {
+  readonly kind = 'model' as const;
+  readonly controlSocket: string;
+  private readonly client: ControlClient;
+
+  constructor(opts: ModelBackendOptions) {
+    const sock = opts.controlSocket ?? (opts.socketDir ? join(opts.socketDir, CONTROL_SOCKET) : undefined);
+    if (!sock) throw new EpcBackendError('EINVAL', 'ModelBackend needs socketDir or controlSocket');
+    this.controlSocket = sock;
+    this.client = new ControlClient(sock, { timeoutMs: opts.timeoutMs });
+  }
+
+  capacity(): Promise<number> {
+    return this.wrap('/', async () => parseOrThrow(parseSgxBytes(await this.client.readFile('/', 'misc.capacity')), '/', 'misc.capacity'));
+  }
+
+  ensureCgroup(path: string): Promise<void> {
+    const p = normalizeCgroupPath(path);
+    return this.wrap(p, async () => {
+      await this.client.mkdir(p, { parents: true });
+    });
+  }
+
+  setMax(path: string, max: EpcMax): Promise<void> {
+    const p = nonRoot(path);
+    if (!isValidMax(max)) return Promise.reject(new EpcBackendError('EINVAL', `invalid misc.max ${JSON.stringify(max)}: bytes (integer >= 0) or 'max'`, { path: p }));
+    return this.wrap(p, () => this.client.writeFile(p, 'misc.max', formatSgxMax(max)));
+  }
+
+  getMax(path: string): Promise<EpcMax> {
+    const p = nonRoot(path);
+    return this.wrap(p, async () => parseOrThrow(parseSgxMax(await this.client.readFile(p, 'misc.max')), p, 'misc.max'));
+  }
+
+  stats(path: string): Promise<EpcCgroupStats> {
+    const p = nonRoot(path);
+    return this.wrap(p, async () => {
+      const s = await this.client.stats(p);
+      return { max: s.max, current: s.current, peak: s.peak, events: s.events, eventsLocal: s.eventsLocal, evicted: s.evicted, reloaded: s.reloaded };
+    });
+  }
+
+  removeCgroup(path: string): Promise<void> {
+    const p = nonRoot(path);
+    return this.wrap(p, async () => {
+      let below: string[];
+      try {
+        await this.client.destroyEnclaves(p, { recursive: true });
+        below = await this.client.listCgroups(p);
+      } catch (err) {
+        if (err instanceof ControllerApiError && err.code === 'ENOENT') return;
+        throw err;
+      }
+      for (const c of [...below].reverse()) await this.rmdirIfPresent(c);
+      await this.rmdirIfPresent(p);
+    });
+  }
+
+  listCgroups(prefix: string): Promise<string[]> {
+    const p = normalizeCgroupPath(prefix);
+    return this.wrap(p, () => this.client.listCgroups(p));
+  }
+
+  bindSlot(slotId: string, path: string): Promise<void> {
+    const p = normalizeCgroupPath(path);
+    return this.wrap(p, () => this.client.bind(slotId, p));
+  }
+
+  unbindSlot(slotId: string): Promise<void> {
+    return this.wrap(undefined, async () => {
+      await this.client.unbind(slotId);
+    });
+  }
+
+  /** The control client, for callers that need model-only calls (enclaves per cgroup, snapshot). */
+  controlClient(): ControlClient {
+    return this.client;
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  private async rmdirIfPresent(path: string): Promise<void> {
+    try {
+      await this.client.rmdir(path);
+    } catch (err) {
+      if (!(err instanceof ControllerApiError && err.code === 'ENOENT')) throw err;
+    }
+  }
+
+  private async wrap<T>(path: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof EpcBackendError) throw err;
+      if (err instanceof ControllerApiError) throw new EpcBackendError(toBackendCode(err.code), `model ${path ?? ''}: ${err.message}`, { path, cause: err });
+      const code = (err as NodeJS.ErrnoException)?.code;
+      throw new EpcBackendError('EIO', `model controller at ${this.controlSocket} unreachable: ${code ?? (err as Error)?.message ?? String(err)}`, { path, cause: err });
+    }
+  }
+}
+
+function nonRoot(path: string): string {
+  const p = normalizeCgroupPath(path);
+  if (p === '/') throw new EpcBackendError('EINVAL', 'the root cgroup has no misc.max; name a child cgroup', { path: p });
+  return p;
+}
+
+function parseOrThrow<T>(v: T | undefined, path: string, file: string): T {
+  if (v === undefined) throw new EpcBackendError('ENOTSUP', `model ${path}/${file} has no sgx_epc entry`, { path });
+  return v;
+}

@@ -1,0 +1,8 @@
+/** The modeled EPC controller (`epc controller`) and its clients. */
+export { EpcController, CONTROL_SOCKET, ENCLAVE_SOCKET, type EpcControllerOptions } from './epc-controller.js';
+export { ControlClient, type NodeInfo } from './control-client.js';
+export { EnclaveClient, type SlotInfo } from './enclave-client.js';
+export { ControllerApiError } from './unix-json-client.js';
+export { STATUS_BY_CODE, statusOf, type ApiErrorCode } from './api-error.js';
+export type { CgroupStatsReply, EnclaveInfo } from './control-api.js';
+export type { EnclaveOpReply } from './enclave-api.js';
