@@ -1,0 +1,96 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STATUS_BY_CODE } from '../../src/controller/api-error.js';
+import { ControllerApiError } from '../../src/controller/unix-json-client.js';
+import { rawRequest, startControllerFixture, type ControllerFixture } from './controller-fixture.js';
+
+async function code(p: Promise<unknown>): Promise<string> {
+  return p.then(() => 'ok', (e: unknown) => (e instanceof ControllerApiError ? `${e.status} ${e.code}` : String(e)));
+}
+
+describe('control API over control.sock', () => {
+  let f: ControllerFixture;
+  beforeEach(async () => {
+    f = await startControllerFixture();
+  });
+  afterEach(async () => {
+    await f.stop();
+  });
+
+  it('maps every errno to one HTTP status in one table', () => {
+    expect(STATUS_BY_CODE).toEqual({ EINVAL: 400, ERANGE: 400, ENOENT: 404, EPERM: 403, EEXIST: 409, EBUSY: 409, E2BIG: 413, ENOMEM: 507, ENOSYS: 404, EIO: 500 });
+  });
+
+  it('reports node capacity and root misc.capacity in the kernel format', async () => {
+    expect(await f.control.node()).toMatchObject({ capacityBytes: 4194304, capacityPages: 1024, freePages: 1024 });
+    expect(await f.control.readFile('/', 'misc.capacity')).toBe('sgx_epc 4194304\n');
+  });
+
+  it('mkdir/rmdir like cgroupfs: EEXIST, missing parent ENOENT, mkdir -p, rmdir of a parent EBUSY', async () => {
+    expect(await f.control.mkdir('/A')).toBe(true);
+    expect(await code(f.control.mkdir('/A'))).toBe('409 EEXIST');
+    expect(await code(f.control.mkdir('/X/Y'))).toBe('404 ENOENT');
+    expect(await f.control.mkdir('/X/Y', { parents: true })).toBe(true);
+    expect(await f.control.mkdir('X/Y/', { parents: true })).toBe(false);
+    expect(await f.control.listCgroups()).toEqual(['/A', '/X', '/X/Y']);
+    expect(await f.control.listCgroups('/X')).toEqual(['/X/Y']);
+    expect(await code(f.control.rmdir('/X'))).toBe('409 EBUSY');
+    await f.control.rmdir('/X/Y');
+    await f.control.rmdir('/X');
+    expect(await code(f.control.rmdir('/X'))).toBe('404 ENOENT');
+    expect(await code(f.control.rmdir('/'))).toBe('409 EBUSY');
+    expect(await f.control.listCgroups()).toEqual(['/A']);
+  });
+
+  it('reads and writes misc files in the kernel formats (conformance scenario 1)', async () => {
+    await f.control.mkdir('/A');
+    expect(await f.control.readFile('/A', 'misc.max')).toBe('sgx_epc max\n');
+    expect(await f.control.readFile('/A', 'misc.current')).toBe('sgx_epc 0\n');
+    expect(await f.control.readFile('/A', 'misc.events')).toBe('sgx_epc.max 0\n');
+    await f.control.writeFile('/A', 'misc.max', 'sgx_epc 10000');
+    expect(await f.control.readFile('/A', 'misc.max')).toBe('sgx_epc 10000\n');
+    expect(await f.control.stats('/A')).toMatchObject({ path: '/A', max: 10000, current: 0, peak: 0, events: 0 });
+    expect(await code(f.control.writeFile('/A', 'misc.max', 'foo 1'))).toBe('400 EINVAL');
+    expect(await code(f.control.writeFile('/A', 'misc.max', 'sgx_epc 999999999999999999999999'))).toBe('400 ERANGE');
+    expect(await code(f.control.readFile('/', 'misc.max'))).toBe('404 ENOENT');
+    expect(await code(f.control.readFile('/nope', 'misc.max'))).toBe('404 ENOENT');
+    expect(await code(f.control.stats('/nope'))).toBe('404 ENOENT');
+  });
+
+  it('binds slots only to existing cgroups and drops bindings when the cgroup goes', async () => {
+    expect(await code(f.control.bind('enclave-0', '/A'))).toBe('404 ENOENT');
+    await f.control.mkdir('/A/B', { parents: true });
+    await f.control.bind('enclave-0', '/A/B');
+    await f.control.bind('enclave-1', '/A');
+    expect(await f.control.bindings()).toEqual([{ slot: 'enclave-0', path: '/A/B' }, { slot: 'enclave-1', path: '/A' }]);
+    await f.control.rmdir('/A/B');
+    expect(await f.control.bindings()).toEqual([{ slot: 'enclave-1', path: '/A' }]);
+    expect(await f.control.unbind('enclave-1')).toBe(true);
+    expect(await f.control.unbind('enclave-1')).toBe(false);
+  });
+
+  it.each([
+    ['body is not JSON', 'POST', '/v1/mkdir', '{"path":', 400, 'body'],
+    ['missing path', 'POST', '/v1/mkdir', '{}', 400, 'path'],
+    ['path of the wrong type', 'POST', '/v1/mkdir', '{"path":42}', 400, 'path'],
+    ['escaping path', 'POST', '/v1/mkdir', '{"path":"/a/../../etc"}', 400, 'path'],
+    ['unknown field', 'POST', '/v1/mkdir', '{"path":"/a","mode":"0755"}', 400, undefined],
+    ['parents not a boolean', 'POST', '/v1/mkdir', '{"path":"/a","parents":"yes"}', 400, 'parents'],
+    ['unknown misc file', 'POST', '/v1/file', '{"path":"/a","file":"memory.max","value":"1"}', 400, 'file'],
+    ['value too long', 'POST', '/v1/file', JSON.stringify({ path: '/a', file: 'misc.max', value: 'x'.repeat(300) }), 400, 'value'],
+    ['a JSON array body', 'POST', '/v1/bind', '[1,2]', 400, 'body'],
+    ['bad slot id', 'POST', '/v1/bind', '{"slot":"a/b","path":"/"}', 400, 'slot'],
+    ['query without path', 'GET', '/v1/stats', undefined, 400, 'path'],
+    ['query with a bad file', 'GET', '/v1/file?path=/&file=../../etc/passwd', undefined, 400, 'file'],
+    ['a body too large', 'POST', '/v1/mkdir', JSON.stringify({ path: '/a', pad: 'x'.repeat(70_000) }), 413, 'body'],
+    ['an unknown route', 'GET', '/v1/nothing', undefined, 404, undefined],
+    ['a wrong method', 'DELETE', '/v1/mkdir', undefined, 404, undefined],
+  ])('rejects %s with a clear error and keeps working', async (_name, method, path, body, status, field) => {
+    await f.control.mkdir('/keep');
+    const r = await rawRequest(f.controller.controlSocket, method, path, body);
+    expect(r.status).toBe(status);
+    expect(r.json.error.message).toEqual(expect.any(String));
+    if (field) expect(r.json.error.field).toBe(field);
+    expect(await f.control.listCgroups()).toEqual(['/keep']);
+    expect((await rawRequest(f.controller.controlSocket, 'GET', '/healthz')).status).toBe(200);
+  });
+});

@@ -1,0 +1,158 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EnclaveClient } from '../../src/controller/enclave-client.js';
+import { ControllerApiError } from '../../src/controller/unix-json-client.js';
+import { rawRequest, startControllerFixture, type ControllerFixture } from './controller-fixture.js';
+
+const PAGE = 4096;
+
+async function failure(p: Promise<unknown>): Promise<ControllerApiError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(ControllerApiError);
+  return e as ControllerApiError;
+}
+
+describe('enclave API over enclave.sock', () => {
+  let f: ControllerFixture;
+  const clients: EnclaveClient[] = [];
+  const slot = (id: string) => {
+    const c = new EnclaveClient(f.controller.enclaveSocket, id);
+    clients.push(c);
+    return c;
+  };
+  beforeEach(async () => {
+    f = await startControllerFixture();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await f.stop();
+  });
+
+  it('fails closed for an unbound slot, naming the slot', async () => {
+    const e = await failure(slot('enclave-9').create());
+    expect(e.status).toBe(403);
+    expect(e.code).toBe('EPERM');
+    expect(e.field).toBe('slot');
+    expect(e.message).toMatch(/enclave-9 is not bound/);
+    expect((await f.control.snapshot()).epc.free).toBe(1024);
+  });
+
+  it('builds an enclave charged to the bound cgroup and lists it per cgroup', async () => {
+    await f.control.mkdir('/pod-a');
+    await f.control.bind('enclave-0', '/pod-a');
+    const s = slot('enclave-0');
+    const c = await s.create({ name: 'app' });
+    expect(c).toMatchObject({ enclave: 'app', cgroup: '/pod-a', result: 'ok' });
+    expect((await s.add('app', 40)).done).toBe(40);
+    const init = await s.init('app');
+    expect(init.einits).toBe(1);
+    expect(init.simulatedNs).toBeGreaterThan(0);
+    expect(init.delayNs).toBe(0); // cost scale 0
+    expect((await s.access('app', [[0, 9], [20, 29]])).done).toBe(20);
+    expect((await f.control.stats('/pod-a')).current).toBe((40 + 2) * PAGE); // + SECS + VA
+    expect(await f.control.enclaves('/pod-a')).toEqual([{ slot: 'enclave-0', name: 'app', cgroup: '/pod-a', pages: 40, resident: 40 }]);
+    expect((await s.self()).enclaves).toEqual([{ name: 'app', cgroup: '/pod-a', pages: 40, resident: 40 }]);
+    expect((await failure(s.create({ name: 'app' }))).code).toBe('EEXIST');
+    await s.destroy('app');
+    expect((await f.control.stats('/pod-a')).current).toBe(0);
+    expect((await failure(s.access('app', [[0, 0]]))).code).toBe('ENOENT');
+  });
+
+  it('charges the cgroup the slot is bound to now (the model\'s "from"), and slots cannot touch each other\'s enclaves', async () => {
+    await f.control.mkdir('/A');
+    await f.control.mkdir('/B');
+    await f.control.bind('enclave-0', '/A');
+    const s = slot('enclave-0');
+    await s.create({ name: 'e', bare: true });
+    await s.add('e', 10);
+    await f.control.bind('enclave-0', '/B');
+    await s.add('e', 5);
+    expect((await f.control.stats('/A')).current).toBe(10 * PAGE);
+    expect((await f.control.stats('/B')).current).toBe(5 * PAGE);
+    await f.control.bind('enclave-1', '/B');
+    const other = await failure(slot('enclave-1').access('e', [[0, 0]]));
+    expect(other.code).toBe('ENOENT');
+  });
+
+  it('runs async reclaim by itself in real time (scenario 6: 168 adds under max 200 -> 152)', async () => {
+    await f.control.mkdir('/A');
+    await f.control.writeFile('/A', 'misc.max', `sgx_epc ${200 * PAGE}`);
+    await f.control.bind('enclave-0', '/A');
+    const s = slot('enclave-0');
+    await s.create({ name: 'b', bare: true });
+    await s.add('b', 168);
+    await f.controller.state.rt.idle(); // nobody asked for a drain: the scheduler ran it
+    const st = await f.control.stats('/A');
+    expect(st.current).toBe(152 * PAGE);
+    expect(st.evicted).toBe(16);
+    expect((await f.control.node()).scheduler.workerPages).toBeGreaterThanOrEqual(16);
+  });
+
+  it('retries a fault answered EBUSY after the async worker ran (scenario 7)', async () => {
+    await f.control.mkdir('/A');
+    await f.control.writeFile('/A', 'misc.max', `sgx_epc ${64 * PAGE}`);
+    await f.control.bind('enclave-0', '/A');
+    const s = slot('enclave-0');
+    await s.create({ name: 'b', bare: true });
+    await s.add('b', 64);
+    await s.init('b');
+    await f.controller.state.rt.idle();
+    const r = await s.aug('b', 1);
+    expect(r.busyRetries).toBeGreaterThanOrEqual(1);
+    expect(r.done).toBe(1);
+    const st = await f.control.stats('/A');
+    expect(st.events).toBeGreaterThanOrEqual(1);
+    expect(st.current).toBeLessThanOrEqual(64 * PAGE);
+  });
+
+  it('returns ENOMEM (507) with the partial count when nothing is reclaimable', async () => {
+    await f.control.mkdir('/tiny');
+    await f.control.writeFile('/tiny', 'misc.max', `sgx_epc ${2 * PAGE}`);
+    await f.control.bind('enclave-0', '/tiny');
+    const s = slot('enclave-0');
+    await s.create({ name: 'e' });
+    const e = await failure(s.add('e', 5));
+    expect(e.status).toBe(507);
+    expect(e.code).toBe('ENOMEM');
+    expect(e.body.done).toBe(0);
+    expect(e.body.result).toBe('ENOMEM');
+  });
+
+  it('control API destroys the enclaves of a cgroup; removing the cgroup unbinds its slots', async () => {
+    await f.control.mkdir('/pod/c1', { parents: true });
+    await f.control.bind('enclave-0', '/pod/c1');
+    const s = slot('enclave-0');
+    await s.create({ name: 'x' });
+    await s.add('x', 8);
+    expect(await f.control.destroyEnclaves('/pod')).toEqual(['enclave-0/x']);
+    expect((await f.control.stats('/pod')).current).toBe(0);
+    await f.control.rmdir('/pod/c1');
+    expect((await failure(s.create({ name: 'y' }))).code).toBe('EPERM');
+  });
+
+  it.each([
+    ['no slot', '/v1/enclaves', '{}', 400, 'slot'],
+    ['a slot with a slash', '/v1/enclaves', '{"slot":"../x"}', 400, 'slot'],
+    ['a bad enclave name', '/v1/enclaves', '{"slot":"enclave-0","name":"a b"}', 400, 'name'],
+    ['pages 0', '/v1/enclaves/e/add', '{"slot":"enclave-0","pages":0}', 400, 'pages'],
+    ['pages fractional', '/v1/enclaves/e/add', '{"slot":"enclave-0","pages":1.5}', 400, 'pages'],
+    ['pages huge', '/v1/enclaves/e/aug', '{"slot":"enclave-0","pages":1e12}', 400, 'pages'],
+    ['an inverted range', '/v1/enclaves/e/access', '{"slot":"enclave-0","range":[5,2]}', 400, 'range'],
+    ['no range', '/v1/enclaves/e/access', '{"slot":"enclave-0"}', 400, 'range'],
+    ['a range past the enclave', '/v1/enclaves/e/access', '{"slot":"enclave-0","range":[0,99]}', 400, 'range'],
+    ['a bad range in a list', '/v1/enclaves/e/access', '{"slot":"enclave-0","ranges":[[0,1],[-1,2]]}', 400, 'ranges.1.0'],
+    ['an enclave id with spaces', '/v1/enclaves/a%20b/init', '{"slot":"enclave-0"}', 400, 'id'],
+    ['not JSON', '/v1/enclaves/e/init', 'slot=enclave-0', 400, 'body'],
+  ])('rejects %s with a 400 naming the field and keeps working', async (_n, path, body, status, field) => {
+    await f.control.mkdir('/A');
+    await f.control.bind('enclave-0', '/A');
+    const s = slot('enclave-0');
+    await s.create({ name: 'e' });
+    await s.add('e', 4);
+    const before = await f.control.snapshot();
+    const r = await rawRequest(f.controller.enclaveSocket, 'POST', path, body);
+    expect(r.status).toBe(status);
+    expect(r.json.error.field).toBe(field);
+    expect(await f.control.snapshot()).toEqual(before);
+    expect((await s.access('e', [[0, 3]])).done).toBe(4);
+  });
+});
