@@ -1,0 +1,102 @@
+/**
+ * A small inline SVG line chart (no scripts, no external assets), well-formed XML so the HTML
+ * report stays parseable. Pure: options in, markup out.
+ */
+
+/** One line on a chart; `data` becomes `data-*` attributes of its <path> (tests find series by them). */
+export interface ChartSeries {
+  label: string;
+  color: string;
+  points: ReadonlyArray<readonly [number, number]>;
+  data?: Record<string, string>;
+  dashed?: boolean;
+}
+
+/** A horizontal reference line (node capacity, a request). */
+export interface ChartMarker {
+  y: number;
+  label: string;
+  color?: string;
+}
+
+export interface LineChartOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** Axis ranges start at 0; maxima are rounded up to a nice value. Share them across charts to compare. */
+  xMax: number;
+  yMax: number;
+  series: ChartSeries[];
+  markers?: ChartMarker[];
+  width?: number;
+  height?: number;
+}
+
+const PAD = { left: 56, right: 12, top: 28, bottom: 40 };
+
+/** Escapes text for XML content and attribute values. */
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+/** The smallest 1/2/5 x 10^k that is >= v (and > 0). */
+export function niceCeil(v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v - 1e-9 * p) return m * p;
+  return 10 * p;
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100);
+}
+
+function attrs(data: Record<string, string> | undefined): string {
+  return Object.entries(data ?? {}).map(([k, v]) => ` data-${k}="${escapeXml(v)}"`).join('');
+}
+
+/** Renders the chart as an `<svg>` element string. Points outside the ranges are clamped. */
+export function lineChart(o: LineChartOptions): string {
+  const w = o.width ?? 480;
+  const h = o.height ?? 240;
+  const xMax = niceCeil(o.xMax);
+  const yMax = niceCeil(o.yMax);
+  const pw = w - PAD.left - PAD.right;
+  const ph = h - PAD.top - PAD.bottom;
+  const X = (x: number) => PAD.left + (Math.min(Math.max(x, 0), xMax) / xMax) * pw;
+  const Y = (y: number) => PAD.top + ph - (Math.min(Math.max(y, 0), yMax) / yMax) * ph;
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${escapeXml(o.title)}">`);
+  out.push(`<title>${escapeXml(o.title)}</title>`);
+  out.push(`<text x="${w / 2}" y="16" text-anchor="middle" class="t">${escapeXml(o.title)}</text>`);
+  const ticks = 4;
+  for (let i = 0; i <= ticks; i++) {
+    const yv = (yMax * i) / ticks;
+    const xv = (xMax * i) / ticks;
+    out.push(`<line x1="${PAD.left}" x2="${w - PAD.right}" y1="${Y(yv).toFixed(1)}" y2="${Y(yv).toFixed(1)}" class="g"/>`);
+    out.push(`<text x="${PAD.left - 4}" y="${(Y(yv) + 4).toFixed(1)}" text-anchor="end" class="a">${fmt(yv)}</text>`);
+    out.push(`<text x="${X(xv).toFixed(1)}" y="${h - PAD.bottom + 14}" text-anchor="middle" class="a">${fmt(xv)}</text>`);
+  }
+  out.push(`<line x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${PAD.top + ph}" class="ax"/>`);
+  out.push(`<line x1="${PAD.left}" x2="${w - PAD.right}" y1="${PAD.top + ph}" y2="${PAD.top + ph}" class="ax"/>`);
+  out.push(`<text x="${PAD.left + pw / 2}" y="${h - 6}" text-anchor="middle" class="a">${escapeXml(o.xLabel)}</text>`);
+  out.push(`<text x="12" y="${PAD.top + ph / 2}" text-anchor="middle" class="a" transform="rotate(-90 12 ${PAD.top + ph / 2})">${escapeXml(o.yLabel)}</text>`);
+  for (const m of o.markers ?? []) {
+    const y = Y(m.y).toFixed(1);
+    out.push(`<line x1="${PAD.left}" x2="${w - PAD.right}" y1="${y}" y2="${y}" stroke="${m.color ?? '#888'}" stroke-dasharray="2 3" class="m"/>`);
+    out.push(`<text x="${w - PAD.right - 2}" y="${(Number(y) - 3).toFixed(1)}" text-anchor="end" class="a">${escapeXml(m.label)}</text>`);
+  }
+  for (const s of o.series) {
+    if (s.points.length === 0) continue;
+    const d = s.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${X(x).toFixed(1)} ${Y(y).toFixed(1)}`).join(' ');
+    out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}${attrs(s.data)}><title>${escapeXml(s.label)}</title></path>`);
+  }
+  // Legend, top-left inside the plot.
+  o.series.forEach((s, i) => {
+    const y = PAD.top + 10 + i * 13;
+    out.push(`<line x1="${PAD.left + 6}" x2="${PAD.left + 20}" y1="${y - 4}" y2="${y - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    out.push(`<text x="${PAD.left + 24}" y="${y}" class="l">${escapeXml(s.label)}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n');
+}
