@@ -16,3 +16,23 @@ export const SGX_VA_SLOT_COUNT = 512;
 export const SGX_CG_LOW_MARGIN_THRESHOLD = 4 * SGX_NR_LOW_PAGES;
 /** The margin below the effective limit at which async reclaim starts (v17: SGX_CG_MIN_FREE_PAGE). */
 export const SGX_CG_MIN_FREE_PAGE = SGX_NR_LOW_PAGES;
+
+/** Kernel errno values, returned negated by the hot path (like the kernel) to avoid allocation. */
+export const EBUSY = 16;
+export const ENOMEM = 12;
+
+/** sgx_reclaim: whether an allocation may reclaim synchronously (SGX_DO_RECLAIM) or not. */
+export const SGX_NO_RECLAIM = false;
+export const SGX_DO_RECLAIM = true;
+
+/** "No page" in the page-indexed linked lists. */
+export const NIL = -1;
+
+/** Page kinds kept in the low bits of EpcPages.flags (sgx_epc_page flags / owner type). */
+export const PAGE_FREE = 0;
+export const PAGE_REG = 1;
+export const PAGE_SECS = 2;
+export const PAGE_VA = 3;
+export const PAGE_KIND_MASK = 3;
+/** The page was touched since the reclaimer last looked (the PTE accessed bit). */
+export const PAGE_ACCESSED = 4;

@@ -1,0 +1,132 @@
+import { SgxCgroups } from './epc-cgroup.js';
+import { EpcPages } from './epc-pages.js';
+import type { MiscCgroup, MiscCgroupTree } from './misc-cgroup.js';
+import { NIL, SGX_NR_HIGH_PAGES, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from './sgx.js';
+
+/** The enclave side of eviction (sgx_reclaimer_write() in main.c, owner bookkeeping in encl.c). */
+export interface ReclaimOwner {
+  /** EWB of REG page `page` owned by enclave page `owner`, charged to `cg`; the caller frees it. */
+  reclaimerWrite(page: number, owner: number, cg: MiscCgroup): void;
+}
+
+/** Options for SgxMain: the tree it charges, and the ports that tell a scheduler about work. */
+export interface SgxMainOptions {
+  tree: MiscCgroupTree;
+  /** Async cgroup work went from none to some. */
+  onWorkQueued(): void;
+  /** ksgxd was woken (it was not already). */
+  onKsgxdWoken(): void;
+}
+
+/**
+ * arch/x86/kernel/cpu/sgx/main.c: the EPC page allocator with its cgroup charge, the batch
+ * reclaimer (sgx_reclaim_pages) and ksgxd's watermarks. Owns the per-page arrays.
+ */
+export class SgxMain {
+  readonly pages: EpcPages;
+  readonly cgroups: SgxCgroups;
+  readonly tree: MiscCgroupTree;
+  /** Set once by the enclave layer (the owner of every REG page). */
+  owner!: ReclaimOwner;
+  /** ksgxd has been woken and has not run yet. */
+  ksgxdWoken = false;
+  /** Pages evicted/reloaded so far, all cgroups. */
+  nrEvicted = 0;
+  nrReloaded = 0;
+  private readonly isoPage = new Int32Array(SGX_NR_TO_SCAN);
+  private readonly isoOwner = new Int32Array(SGX_NR_TO_SCAN);
+  private readonly onKsgxdWoken: () => void;
+
+  constructor(capacity: number, opts: SgxMainOptions) {
+    this.tree = opts.tree;
+    this.pages = new EpcPages(capacity);
+    this.onKsgxdWoken = opts.onKsgxdWoken;
+    this.cgroups = new SgxCgroups(opts.tree, this.pages, {
+      reclaimLru: (cg) => this.reclaimPages(cg),
+      onQueued: opts.onWorkQueued,
+    });
+  }
+
+  /**
+   * mirrors sgx_alloc_epc_page(): charges `cg` (reclaiming its subtree if `reclaim`), takes a
+   * free page of `kind` and wakes ksgxd below the low watermark. Returns the page, or -ENOMEM /
+   * -EBUSY.
+   */
+  allocEpcPage(cg: MiscCgroup, kind: number, reclaim: boolean): number {
+    const ret = this.cgroups.tryCharge(cg, reclaim);
+    if (ret !== 0) return ret;
+    // A successful charge passed the capacity check at root, and every allocated page is
+    // charged, so the free list cannot be empty here (the kernel's global-reclaim retry loop
+    // never runs in this model).
+    const p = this.pages.alloc(kind, cg.id);
+    if (p === NIL) throw new Error('EPC free list empty after a successful charge');
+    if (this.shouldReclaimGlobal(SGX_NR_LOW_PAGES)) this.wakeKsgxd();
+    return p;
+  }
+
+  // mirrors sgx_free_epc_page() with sgx_epc_page_uncharge().
+  freeEpcPage(p: number): void {
+    this.cgroups.uncharge(this.tree.byId[this.pages.cg[p]]!);
+    this.pages.free(p);
+  }
+
+  /**
+   * mirrors sgx_reclaim_pages(): isolates up to SGX_NR_TO_SCAN pages from the LRU head, gives the
+   * young ones a second chance at the tail, evicts the others. Returns the number isolated.
+   */
+  reclaimPages(lru: MiscCgroup): number {
+    const pages = this.pages;
+    let n = 0;
+    while (n < SGX_NR_TO_SCAN) {
+      const p = pages.lruTakeHead(lru);
+      if (p === NIL) break;
+      this.isoPage[n] = p;
+      this.isoOwner[n] = pages.takenOwner;
+      n++;
+    }
+    let old = 0;
+    for (let i = 0; i < n; i++) {
+      const p = this.isoPage[i];
+      // sgx_reclaimer_age(): young pages go back to the tail, accessed bit cleared.
+      if (pages.testAndClearYoung(p)) pages.lruAddTail(lru, p, this.isoOwner[i]);
+      else {
+        this.isoPage[old] = p;
+        this.isoOwner[old++] = this.isoOwner[i];
+      }
+    }
+    for (let i = 0; i < old; i++) {
+      const p = this.isoPage[i];
+      this.owner.reclaimerWrite(p, this.isoOwner[i], lru);
+      lru.evicted++;
+      this.nrEvicted++;
+      this.freeEpcPage(p);
+    }
+    return n;
+  }
+
+  // mirrors sgx_should_reclaim_global().
+  shouldReclaimGlobal(watermark: number): boolean {
+    return this.pages.nrFree < watermark && this.pages.nrReclaimable > 0;
+  }
+
+  private wakeKsgxd(): void {
+    if (this.ksgxdWoken) return;
+    this.ksgxdWoken = true;
+    this.onKsgxdWoken();
+  }
+
+  /** mirrors one wake-up of ksgxd(): global reclaim (limits ignored) up to the high watermark. */
+  runKsgxd(): void {
+    if (!this.ksgxdWoken) return;
+    this.ksgxdWoken = false;
+    while (this.shouldReclaimGlobal(SGX_NR_HIGH_PAGES)) {
+      // sgx_cgroup_reclaim_pages_global()
+      this.cgroups.reclaimPages(this.tree.root, SGX_NR_TO_SCAN);
+    }
+  }
+
+  /** Marks a freshly added/reloaded REG page reclaimable (after the add/reload completed). */
+  markReclaimable(p: number, owner: number, cg: MiscCgroup): void {
+    this.pages.lruAddTail(cg, p, owner);
+  }
+}
