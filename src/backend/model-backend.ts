@@ -32,29 +32,29 @@ export class ModelBackend implements EpcBackend, SlotBinder {
     this.client = new ControlClient(sock, { timeoutMs: opts.timeoutMs });
   }
 
-  capacity(): Promise<number> {
+  async capacity(): Promise<number> {
     return this.wrap('/', async () => parseOrThrow(parseSgxBytes(await this.client.readFile('/', 'misc.capacity')), '/', 'misc.capacity'));
   }
 
-  ensureCgroup(path: string): Promise<void> {
+  async ensureCgroup(path: string): Promise<void> {
     const p = normalizeCgroupPath(path);
     return this.wrap(p, async () => {
       await this.client.mkdir(p, { parents: true });
     });
   }
 
-  setMax(path: string, max: EpcMax): Promise<void> {
+  async setMax(path: string, max: EpcMax): Promise<void> {
     const p = nonRoot(path);
-    if (!isValidMax(max)) return Promise.reject(new EpcBackendError('EINVAL', `invalid misc.max ${JSON.stringify(max)}: bytes (integer >= 0) or 'max'`, { path: p }));
+    if (!isValidMax(max)) throw new EpcBackendError('EINVAL', `invalid misc.max ${JSON.stringify(max)}: bytes (integer >= 0) or 'max'`, { path: p });
     return this.wrap(p, () => this.client.writeFile(p, 'misc.max', formatSgxMax(max)));
   }
 
-  getMax(path: string): Promise<EpcMax> {
+  async getMax(path: string): Promise<EpcMax> {
     const p = nonRoot(path);
     return this.wrap(p, async () => parseOrThrow(parseSgxMax(await this.client.readFile(p, 'misc.max')), p, 'misc.max'));
   }
 
-  stats(path: string): Promise<EpcCgroupStats> {
+  async stats(path: string): Promise<EpcCgroupStats> {
     const p = nonRoot(path);
     return this.wrap(p, async () => {
       const s = await this.client.stats(p);
@@ -62,7 +62,7 @@ export class ModelBackend implements EpcBackend, SlotBinder {
     });
   }
 
-  removeCgroup(path: string): Promise<void> {
+  async removeCgroup(path: string): Promise<void> {
     const p = nonRoot(path);
     return this.wrap(p, async () => {
       let below: string[];
@@ -78,17 +78,17 @@ export class ModelBackend implements EpcBackend, SlotBinder {
     });
   }
 
-  listCgroups(prefix: string): Promise<string[]> {
+  async listCgroups(prefix: string): Promise<string[]> {
     const p = normalizeCgroupPath(prefix);
     return this.wrap(p, () => this.client.listCgroups(p));
   }
 
-  bindSlot(slotId: string, path: string): Promise<void> {
+  async bindSlot(slotId: string, path: string): Promise<void> {
     const p = normalizeCgroupPath(path);
     return this.wrap(p, () => this.client.bind(slotId, p));
   }
 
-  unbindSlot(slotId: string): Promise<void> {
+  async unbindSlot(slotId: string): Promise<void> {
     return this.wrap(undefined, async () => {
       await this.client.unbind(slotId);
     });
