@@ -30,10 +30,16 @@ export const AESMD_ENV = 'SGX_AESM_ADDR';
 /** Adds `entries` to the object at `pointer` (a child of `parent`), creating it when missing. */
 function addEntries(ops: AddOperation[], parent: JsonObject, key: string, pointer: string, entries: Record<string, unknown>): void {
   const current = parent[key];
-  const missing = Object.entries(entries).filter(([k]) => !isObject(current) || !Object.hasOwn(current, k));
-  if (missing.length === 0) return;
-  if (!isObject(current)) ops.push({ op: 'add', path: `${pointer}/${escapePointer(key)}`, value: Object.fromEntries(missing) });
-  else for (const [k, v] of missing) ops.push({ op: 'add', path: `${pointer}/${escapePointer(key)}/${escapePointer(k)}`, value: v });
+  const existing = isObject(current) ? current : undefined;
+  let missing: Record<string, unknown> | undefined;
+  for (const k in entries) {
+    if (existing !== undefined && Object.hasOwn(existing, k)) continue;
+    (missing ??= {})[k] = entries[k];
+  }
+  if (missing === undefined) return;
+  const at = `${pointer}/${escapePointer(key)}`;
+  if (existing === undefined) ops.push({ op: 'add', path: at, value: missing });
+  else for (const k in missing) ops.push({ op: 'add', path: `${at}/${escapePointer(k)}`, value: missing[k] });
 }
 
 /** Appends `item` to the array at `parent[key]`, creating the array when missing. */

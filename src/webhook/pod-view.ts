@@ -60,16 +60,20 @@ export function podAnnotations(pod: unknown): Record<string, string> {
 export function podContainers(pod: unknown): ContainerRef[] {
   const spec = objectAt(pod, 'spec');
   const out: ContainerRef[] = [];
-  const add = (field: string, roleOf: (c: JsonObject) => ContainerRole): void => {
-    arrayAt(spec, field).forEach((c, i) => {
-      if (!isObject(c)) return;
-      out.push({ role: roleOf(c), name: stringAt(c, 'name') ?? `#${i}`, pointer: `/spec/${field}/${i}`, spec: c });
-    });
-  };
-  add('initContainers', (c) => (c.restartPolicy === 'Always' ? 'sidecar' : 'init'));
-  add('containers', () => 'app');
-  add('ephemeralContainers', () => 'ephemeral');
+  collect(out, spec, 'initContainers');
+  collect(out, spec, 'containers');
+  collect(out, spec, 'ephemeralContainers');
   return out;
+}
+
+function collect(out: ContainerRef[], spec: JsonObject | undefined, field: 'initContainers' | 'containers' | 'ephemeralContainers'): void {
+  const list = arrayAt(spec, field);
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (!isObject(c)) continue;
+    const role: ContainerRole = field === 'containers' ? 'app' : field === 'ephemeralContainers' ? 'ephemeral' : c.restartPolicy === 'Always' ? 'sidecar' : 'init';
+    out.push({ role, name: stringAt(c, 'name') ?? `#${i}`, pointer: `/spec/${field}/${i}`, spec: c });
+  }
 }
 
 /** A resource entry of a container: the request, falling back to the limit (API defaulting). */
@@ -91,5 +95,6 @@ export function declaresResource(c: JsonObject, resource: string): boolean {
 
 /** Escapes one JSON Pointer reference token (RFC 6901): `~` -> `~0`, `/` -> `~1`. */
 export function escapePointer(token: string): string {
+  if (token.indexOf('~') === -1 && token.indexOf('/') === -1) return token;
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }

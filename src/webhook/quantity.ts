@@ -76,6 +76,20 @@ export type ByteCount = { ok: true; bytes: bigint } | { ok: false; reason: strin
  * the rule it breaks (`epc-invalid`: does not parse or is fractional; `epc-not-positive`).
  */
 export function parseByteQuantity(input: unknown): ByteCount {
+  if (typeof input !== 'string') return parseByteQuantityUncached(input);
+  let r = byteCache.get(input);
+  if (r === undefined) {
+    if (byteCache.size >= BYTE_CACHE_SIZE) byteCache.clear();
+    byteCache.set(input, (r = parseByteQuantityUncached(input)));
+  }
+  return r;
+}
+
+// Pods repeat the same few quantity strings ("10Mi"); results are immutable values.
+const BYTE_CACHE_SIZE = 512;
+const byteCache = new Map<string, ByteCount>();
+
+function parseByteQuantityUncached(input: unknown): ByteCount {
   const q = parseQuantity(input);
   if (!q.ok) return { ok: false, reason: q.reason, rule: 'epc-invalid' };
   const { num, den } = q.value;

@@ -59,20 +59,26 @@ function label(c: ContainerRef): string {
   return c.role === 'app' ? `container "${c.name}"` : `${c.role} container "${c.name}"`;
 }
 
-/** The device host path a container reaches through a hostPath volume mount, if any. */
-function reachedDevice(pod: unknown, c: ContainerRef, matcher: HostPathMatcher): { volume: string; path: string; device: string } | undefined {
-  const volumes = new Map<string, string>();
+/** hostPath volumes of the pod that reach an SGX device: volume name -> {path, device}. */
+function deviceVolumes(pod: unknown, matcher: HostPathMatcher): Map<string, { path: string; device: string }> {
+  const out = new Map<string, { path: string; device: string }>();
   for (const v of arrayAt(objectAt(pod, 'spec'), 'volumes')) {
     const path = stringAt(objectAt(v, 'hostPath'), 'path');
     const name = stringAt(v, 'name');
-    if (name !== undefined && path !== undefined) volumes.set(name, path);
+    if (name === undefined || path === undefined) continue;
+    const device = matcher.match(path);
+    if (device !== undefined) out.set(name, { path, device });
   }
+  return out;
+}
+
+/** The device a container reaches through a mount of one of `devices`, if any. */
+function reachedDevice(c: ContainerRef, devices: Map<string, { path: string; device: string }>): { volume: string; path: string; device: string } | undefined {
+  if (devices.size === 0) return undefined;
   for (const m of arrayAt(c.spec, 'volumeMounts')) {
     const name = stringAt(m, 'name');
-    const path = name === undefined ? undefined : volumes.get(name);
-    if (path === undefined) continue;
-    const device = matcher.match(path);
-    if (device) return { volume: name!, path, device };
+    const hit = name === undefined ? undefined : devices.get(name);
+    if (hit) return { volume: name!, ...hit };
   }
   return undefined;
 }
@@ -80,7 +86,7 @@ function reachedDevice(pod: unknown, c: ContainerRef, matcher: HostPathMatcher):
 /** Rules for a pod being created (also used for the mutated pod in the idempotency check). */
 export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview {
   const { epc, enclave, provision } = config.resourceNames;
-  const matcher = matcherFor(config);
+  const devices = deviceVolumes(pod, matcherFor(config));
   const violations: Finding<DenyRule>[] = [];
   const warnings: Finding<WarnRule>[] = [];
   const deny = (rule: DenyRule, message: string) => violations.push({ rule, message: `${message} [rule ${rule}]` });
@@ -90,7 +96,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
 
   for (const c of containers) {
     const hasEpc = declaresResource(c.spec, epc);
-    const device = reachedDevice(pod, c, matcher);
+    const device = reachedDevice(c, devices);
     if (hasEpc || declaresResource(c.spec, enclave) || declaresResource(c.spec, provision) || device) usesSgx = true;
     if (!hasEpc) {
       for (const r of [enclave, provision]) {
@@ -173,10 +179,10 @@ export function reviewPodUpdate(pod: unknown, oldPod: unknown, config: WebhookCo
       message: `annotation ${EPC_ANNOTATION} is immutable: changed from ${show(before)} to ${show(after)} [rule epc-annotation-changed]`,
     });
   }
-  const matcher = matcherFor(config);
+  const devices = deviceVolumes(pod, matcherFor(config));
   for (const c of podContainers(pod)) {
     if (c.role !== 'ephemeral') continue;
-    const device = reachedDevice(pod, c, matcher);
+    const device = reachedDevice(c, devices);
     if (device) {
       violations.push({ rule: 'hostpath-device', message: `${label(c)} mounts hostPath ${device.path} (volume "${device.volume}", reaches ${device.device}) without declaring ${config.resourceNames.epc} [rule hostpath-device]` });
     }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import type { WebhookConfig } from './config.js';
 import { loadTlsPair, TlsReloader } from './tls-reloader.js';
-import { createWebhookApp } from './webhook-app.js';
+import { createWebhookRequestListener } from './webhook-app.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 
 /** How long stop() lets in-flight requests finish before closing their connections. */
@@ -29,6 +29,8 @@ export interface WebhookServerOptions {
   tlsPollIntervalMs?: number;
   bodyLimitBytes?: number;
   stopGraceMs?: number;
+  /** Serve admission POSTs without express routing (default true); see webhook-app.ts. */
+  fastPath?: boolean;
 }
 
 /** A running webhook. */
@@ -72,8 +74,8 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const pair = loadTlsPair(opts.tlsCertFile, opts.tlsKeyFile);
   const metrics = new WebhookMetrics();
   let ready = false;
-  const app = createWebhookApp({ config: opts.config, metrics, logger: opts.logger, isReady: () => ready, bodyLimitBytes: opts.bodyLimitBytes });
-  const https = createHttpsServer({ cert: pair.cert, key: pair.key }, app);
+  const listener = createWebhookRequestListener({ config: opts.config, metrics, logger: opts.logger, isReady: () => ready, bodyLimitBytes: opts.bodyLimitBytes, fastPath: opts.fastPath });
+  const https = createHttpsServer({ cert: pair.cert, key: pair.key }, listener);
   https.on('tlsClientError', (err) => opts.logger?.debug({ err: err.message }, 'TLS client error'));
   const reloader = new TlsReloader({
     certFile: opts.tlsCertFile,

@@ -54,7 +54,7 @@ export interface TestWebhook {
 }
 
 /** Starts a webhook on 127.0.0.1 with a fresh CA. */
-export async function startTestWebhook(opts: { config?: WebhookConfigFile; tlsPollIntervalMs?: number } = {}): Promise<TestWebhook> {
+export async function startTestWebhook(opts: { config?: WebhookConfigFile; tlsPollIntervalMs?: number; fastPath?: boolean } = {}): Promise<TestWebhook> {
   const dir = await mkdtemp(join(tmpdir(), 'epc-webhook-'));
   const ca = await createTestCa(dir);
   const serving = await issueServingCert(ca, { service: { name: 'epc-webhook', namespace: 'epc-system' } });
@@ -67,6 +67,7 @@ export async function startTestWebhook(opts: { config?: WebhookConfigFile; tlsPo
     tlsKeyFile: serving.keyFile,
     tlsPollIntervalMs: opts.tlsPollIntervalMs ?? 100,
     stopGraceMs: 500,
+    fastPath: opts.fastPath,
   });
   const url = `https://127.0.0.1:${server.port}`;
   return {

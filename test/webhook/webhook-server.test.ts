@@ -239,3 +239,25 @@ describe('webhook over HTTPS: bad requests', () => {
     expect(text).toMatch(/epc_webhook_request_duration_seconds_count\{endpoint="mutate"\} [1-9]/);
   });
 });
+
+describe('express routing and the fast path answer identically', () => {
+  it('same bodies and statuses for allowed, denied, malformed and query-string requests', async () => {
+    const slow = await startTestWebhook({ fastPath: false });
+    try {
+      const cases: Array<[string, unknown]> = [
+        ['/mutate', await fixture('multi-container.json')],
+        ['/validate', await fixture('hostpath-root.json')],
+        ['/mutate?timeout=10s', await fixture('azure-oe-helloworld.json')],
+        ['/mutate', '{"kind":'],
+      ];
+      for (const [path, body] of cases) {
+        const [a, b] = await Promise.all([hook.post(path, body), slow.post(path, body)]);
+        expect(b.status).toBe(a.status);
+        expect(b.json).toEqual(a.json);
+      }
+      expect((await hook.post('/mutate?timeout=10s', await fixture('multi-container.json'))).json.response.patchType).toBe('JSONPatch');
+    } finally {
+      await slow.close();
+    }
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * Webhook throughput and tail latency vs a bare node:https server, side by side in one run.
+ * Both servers parse the same realistic 3-container pod review; the bare one answers allow, the
+ * webhook runs the full express + rules + patch + metrics path. Each server runs alone in its own
+ * child process (this file, `serve` mode) while autocannon drives it from this process over
+ * loopback HTTPS, keep-alive, 32 connections. Rounds alternate bare/webhook to share the noise.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import type { BenchFigure, BenchModule } from './bench-report.js';
+
+const CONNECTIONS = 32;
+const DURATION_S = Number(process.env.EPC_BENCH_WEBHOOK_SECONDS ?? 6);
+const ROUNDS = 2;
+const SELF = fileURLToPath(import.meta.url);
+
+type Mode = 'webhook' | 'webhook-express' | 'bare';
+
+/** `serve` mode: runs one server in this (child) process and prints its port. */
+async function serve(mode: Mode, certFile: string, keyFile: string): Promise<void> {
+  let stop: () => Promise<void>;
+  let port: number;
+  if (mode !== 'bare') {
+    const { resolveWebhookConfig, startWebhookServer } = await import('../../src/webhook/index.js');
+    const s = await startWebhookServer({
+      config: resolveWebhookConfig(), host: '127.0.0.1', port: 0, metricsPort: 0, tlsCertFile: certFile, tlsKeyFile: keyFile, stopGraceMs: 200,
+      fastPath: mode === 'webhook',
+    });
+    port = s.port;
+    stop = () => s.stop();
+  } else {
+    const server = createServer({ cert: await readFile(certFile), key: await readFile(keyFile) }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const review = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const body = JSON.stringify({ apiVersion: review.apiVersion, kind: review.kind, response: { uid: review.request.uid, allowed: true } });
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as import('node:net').AddressInfo).port;
+    stop = () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); });
+  }
+  process.stdout.write(`PORT ${port}\n`);
+  process.on('SIGTERM', () => void stop().then(() => process.exit(0)));
+}
+
+function startChild(mode: Mode, certFile: string, keyFile: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, 'serve', mode, certFile, keyFile], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, EPC_LOG_LEVEL: 'warn' } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.on('exit', (code) => reject(new Error(`${mode} server exited early with ${code}`)));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.removeAllListeners('exit');
+    child.on('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+interface Load { rps: number; p99: number; p50: number; errors: number; non2xx: number }
+
+async function load(port: number, body: string, seconds: number): Promise<Load> {
+  const r = await autocannon({
+    url: `https://127.0.0.1:${port}/mutate`, method: 'POST', body, headers: { 'content-type': 'application/json' },
+    connections: CONNECTIONS, duration: seconds,
+  });
+  return { rps: r.requests.average, p99: r.latency.p99, p50: r.latency.p50, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+}
+
+async function run(): Promise<BenchFigure[]> {
+  const { createTestCa, issueServingCert } = await import('../helpers/certs.js');
+  const dir = await mkdtemp(join(tmpdir(), 'epc-webhook-bench-'));
+  try {
+    const ca = await createTestCa(dir);
+    const cert = await issueServingCert(ca);
+    const body = await readFile(new URL('../webhook/fixtures/multi-container.json', import.meta.url), 'utf8');
+    const results: Record<Mode, Load[]> = { webhook: [], 'webhook-express': [], bare: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const mode of ['bare', 'webhook', 'webhook-express'] as const) {
+        if (mode === 'webhook-express' && round > 0) continue; // one round: informational only
+        const { child, port } = await startChild(mode, cert.certFile, cert.keyFile);
+        try {
+          await load(port, body, 1); // warm-up: JIT, TLS sessions
+          results[mode].push(await load(port, body, DURATION_S));
+        } finally {
+          await stopChild(child);
+        }
+      }
+    }
+    const mean = (xs: Load[], k: keyof Load) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
+    const w = { rps: mean(results.webhook, 'rps'), p99: mean(results.webhook, 'p99'), p50: mean(results.webhook, 'p50') };
+    const b = { rps: mean(results.bare, 'rps'), p99: mean(results.bare, 'p99'), p50: mean(results.bare, 'p50') };
+    const e = { rps: mean(results['webhook-express'], 'rps'), p99: mean(results['webhook-express'], 'p99') };
+    const failures = [...results.webhook, ...results['webhook-express'], ...results.bare].reduce((s, x) => s + x.errors + x.non2xx, 0);
+    return [
+      { name: 'webhook /mutate throughput (3-container pod, c=32)', value: w.rps, unit: 'req/s', target: '>= 3000' },
+      { name: 'bare node:https parse+allow throughput', value: b.rps, unit: 'req/s' },
+      { name: 'throughput ratio webhook / bare', value: w.rps / b.rps, unit: 'x', target: '>= 0.7' },
+      { name: 'webhook p50 latency', value: w.p50, unit: 'ms' },
+      { name: 'webhook p99 latency', value: w.p99, unit: 'ms' },
+      { name: 'bare p99 latency', value: b.p99, unit: 'ms' },
+      { name: 'p99 ratio webhook / bare', value: w.p99 / Math.max(b.p99, 1), unit: 'x', target: '<= 2' },
+      { name: 'same webhook, admission routed through express (1 round)', value: e.rps, unit: 'req/s' },
+      { name: 'express-routed throughput ratio / bare (informational)', value: e.rps / b.rps, unit: 'x' },
+      { name: 'express-routed p99 latency', value: e.p99, unit: 'ms' },
+      { name: 'errors + non-2xx responses (all servers)', value: failures, unit: 'count', target: '<= 0' },
+    ];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const isMain = process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url;
+if (isMain && process.argv[2] === 'serve') await serve(process.argv[3] as Mode, process.argv[4], process.argv[5]);
+
+const bench: BenchModule = { title: 'Admission webhook vs bare node:https (loopback TLS, autocannon c=32)', run };
+export default bench;
