@@ -1,4 +1,5 @@
 import { resolveCosts, simulatedNs } from './cost-model.js';
+import { checkModel } from './model-check.js';
 import { formatMax, readMiscFile, writeMiscFile } from './misc-files.js';
 import { type MiscCgroup, MiscCgroupTree } from './misc-cgroup.js';
 import { EBUSY, ENOMEM } from './sgx.js';
@@ -137,6 +138,11 @@ export class EpcModel {
   /** Bytes held in typed arrays (per-page state and enclave page tables): the scale budget. */
   modelBytes(): number {
     return this.main.pages.bytes() + this.encls.table.bytes();
+  }
+
+  /** Cross-checks the model's redundant structures (diagnostics, tests); [] when consistent. O(capacity). */
+  verify(): string[] {
+    return checkModel(this.tree, this.main, this.encls, this.byName.values());
   }
 
   private counters(): { evicted: number; reloaded: number; einits: number } {
