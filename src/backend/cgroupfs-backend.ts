@@ -26,6 +26,7 @@ export class CgroupfsBackend implements EpcBackend {
   readonly kind = 'cgroupfs' as const;
   readonly root: string;
   private readonly fs: CgroupFsPort;
+  private sgxChecked = false;
 
   constructor(opts: CgroupfsBackendOptions = {}) {
     this.root = opts.cgroupRoot ?? DEFAULT_CGROUP_ROOT;
@@ -43,6 +44,7 @@ export class CgroupfsBackend implements EpcBackend {
 
   async ensureCgroup(path: string): Promise<void> {
     const p = normalizeCgroupPath(path);
+    await this.requireSgxEpc();
     for (const node of cgroupPathChain(p)) {
       await this.enableMisc(parentCgroupPath(node));
       try {
@@ -56,6 +58,7 @@ export class CgroupfsBackend implements EpcBackend {
   async setMax(path: string, max: EpcMax): Promise<void> {
     const p = this.nonRoot(path);
     if (!isValidMax(max)) throw new EpcBackendError('EINVAL', `invalid misc.max ${JSON.stringify(max)}: bytes (integer >= 0) or 'max'`, { path: p });
+    await this.requireSgxEpc();
     try {
       await this.fs.writeFile(join(this.dir(p), 'misc.max'), formatSgxMax(max));
     } catch (err) {
@@ -127,6 +130,14 @@ export class CgroupfsBackend implements EpcBackend {
   }
 
   async close(): Promise<void> {}
+
+  /** Fails with ENOTSUP (once checked, cached) unless the root's misc.capacity lists sgx_epc:
+   *  without it a misc.max write would be a confusing EINVAL. */
+  private async requireSgxEpc(): Promise<void> {
+    if (this.sgxChecked) return;
+    await this.capacity();
+    this.sgxChecked = true;
+  }
 
   /** Adds `+misc` to `cgroup.subtree_control` of `path` unless it is already enabled. */
   private async enableMisc(path: string): Promise<void> {

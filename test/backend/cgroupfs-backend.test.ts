@@ -53,6 +53,8 @@ describe('CgroupfsBackend specifics', () => {
     const { backend } = await make({ sgxEpc: false });
     await expect(backend.capacity()).rejects.toMatchObject({ code: 'ENOTSUP' });
     await expect(backend.capacity()).rejects.toThrow(/no sgx_epc line/);
+    await expect(backend.ensureCgroup('/kubepods/pod1')).rejects.toMatchObject({ code: 'ENOTSUP' });
+    expect(await backend.listCgroups('/')).toEqual([]);
   });
 
   it('reports peak and events.local as null on a kernel without those files', async () => {
