@@ -17,6 +17,9 @@ export interface EnclaveOpReply extends CostSum {
 }
 
 const MAX_IDLE_BACKOFF_MS = 50;
+/** Pages per model step: bigger requests are applied in chunks with a macrotask turn between
+ *  them, so one large add cannot stall other callers or the reclaim scheduler. */
+export const PAGES_PER_STEP = 1024;
 
 /**
  * The enclave API (`enclave.sock`), what pods reach through the socket Allocate mounts. The caller
@@ -49,11 +52,22 @@ export function enclaveApi(state: ControllerState): HttpRouter {
     let failure: ApiErrorCode | undefined;
     const deadline = Date.now() + state.faultRetryMs;
     let backoff = 1;
-    for (let i = 0; i < steps.length && !failure; i++) {
-      let step = steps[i];
+    const chunks = steps.flatMap(chunkStep);
+    let sinceYield = 0;
+    for (let i = 0; i < chunks.length && !failure; i++) {
+      let step = chunks[i];
+      if (sinceYield >= PAGES_PER_STEP) {
+        await new Promise((w) => setImmediate(w));
+        sinceYield = 0;
+      }
+      sinceYield += stepSize(step);
       for (;;) {
+        if (rt.isStopped) {
+          failure = 'EIO';
+          break;
+        }
         const res = rt.apply(step);
-        addCost(sum, res.cost, res.done ?? (res.result === 'ok' ? 1 : 0));
+        addCost(sum, res.cost, res.done ?? (res.result === 'ok' ? stepSize(step) : 0));
         if (res.result === 'ok') break;
         if (res.result !== 'EBUSY' || !retryFaults || Date.now() >= deadline) {
           failure = res.result as ApiErrorCode;
@@ -139,6 +153,28 @@ export function enclaveApi(state: ControllerState): HttpRouter {
   });
 
   return r;
+}
+
+/** Splits add/aug/access steps into PAGES_PER_STEP pieces (other steps stay whole). */
+function chunkStep(step: Step): Step[] {
+  if (step.op === 'add' || step.op === 'aug') {
+    const out: Step[] = [];
+    for (let done = 0; done < step.pages; done += PAGES_PER_STEP) out.push({ ...step, pages: Math.min(PAGES_PER_STEP, step.pages - done) });
+    return out;
+  }
+  if (step.op === 'access') {
+    const out: Step[] = [];
+    for (let a = step.range[0]; a <= step.range[1]; a += PAGES_PER_STEP) out.push({ ...step, range: [a, Math.min(step.range[1], a + PAGES_PER_STEP - 1)] });
+    return out;
+  }
+  return [step];
+}
+
+/** Operations a step asks for (pages for add/aug/access, 1 otherwise): its `done` when ok. */
+function stepSize(step: Step): number {
+  if (step.op === 'access') return step.range[1] - step.range[0] + 1;
+  if (step.op === 'add' || step.op === 'aug') return step.pages;
+  return 1;
 }
 
 /** The part of a fault step not done yet (EBUSY stopped it after `done` pages). */

@@ -61,6 +61,11 @@ export class RealtimeModel {
     while (this.busy() && !this.stopped) await this.afterNextSlice();
   }
 
+  /** True once stopped (in-flight requests give up instead of waiting for work that never runs). */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
   /** Stops scheduling; queued work stays queued. Idempotent. */
   stop(): void {
     this.stopped = true;
