@@ -69,12 +69,16 @@ export class ApiServerDouble {
     for (const def of DEFS) this.ops.set(def, new ResourceOps(this.store, def, options.podDeletion ?? 'immediate'));
   }
 
-  /** Listens on 127.0.0.1 on a free port. Idempotent. */
+  /**
+   * Listens on 127.0.0.1 (a free port the first time; the same port again after stop(), so
+   * written kubeconfigs stay valid across an "API server restart"; the objects are kept).
+   * Idempotent.
+   */
   start(): Promise<void> {
     this.starting ??= new Promise<void>((resolve, reject) => {
       const server = createServer((req, res) => void this.handle(req, res));
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
+      server.listen(this.port, '127.0.0.1', () => {
         this.port = (server.address() as AddressInfo).port;
         this.server = server;
         resolve();
