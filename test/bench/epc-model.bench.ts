@@ -1,0 +1,176 @@
+/**
+ * EPC model hot paths vs the same page-list operations done bare on Int32Arrays, in one run:
+ * (a) fill 64 GiB with 110 enclaves in 110 cgroups (page charges/s),
+ * (b) thrash: one cgroup cycling through 2x its limit, nine idle (evict+reload pages/s),
+ * (c) typed-array bytes per page of a model filled to 256 GiB,
+ * (d) bare baselines and the model/bare time ratios.
+ * Timings are printed, never asserted.
+ */
+import { EpcModel } from '../../src/epc/index.js';
+import type { BenchFigure, BenchModule } from './bench-report.js';
+
+const GiB_PAGES = (1024 * 1024 * 1024) / 4096;
+const NIL = -1;
+const now = (): number => performance.now();
+
+/** Fills `capacity` pages minus headroom with `n` non-bare enclaves, one per cgroup, in add steps of 4096. */
+function fill(capacity: number, n: number): { model: EpcModel; charges: number; ms: number } {
+  const model = new EpcModel({ capacityPages: capacity, workers: 'manual', ksgxd: 'manual' });
+  const share = Math.floor((capacity - 64) / n);
+  // share = pages + 1 SECS + ceil((pages+1)/512) VA
+  let pages = share - 2;
+  while (pages + 1 + Math.ceil((pages + 1) / 512) > share) pages--;
+  for (let i = 0; i < n; i++) {
+    model.apply({ op: 'mkdir', cgroup: `/pod${i}` });
+    model.apply({ op: 'write', cgroup: `/pod${i}`, file: 'misc.max', value: `sgx_epc ${share * 4096}` });
+  }
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    const e = `e${i}`;
+    model.apply({ op: 'create', enclave: e, cgroup: `/pod${i}` });
+    for (let left = pages; left > 0; left -= 4096) {
+      const r = model.apply({ op: 'add', enclave: e, pages: Math.min(4096, left) });
+      if (r.result !== 'ok') throw new Error(`fill: ${JSON.stringify(r)}`);
+    }
+  }
+  const ms = now() - t0;
+  const charges = capacity - model.snapshot().epc.free;
+  return { model, charges, ms };
+}
+
+/** The bare equivalent of a fill: pop the free list, push on a per-cgroup doubly linked tail. */
+function bareFill(capacity: number, n: number, total: number): number {
+  const next = new Int32Array(capacity);
+  const prev = new Int32Array(capacity);
+  const owner = new Int32Array(capacity);
+  const head = new Int32Array(n).fill(NIL);
+  const tail = new Int32Array(n).fill(NIL);
+  for (let i = 0; i < capacity - 1; i++) next[i] = i + 1;
+  next[capacity - 1] = NIL;
+  let free = 0;
+  const per = Math.floor(total / n);
+  const t0 = now();
+  for (let c = 0; c < n; c++) {
+    for (let k = 0; k < per; k++) {
+      const p = free;
+      free = next[p];
+      next[p] = NIL;
+      owner[p] = k;
+      const t = tail[c];
+      prev[p] = t;
+      if (t === NIL) head[c] = p;
+      else next[t] = p;
+      tail[c] = p;
+    }
+  }
+  const ms = now() - t0;
+  if (free === -2) console.log(head[0]); // keep the work observable
+  return ms * (total / (per * n));
+}
+
+/** Thrash: /hot (limit L) cycles through 2L pages; nine idle cgroups hold pages. */
+function thrash(rounds: number): { pages: number; ms: number; evicted: number; reloaded: number } {
+  const L = 65_536;
+  const model = new EpcModel({ capacityPages: 4 * GiB_PAGES, workers: 'manual', ksgxd: 'manual' });
+  for (let i = 0; i < 9; i++) {
+    model.apply({ op: 'mkdir', cgroup: `/idle${i}` });
+    model.apply({ op: 'create', enclave: `idle${i}`, cgroup: `/idle${i}` });
+    model.apply({ op: 'add', enclave: `idle${i}`, pages: 20_000 });
+  }
+  model.apply({ op: 'mkdir', cgroup: '/hot' });
+  model.apply({ op: 'write', cgroup: '/hot', file: 'misc.max', value: `sgx_epc ${L * 4096}` });
+  model.apply({ op: 'create', enclave: 'hot', cgroup: '/hot' });
+  model.apply({ op: 'add', enclave: 'hot', pages: 2 * L });
+  model.apply({ op: 'init', enclave: 'hot' });
+  model.runPendingWork();
+  const cycle = (): void => {
+    let i = 0;
+    while (i < 2 * L) {
+      const r = model.apply({ op: 'access', enclave: 'hot', range: [i, 2 * L - 1] });
+      i += r.done!;
+      if (r.result === 'EBUSY') model.runPendingWork();
+      else if (r.result !== 'ok') throw new Error(`thrash: ${JSON.stringify(r)}`);
+    }
+  };
+  cycle(); // warm: every page has been through the limit once
+  const s0 = model.snapshot().epc;
+  const t0 = now();
+  for (let k = 0; k < rounds; k++) cycle();
+  const ms = now() - t0;
+  const s1 = model.snapshot().epc;
+  const evicted = s1.evicted - s0.evicted;
+  const reloaded = s1.reloaded - s0.reloaded;
+  return { pages: evicted + reloaded, ms, evicted, reloaded };
+}
+
+/** The bare equivalent of evict+reload: LRU head -> free list, free list -> LRU tail. */
+function bareThrash(ops: number): number {
+  const cap = 4 * GiB_PAGES;
+  const L = 65_536;
+  const next = new Int32Array(cap);
+  const prev = new Int32Array(cap);
+  const owner = new Int32Array(cap);
+  for (let i = 0; i < cap - 1; i++) next[i] = i + 1;
+  next[cap - 1] = NIL;
+  let free = 0;
+  let head = NIL;
+  let tail = NIL;
+  const push = (k: number): void => {
+    const p = free;
+    free = next[p];
+    next[p] = NIL;
+    owner[p] = k;
+    prev[p] = tail;
+    if (tail === NIL) head = p;
+    else next[tail] = p;
+    tail = p;
+  };
+  for (let k = 0; k < L; k++) push(k);
+  const t0 = now();
+  for (let k = 0; k < ops / 2; k++) {
+    const h = head;
+    head = next[h];
+    if (head === NIL) tail = NIL;
+    else prev[head] = NIL;
+    next[h] = free;
+    free = h;
+    push(k);
+  }
+  return now() - t0;
+}
+
+const bench: BenchModule = {
+  title: 'EPC model: charges, evict+reload, bytes per page, vs bare Int32Array lists',
+  async run(): Promise<BenchFigure[]> {
+    const figures: BenchFigure[] = [];
+    // (a) + (d) fill 64 GiB; best of 2 model runs, bare in between.
+    const cap64 = 64 * GiB_PAGES;
+    let best = Infinity;
+    let charges = 0;
+    let bareBest = Infinity;
+    for (let r = 0; r < 2; r++) {
+      const f = fill(cap64, 110);
+      charges = f.charges;
+      best = Math.min(best, f.ms);
+      bareBest = Math.min(bareBest, bareFill(cap64, 110, charges));
+    }
+    figures.push({ name: '(a) fill 64 GiB, 110 enclaves/cgroups: page charges/s', value: charges / (best / 1000), unit: 'charges/s', target: '>= 5e6' });
+    figures.push({ name: '(d) bare Int32Array list: alloc+LRU tail pushes/s', value: charges / (bareBest / 1000), unit: 'ops/s' });
+    figures.push({ name: '(d) fill time ratio model/bare', value: best / bareBest, unit: 'x', target: '<= 4' });
+    // (b) + (d) thrash.
+    const t = thrash(3);
+    figures.push({ name: '(b) thrash 2x limit, 9 idle: evict+reload pages/s', value: t.pages / (t.ms / 1000), unit: 'pages/s', target: '>= 2e6' });
+    const bareMs = bareThrash(t.pages);
+    figures.push({ name: '(d) bare Int32Array list: head->free->tail moves/s', value: t.pages / (bareMs / 1000), unit: 'ops/s' });
+    figures.push({ name: '(d) thrash time ratio model/bare', value: t.ms / bareMs, unit: 'x', target: '<= 4' });
+    // (c) bytes per page at 256 GiB, filled (EPC arrays + enclave page tables).
+    const cap256 = 256 * GiB_PAGES;
+    const empty = new EpcModel({ capacityPages: cap256 });
+    figures.push({ name: '(c) model bytes/page at 256 GiB, empty', value: empty.modelBytes() / cap256, unit: 'B/page' });
+    const full = fill(cap256, 110);
+    figures.push({ name: '(c) model bytes/page at 256 GiB, filled (110 enclaves)', value: full.model.modelBytes() / cap256, unit: 'B/page', target: '<= 16' });
+    figures.push({ name: '(a\') fill 256 GiB: page charges/s', value: full.charges / (full.ms / 1000), unit: 'charges/s' });
+    return figures;
+  },
+};
+export default bench;
