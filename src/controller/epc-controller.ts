@@ -43,7 +43,7 @@ export class EpcController {
   private readonly control: UnixSocketServer;
   private readonly enclave: UnixSocketServer;
   private metricsServer: Server | undefined;
-  private started = false;
+  private phase: 'new' | 'started' | 'stopped' = 'new';
 
   constructor(private readonly opts: EpcControllerOptions) {
     if (!Number.isSafeInteger(opts.capacityPages) || opts.capacityPages <= 0) throw new RangeError(`capacity must be a positive page count, got ${opts.capacityPages}`);
@@ -57,10 +57,12 @@ export class EpcController {
     this.enclave = new UnixSocketServer(this.enclaveSocket, enclaveApi(this.state).listener);
   }
 
-  /** Starts serving; on failure everything already opened is closed again. */
+  /** Starts serving; on failure everything already opened is closed again. One start/stop cycle
+   *  per instance (the model's state dies with it): starting a stopped controller throws. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
+    if (this.phase === 'started') return;
+    if (this.phase === 'stopped') throw new Error('this EpcController was stopped; create a new one');
+    this.phase = 'started';
     try {
       await mkdir(this.opts.socketDir, { recursive: true });
       await this.control.start();
@@ -81,7 +83,8 @@ export class EpcController {
 
   /** Stops all servers, the scheduler and pending delays; removes the sockets. Safe twice. */
   async stop(): Promise<void> {
-    this.started = false;
+    if (this.phase === 'new') return;
+    this.phase = 'stopped';
     this.state.rt.stop();
     this.state.delay.cancelAll();
     await Promise.all([this.control.stop(), this.enclave.stop()]);
