@@ -11,6 +11,7 @@ export function normalizeCgroupPath(path: string): string {
   if (typeof path !== 'string' || path.length === 0 || path.length > 4096) {
     throw new EpcBackendError('EINVAL', `invalid cgroup path ${JSON.stringify(path)}`, { path: String(path) });
   }
+  if (path.includes('//')) throw new EpcBackendError('EINVAL', `invalid cgroup path ${JSON.stringify(path)}: empty segment`, { path });
   let p = path.startsWith('/') ? path.slice(1) : path;
   if (p.endsWith('/')) p = p.slice(0, -1);
   if (p === '') return '/';
