@@ -37,7 +37,7 @@ function splitTerms(s: string): string[] {
   return out.map((t) => t.trim());
 }
 
-function parseEquality(term: string, what: string): Requirement | undefined {
+function parseEquality(term: string): Requirement | undefined {
   const m = /^([^!=\s]+)\s*(==|=|!=)\s*([^=!]*)$/.exec(term);
   if (!m) return undefined;
   return { key: m[1], op: m[2] === '!=' ? '!=' : '=', values: [m[3].trim()] };
@@ -49,7 +49,7 @@ export function parseFieldSelector(text: string | null, getters: FieldGetters): 
   const reqs: Requirement[] = [];
   for (const term of splitTerms(text)) {
     if (term === '') continue;
-    const r = parseEquality(term, 'field');
+    const r = parseEquality(term);
     if (!r) throw badRequest(`invalid field selector ${JSON.stringify(text)}: invalid selector: '${term}'; can't understand '${term}'`);
     if (!Object.hasOwn(getters, r.key)) throw badRequest(`field label not supported: ${r.key}`);
     reqs.push(r);
@@ -81,7 +81,7 @@ export function parseLabelSelector(text: string | null): Matcher {
     if (set) r = { key: set[1], op: set[2] as 'in' | 'notin', values: set[3].split(',').map((v) => v.trim()) };
     else if (/^!\s*[^\s=!]+$/.test(term)) r = { key: term.slice(1).trim(), op: '!exists', values: [] };
     else if (/^[^\s=!(),]+$/.test(term)) r = { key: term, op: 'exists', values: [] };
-    else r = parseEquality(term, 'label');
+    else r = parseEquality(term);
     if (!r) throw badRequest(`unable to parse requirement: invalid label selector ${JSON.stringify(text)} at ${JSON.stringify(term)}`);
     checkLabel(r.key, r.values, text);
     reqs.push(r);

@@ -1,0 +1,181 @@
+/**
+ * Advertises the node's EPC the documented way for an extended resource: Node
+ * `status.capacity` and `status.allocatable` `sgx.intel.com/epc` (bytes) plus the label
+ * `sgx.intel.com/capable=true`, and keeps them so: each round reads the Node and patches
+ * (merge patch, only the keys it owns) only what differs, so drift is repaired and nothing else
+ * is touched. API errors are logged and retried; they never escape the loop. With
+ * `enabled: false` (AKS confcom / NFD already advertise EPC) it is a null advertiser that makes
+ * no API calls at all. Stopping leaves the advertisement in place (an agent restart must not
+ * make the node's EPC flap to zero for the scheduler).
+ */
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../util/logger.js';
+import { describeApiError } from './describe-api-error.js';
+import { EPC_RESOURCE } from './pod-epc-request.js';
+import { parseQuantity } from './quantity.js';
+
+/** The label that marks SGX nodes (what Intel's NFD rules and AKS node selectors use). */
+export const SGX_CAPABLE_LABEL = 'sgx.intel.com/capable';
+
+export interface NodeAdvertiserOptions {
+  /** false = null advertiser: start/stop/reconcileNow do nothing and call no API. Default true. */
+  enabled?: boolean;
+  /** Required when enabled. */
+  kubeConfig?: KubeConfig;
+  nodeName: string;
+  /** EPC bytes to advertise; a function is called every round (capacity may change or appear late). */
+  capacityBytes: bigint | number | (() => bigint | number | Promise<bigint | number>);
+  /** Re-check period. Default 60 s. */
+  intervalMs?: number;
+  /** Delay before retrying after a failed round. Default min(intervalMs, 5 s). */
+  retryDelayMs?: number;
+  /** Default `sgx.intel.com/epc`. */
+  resourceName?: string;
+  /** Default `sgx.intel.com/capable`. */
+  capableLabel?: string;
+  logger?: Logger;
+}
+
+/** What one round did. */
+export interface AdvertiseResult {
+  outcome: 'unchanged' | 'patched' | 'error' | 'disabled';
+  /** The capacity/allocatable entries were patched. */
+  patchedStatus: boolean;
+  /** The capable label was patched. */
+  patchedLabel: boolean;
+  /** Why the round failed (outcome 'error'). */
+  error?: string;
+}
+
+/** The advertiser's lifecycle: idempotent start/stop, and one round on demand. */
+export interface Advertiser {
+  start(): void;
+  stop(): Promise<void>;
+  reconcileNow(): Promise<AdvertiseResult>;
+}
+
+/** The null advertiser (enforce-only nodes). */
+export class NullAdvertiser implements Advertiser {
+  start(): void {}
+  async stop(): Promise<void> {}
+  async reconcileNow(): Promise<AdvertiseResult> {
+    return { outcome: 'disabled', patchedStatus: false, patchedLabel: false };
+  }
+}
+
+function sameBytes(current: unknown, want: bigint): boolean {
+  try {
+    return parseQuantity(current) === want;
+  } catch {
+    return false;
+  }
+}
+
+/** The advertiser that talks to the API server. */
+export class ApiNodeAdvertiser implements Advertiser {
+  private readonly core: CoreV1Api;
+  private readonly resource: string;
+  private readonly label: string;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private round: Promise<AdvertiseResult> | undefined;
+
+  constructor(private readonly o: NodeAdvertiserOptions & { kubeConfig: KubeConfig }) {
+    this.core = o.kubeConfig.makeApiClient(CoreV1Api);
+    this.resource = o.resourceName ?? EPC_RESOURCE;
+    this.label = o.capableLabel ?? SGX_CAPABLE_LABEL;
+  }
+
+  /** Starts the loop: a round now, then every intervalMs (retryDelayMs after a failure). Idempotent. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops the loop and waits for a round in flight. Idempotent; safe before start. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.round;
+  }
+
+  /** One round now (serialised with the loop's rounds). Never throws. */
+  reconcileNow(): Promise<AdvertiseResult> {
+    const prev = this.round ?? Promise.resolve(undefined);
+    const next = prev.then(() => this.reconcile());
+    this.round = next;
+    return next;
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(async () => {
+      this.timer = undefined;
+      const r = await this.reconcileNow();
+      const interval = this.o.intervalMs ?? 60_000;
+      this.schedule(r.outcome === 'error' ? (this.o.retryDelayMs ?? Math.min(interval, 5000)) : interval);
+    }, delayMs);
+  }
+
+  private async reconcile(): Promise<AdvertiseResult> {
+    const result: AdvertiseResult = { outcome: 'unchanged', patchedStatus: false, patchedLabel: false };
+    try {
+      const raw = typeof this.o.capacityBytes === 'function' ? await this.o.capacityBytes() : this.o.capacityBytes;
+      const bytes = BigInt(raw);
+      if (bytes < 0n) throw new Error(`EPC capacity must not be negative, got ${bytes}`);
+      const want = bytes.toString();
+      const node = await this.core.readNode({ name: this.o.nodeName });
+      const status: Record<string, Record<string, string>> = {};
+      if (!sameBytes(node.status?.capacity?.[this.resource], bytes)) status.capacity = { [this.resource]: want };
+      if (!sameBytes(node.status?.allocatable?.[this.resource], bytes)) status.allocatable = { [this.resource]: want };
+      const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+      if (Object.keys(status).length > 0) {
+        await this.core.patchNodeStatus({ name: this.o.nodeName, body: { status } }, merge);
+        result.patchedStatus = true;
+        this.o.logger?.info({ node: this.o.nodeName, resource: this.resource, bytes: want, fixed: Object.keys(status) }, 'advertised EPC capacity on the Node');
+      }
+      if (node.metadata?.labels?.[this.label] !== 'true') {
+        await this.core.patchNode({ name: this.o.nodeName, body: { metadata: { labels: { [this.label]: 'true' } } } }, merge);
+        result.patchedLabel = true;
+        this.o.logger?.info({ node: this.o.nodeName, label: this.label }, 'labelled the Node');
+      }
+      if (result.patchedStatus || result.patchedLabel) result.outcome = 'patched';
+    } catch (err) {
+      const info = describeApiError(err);
+      result.outcome = 'error';
+      result.error = info.code ? `${info.code} ${info.reason ?? ''} ${info.message}`.replace(/\s+/g, ' ') : info.message;
+      this.o.logger?.warn({ node: this.o.nodeName, error: result.error }, 'advertising EPC on the Node failed; will retry');
+    }
+    return result;
+  }
+}
+
+/**
+ * The agent's advertiser: `ApiNodeAdvertiser` when enabled (default), else `NullAdvertiser`.
+ * `new NodeAdvertiser(opts)` is the same object behind one name.
+ */
+export class NodeAdvertiser implements Advertiser {
+  private readonly impl: Advertiser;
+
+  constructor(options: NodeAdvertiserOptions) {
+    if (options.enabled === false) this.impl = new NullAdvertiser();
+    else {
+      if (!options.kubeConfig) throw new Error('NodeAdvertiser: kubeConfig is required when enabled');
+      this.impl = new ApiNodeAdvertiser({ ...options, kubeConfig: options.kubeConfig });
+    }
+  }
+
+  start(): void {
+    this.impl.start();
+  }
+
+  stop(): Promise<void> {
+    return this.impl.stop();
+  }
+
+  reconcileNow(): Promise<AdvertiseResult> {
+    return this.impl.reconcileNow();
+  }
+}
