@@ -106,6 +106,8 @@ describe('enclave API over enclave.sock', () => {
   }
 
   it('retries a fault answered EBUSY inside the request until room appears', async () => {
+    await f.stop();
+    f = await startControllerFixture({ faultRetryMs: 30_000 }); // generous: the machine may be busy
     const { q1, q2 } = await ancestorAtLimit();
     const aug = q2.aug('small', 1);
     while ((await f.control.stats('/P')).events === 0) await new Promise((r) => setTimeout(r, 2));
