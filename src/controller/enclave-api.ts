@@ -34,6 +34,7 @@ export function enclaveApi(state: ControllerState): HttpRouter {
 
   const boundCgroup = (slot: string): string => {
     const cg = slots.cgroupOf(slot);
+    if (!cg) state.log.warn({ slot }, 'enclave operation from an unbound slot refused (fail closed)');
     if (!cg) throw new ApiError('EPERM', `slot ${slot} is not bound to a cgroup (the node agent binds it before the container starts)`, { field: 'slot' });
     return cg;
   };
