@@ -261,3 +261,18 @@ describe('express routing and the fast path answer identically', () => {
     }
   });
 });
+
+describe('lifecycle', () => {
+  it('stop() is idempotent, goes not-ready first, and releases both ports', async () => {
+    const h = await startTestWebhook();
+    const { port, metricsPort } = h.server;
+    const first = h.server.stop();
+    const second = h.server.stop();
+    expect(second).toBe(first);
+    await first;
+    await h.close();
+    const refused = (url: string) => httpsRequest(url, { ca: h.ca.cert }).then(() => 'answered', (e: NodeJS.ErrnoException) => e.code);
+    expect(await refused(`https://127.0.0.1:${port}/healthz`)).toBe('ECONNREFUSED');
+    expect(await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(() => 'answered', (e: { cause?: { code?: string } }) => e.cause?.code)).toBe('ECONNREFUSED');
+  });
+});
