@@ -30,3 +30,30 @@ describe('podRequestBytes: scheduler semantics (component-helpers PodRequests)',
   ];
   for (const [name, p, want] of cases) it(name, () => expect(podRequestBytes(p, EPC)).toBe(want));
 });
+
+describe('agrees with src/k8s podEpcRequestBytes (the agent\'s limit = the webhook\'s annotation)', () => {
+  it('on every recorded fixture pod and on random valid pods', async () => {
+    const { podEpcRequestBytes } = await import('../../src/k8s/pod-epc-request.js');
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('./fixtures/', import.meta.url);
+    let compared = 0;
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+      const obj = JSON.parse(readFileSync(new URL(f, dir), 'utf8'))?.request?.object;
+      if (obj?.kind !== 'Pod') continue;
+      const mine = podRequestBytes(obj, EPC);
+      if (mine === undefined) continue;
+      expect(podEpcRequestBytes(obj), f).toBe(mine);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(10);
+    const fc = (await import('fast-check')).default;
+    const c = fc.record({ name: fc.constant('c'), epc: fc.option(fc.constantFrom('4Ki', '10Mi', '12288', '1e6', '3Gi'), { nil: undefined }), limitOnly: fc.boolean(), sidecar: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(c, { maxLength: 4 }), fc.array(c, { maxLength: 4 }), fc.option(fc.constantFrom('1Mi', '4096'), { nil: undefined }), (app, init, overhead) => {
+        const p = pod(app, init, overhead);
+        expect(podEpcRequestBytes(p as never)).toBe(podRequestBytes(p, EPC));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
