@@ -1,0 +1,56 @@
+import type { ContainerAllocateResponse, ContainerPreferredAllocationRequest, Device, DevicePluginOptions } from './api-types.js';
+
+/**
+ * Where a plugin's devices come from (dpapi's Scanner). `start` must call `notify` with the full
+ * device list at least once and again on every change (health included); the framework forwards
+ * each list to every ListAndWatch stream. `stop` releases every timer and watch it holds.
+ */
+export interface DeviceSource {
+  start(notify: (devices: readonly Device[]) => void): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
+/**
+ * Builds the container runtime answer for one container's device IDs. The framework has already
+ * checked that every ID is one of the plugin's devices (unknown IDs never reach it).
+ */
+export interface Allocator {
+  allocate(deviceIds: readonly string[]): ContainerAllocateResponse | Promise<ContainerAllocateResponse>;
+}
+
+/** Optional: called before every container start. Throwing fails the start with the message. */
+export interface PreStarter {
+  preStartContainer(deviceIds: readonly string[]): Promise<void>;
+}
+
+/** Optional: picks `allocation_size` IDs out of `available_deviceIDs` (with the must-include ones). */
+export interface PreferredAllocator {
+  preferredAllocation(req: ContainerPreferredAllocationRequest): readonly string[] | Promise<readonly string[]>;
+}
+
+/** What one plugin supplies to the framework: its resource, device source and allocator. */
+export interface DevicePluginSpec {
+  resourceName: string;
+  source: DeviceSource;
+  allocator: Allocator & Partial<PreStarter> & Partial<PreferredAllocator>;
+}
+
+/**
+ * The options advertised to kubelet, detected from the capabilities the allocator really has.
+ * The same object goes into RegisterRequest.options and GetDevicePluginOptions.
+ */
+export function detectOptions(allocator: DevicePluginSpec['allocator']): DevicePluginOptions {
+  return {
+    pre_start_required: typeof allocator.preStartContainer === 'function',
+    get_preferred_allocation_available: typeof allocator.preferredAllocation === 'function',
+  };
+}
+
+/** Extended resource name check (`domain/name`), as kubelet's IsExtendedResourceName requires. */
+export function validateResourceName(name: string): string | undefined {
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name) || name.length > 253) {
+    return `resource name ${JSON.stringify(name)} must look like domain/name (e.g. sgx.intel.com/enclave)`;
+  }
+  if (name.startsWith('kubernetes.io/') || name.startsWith('requests.')) return `resource name ${JSON.stringify(name)} is reserved`;
+  return undefined;
+}

@@ -1,0 +1,33 @@
+import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { join } from 'node:path';
+import { API_VERSION, KUBELET_SOCKET_NAME, type DevicePluginOptions } from './api-types.js';
+import { devicePluginServices } from './proto/load-proto.js';
+
+/** Channel options for every short-lived client we make: a private subchannel pool, so closing
+ * the client releases its socket and timers at once (the shared pool keeps them for a while). */
+export const PRIVATE_CHANNEL_OPTIONS = { 'grpc.use_local_subchannel_pool': 1 } as const;
+
+export interface RegisterParams {
+  dir: string;
+  endpoint: string;
+  resourceName: string;
+  options: DevicePluginOptions;
+  timeoutMs: number;
+}
+
+/** Calls kubelet's Registration.Register once. Rejects with the gRPC error (message names the cause). */
+export function registerWithKubelet(p: RegisterParams): Promise<void> {
+  const { Registration } = devicePluginServices();
+  const client = new Registration(`unix:${join(p.dir, KUBELET_SOCKET_NAME)}`, credentials.createInsecure(), PRIVATE_CHANNEL_OPTIONS);
+  return new Promise<void>((resolve, reject) => {
+    client.Register(
+      { version: API_VERSION, endpoint: p.endpoint, resource_name: p.resourceName, options: p.options },
+      { deadline: Date.now() + p.timeoutMs },
+      (err: ServiceError | null) => {
+        client.close();
+        if (err) reject(err);
+        else resolve();
+      },
+    );
+  });
+}

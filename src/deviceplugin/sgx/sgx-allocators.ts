@@ -1,0 +1,75 @@
+import type { ContainerAllocateResponse, ContainerPreferredAllocationRequest } from '../api-types.js';
+import type { Allocator, PreferredAllocator, PreStarter } from '../plugin-spec.js';
+import { preferLowestSlots } from './sgx-slots.js';
+
+/** Where the modeled controller's enclave socket appears inside a container. */
+export const CONTAINER_ENCLAVE_SOCKET = '/var/run/epc/enclave.sock';
+/** Env var naming that socket for `epc workload`. */
+export const ENV_ENCLAVE_SOCKET = 'EPC_ENCLAVE_SOCKET';
+/** Env var naming the container's enclave slot (the first one when a container gets several). */
+export const ENV_ENCLAVE_SLOT = 'EPC_ENCLAVE_SLOT';
+/** Env var naming the container's provision slot (the first one). */
+export const ENV_PROVISION_SLOT = 'EPC_PROVISION_SLOT';
+
+/** The PreStartContainer hook: throw to fail the container start with the error's message. */
+export type PreStartHook = (req: { resourceName: string; deviceIds: string[] }) => Promise<void>;
+
+/** How containers reach SGX: the real device nodes, or the modeled controller's socket. */
+export type SgxMode = { kind: 'hardware' } | { kind: 'model'; socketHostPath: string };
+
+/** Allocate answer for enclave slots. Several slots in one request share one device; the first names the slot. */
+export function enclaveResponse(mode: SgxMode, ids: readonly string[]): ContainerAllocateResponse {
+  if (mode.kind === 'hardware') {
+    return { envs: { [ENV_ENCLAVE_SLOT]: ids[0] }, devices: [{ container_path: '/dev/sgx_enclave', host_path: '/dev/sgx_enclave', permissions: 'rw' }] };
+  }
+  return {
+    envs: { [ENV_ENCLAVE_SOCKET]: CONTAINER_ENCLAVE_SOCKET, [ENV_ENCLAVE_SLOT]: ids[0] },
+    mounts: [{ container_path: CONTAINER_ENCLAVE_SOCKET, host_path: mode.socketHostPath, read_only: false }],
+  };
+}
+
+/** Allocate answer for provision slots: /dev/sgx_provision on hardware; the model has no provisioning key, only the slot env. */
+export function provisionResponse(mode: SgxMode, ids: readonly string[]): ContainerAllocateResponse {
+  if (mode.kind === 'hardware') {
+    return { envs: { [ENV_PROVISION_SLOT]: ids[0] }, devices: [{ container_path: '/dev/sgx_provision', host_path: '/dev/sgx_provision', permissions: 'rw' }] };
+  }
+  return { envs: { [ENV_PROVISION_SLOT]: ids[0] } };
+}
+
+function preferred(req: ContainerPreferredAllocationRequest): string[] {
+  return preferLowestSlots(req.available_deviceIDs, req.must_include_deviceIDs, req.allocation_size);
+}
+
+/** Enclave slots: allocate, prefer the lowest slots, and require PreStartContainer (the enforcement hook). */
+export class EnclaveAllocator implements Allocator, PreStarter, PreferredAllocator {
+  constructor(
+    private readonly mode: SgxMode,
+    private readonly resourceName: string,
+    private readonly hook: PreStartHook,
+  ) {}
+
+  allocate(ids: readonly string[]): ContainerAllocateResponse {
+    return enclaveResponse(this.mode, ids);
+  }
+
+  preferredAllocation(req: ContainerPreferredAllocationRequest): string[] {
+    return preferred(req);
+  }
+
+  async preStartContainer(ids: readonly string[]): Promise<void> {
+    await this.hook({ resourceName: this.resourceName, deviceIds: [...ids] });
+  }
+}
+
+/** Provision slots: allocate and prefer the lowest slots; no PreStart (nothing to enforce). */
+export class ProvisionAllocator implements Allocator, PreferredAllocator {
+  constructor(private readonly mode: SgxMode) {}
+
+  allocate(ids: readonly string[]): ContainerAllocateResponse {
+    return provisionResponse(this.mode, ids);
+  }
+
+  preferredAllocation(req: ContainerPreferredAllocationRequest): string[] {
+    return preferred(req);
+  }
+}

@@ -1,0 +1,33 @@
+import { HEALTHY, UNHEALTHY, type Device } from '../api-types.js';
+
+/** Slot IDs `<prefix>-0 .. <prefix>-(n-1)`: a pure function of the count, so stable across restarts. */
+export function slotIds(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+}
+
+/** Numeric index of a slot ID (`enclave-7` -> 7), or NaN for anything else. */
+export function slotIndex(id: string): number {
+  const m = /-(\d+)$/.exec(id);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+/** The device list for `ids`, all with the same health. */
+export function slotDevices(ids: readonly string[], healthy: boolean): Device[] {
+  const health = healthy ? HEALTHY : UNHEALTHY;
+  return ids.map((ID) => ({ ID, health }));
+}
+
+/**
+ * Preferred allocation for shareable slots: the must-include IDs, then the lowest-numbered
+ * available ones, so allocations stay compact and deterministic.
+ */
+export function preferLowestSlots(available: readonly string[], mustInclude: readonly string[], size: number): string[] {
+  const out = [...new Set(mustInclude)].slice(0, size);
+  const taken = new Set(out);
+  const rest = available.filter((id) => !taken.has(id)).sort((a, b) => slotIndex(a) - slotIndex(b) || a.localeCompare(b));
+  for (const id of rest) {
+    if (out.length >= size) break;
+    out.push(id);
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../util/logger.js';
+import { DEFAULT_DEVICE_PLUGIN_DIR, MAX_LIST_AND_WATCH_BYTES } from '../api-types.js';
+import { DevicePlugin, type DevicePluginEvent } from '../device-plugin.js';
+import { listAndWatchBytes } from '../list-and-watch-size.js';
+import { validateResourceName } from '../plugin-spec.js';
+import { PathHealthSource } from './path-health-source.js';
+import { EnclaveAllocator, ProvisionAllocator, type PreStartHook, type SgxMode } from './sgx-allocators.js';
+import { slotDevices, slotIds } from './sgx-slots.js';
+
+export const DEFAULT_ENCLAVE_RESOURCE = 'sgx.intel.com/enclave';
+export const DEFAULT_PROVISION_RESOURCE = 'sgx.intel.com/provision';
+/** Default slots per node: kubelet's default max pods, so every pod on a full node can get one. */
+export const DEFAULT_SLOTS = 110;
+
+export interface SgxPluginsOptions {
+  /** Kubelet device plugin directory (default /var/lib/kubelet/device-plugins). */
+  pluginDir?: string;
+  /** Root under which `dev/sgx_enclave` is looked up (default /). */
+  devRoot?: string;
+  enclaveSlots?: number;
+  /** 0 disables the provision plugin. Default: DEFAULT_SLOTS. */
+  provisionSlots?: number;
+  enclaveResource?: string;
+  provisionResource?: string;
+  /** Host path of the modeled controller's enclave socket: model mode when given. */
+  modelSocketPath?: string;
+  /** Called by PreStartContainer of the enclave resource; default succeeds. */
+  preStartHook?: PreStartHook;
+  logger?: Logger;
+  onEvent?: (resourceName: string, e: DevicePluginEvent) => void;
+  /** Health poll of the device node / model socket (default 500 ms). */
+  healthPollMs?: number;
+  /** Kubelet directory poll fallback (default 200 ms). */
+  watchPollMs?: number;
+}
+
+/** The running SGX plugins. `stop` is idempotent and removes their sockets. */
+export interface SgxPlugins {
+  readonly mode: SgxMode;
+  readonly plugins: readonly DevicePlugin[];
+  stop(): Promise<void>;
+}
+
+/** A bad option (slot count, resource name, 4 MiB limit); the message names the flag. */
+export class SgxPluginsConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SgxPluginsConfigError';
+  }
+}
+
+function checkSlots(flag: string, n: number, prefix: string, min: number): void {
+  if (!Number.isSafeInteger(n) || n < min) throw new SgxPluginsConfigError(`${flag} must be an integer >= ${min}, got ${n}`);
+  const bytes = listAndWatchBytes(slotDevices(slotIds(prefix, n), false));
+  if (bytes > MAX_LIST_AND_WATCH_BYTES) {
+    throw new SgxPluginsConfigError(
+      `${flag} ${n}: the ListAndWatch message would be ${bytes} bytes, over kubelet's 4 MiB (${MAX_LIST_AND_WATCH_BYTES} bytes) gRPC receive limit; use at most ${maxSlotsUnderLimit(prefix)} slots`,
+    );
+  }
+}
+
+/** The largest slot count whose ListAndWatch message (all Unhealthy, the longer word) fits in 4 MiB. */
+export function maxSlotsUnderLimit(prefix: string): number {
+  let bytes = 0;
+  for (let n = 0; ; n++) {
+    const add = listAndWatchBytes(slotDevices([`${prefix}-${n}`], false));
+    if (bytes + add > MAX_LIST_AND_WATCH_BYTES) return n;
+    bytes += add;
+  }
+}
+
+/**
+ * Starts the SGX enclave plugin (PreStartContainer required: the enforcement hook) and, unless
+ * `provisionSlots` is 0, the provision plugin. Model mode when `modelSocketPath` is given
+ * (containers get the socket mounted at /var/run/epc/enclave.sock), else hardware mode
+ * (`<devRoot>/dev/sgx_enclave`; slots Unhealthy while it is missing). Resolves once both serve
+ * their sockets; registration with kubelet continues in the background (with retries).
+ */
+export async function startSgxPlugins(opts: SgxPluginsOptions = {}): Promise<SgxPlugins> {
+  const dir = opts.pluginDir ?? DEFAULT_DEVICE_PLUGIN_DIR;
+  const devRoot = opts.devRoot ?? '/';
+  const enclaveResource = opts.enclaveResource ?? DEFAULT_ENCLAVE_RESOURCE;
+  const provisionResource = opts.provisionResource ?? DEFAULT_PROVISION_RESOURCE;
+  const enclaveSlots = opts.enclaveSlots ?? DEFAULT_SLOTS;
+  const provisionSlots = opts.provisionSlots ?? DEFAULT_SLOTS;
+  for (const [flag, name] of [['--enclave-resource', enclaveResource], ['--provision-resource', provisionResource]] as const) {
+    const bad = validateResourceName(name);
+    if (bad) throw new SgxPluginsConfigError(`${flag}: ${bad}`);
+  }
+  if (enclaveResource === provisionResource) throw new SgxPluginsConfigError('--enclave-resource and --provision-resource must differ');
+  checkSlots('--enclave-slots', enclaveSlots, 'enclave', 1);
+  checkSlots('--provision-slots', provisionSlots, 'provision', 0);
+  if (!existsSync(dir)) throw new SgxPluginsConfigError(`--device-plugin-dir ${dir} does not exist`);
+
+  const mode: SgxMode = opts.modelSocketPath ? { kind: 'model', socketHostPath: opts.modelSocketPath } : { kind: 'hardware' };
+  const healthOf = (node: string) => (mode.kind === 'model' ? mode.socketHostPath : join(devRoot, 'dev', node));
+  const log = opts.logger;
+  if (mode.kind === 'hardware' && !existsSync(healthOf('sgx_enclave'))) log?.warn({ path: healthOf('sgx_enclave') }, 'no SGX device node: slots Unhealthy until it appears');
+  const hook: PreStartHook = opts.preStartHook ?? (async () => undefined);
+  const pollMs = opts.healthPollMs ?? 500;
+  const make = (resourceName: string, prefix: string, n: number, node: string, allocator: EnclaveAllocator | ProvisionAllocator) =>
+    new DevicePlugin({
+      dir,
+      logger: log,
+      watchPollMs: opts.watchPollMs,
+      onEvent: (e) => opts.onEvent?.(resourceName, e),
+      spec: {
+        resourceName,
+        allocator,
+        source: new PathHealthSource({
+          ids: slotIds(prefix, n),
+          healthPath: healthOf(node),
+          pollIntervalMs: pollMs,
+          onHealthChange: (healthy) => log?.info({ resource: resourceName, healthy, path: healthOf(node) }, 'SGX slot health changed'),
+        }),
+      },
+    });
+  const plugins = [make(enclaveResource, 'enclave', enclaveSlots, 'sgx_enclave', new EnclaveAllocator(mode, enclaveResource, hook))];
+  if (provisionSlots > 0) plugins.push(make(provisionResource, 'provision', provisionSlots, 'sgx_provision', new ProvisionAllocator(mode)));
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= Promise.all(plugins.map((p) => p.stop())).then(() => undefined));
+  try {
+    await Promise.all(plugins.map((p) => p.start()));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  log?.info({ mode: mode.kind, dir, enclaveResource, enclaveSlots, provisionResource, provisionSlots }, 'SGX device plugins serving');
+  return { mode, plugins, stop };
+}
