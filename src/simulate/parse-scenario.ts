@@ -91,8 +91,8 @@ export function validateScenario(doc: unknown): Scenario {
   return {
     ...(top.description === undefined ? {} : { description: top.description }),
     capacityPages: top.capacity,
-    workers: top.workers,
-    ksgxd: top.ksgxd,
+    workers: top.workers ?? 'auto',
+    ksgxd: top.ksgxd ?? 'auto',
     costs,
     cgroups,
     steps,

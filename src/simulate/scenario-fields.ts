@@ -106,9 +106,8 @@ export const flag = field((v): { ok: boolean } | { error: string } =>
   typeof v === 'boolean' ? { ok: v } : { error: `must be true or false, got ${show(v)}` },
 );
 
-/** `auto` (default) or `manual` scheduling of async cgroup work / ksgxd. */
+/** `auto` or `manual` scheduling of async cgroup work / ksgxd (absent = auto, set by the parser). */
 export const schedule = field((v): { ok: 'auto' | 'manual' } | { error: string } => {
-  if (v === undefined) return { ok: 'auto' };
   return v === 'auto' || v === 'manual' ? { ok: v } : { error: `must be "auto" or "manual", got ${show(v)}` };
 });
 

@@ -40,22 +40,22 @@ export type StepOp = keyof typeof STEP_SCHEMAS;
 export const STEP_OPS = Object.keys(STEP_SCHEMAS) as StepOp[];
 
 /** `{path, max?}`: a misc cgroup created before the steps run (parents first). */
-export const cgroupDeclSchema = z.strictObject({ path: cgroupPath, max: maxLimit });
+export const cgroupDeclSchema = z.strictObject({ path: cgroupPath, max: maxLimit.optional() });
 
 /** Optional cost overrides; unset ones keep the model's defaults. */
 export const costsSchema = z.strictObject({
-  evictCycles: costNumber({ positive: false }),
-  reloadCycles: costNumber({ positive: false }),
-  einitCycles: costNumber({ positive: false }),
-  ghz: costNumber({ positive: true }),
+  evictCycles: costNumber({ positive: false }).optional(),
+  reloadCycles: costNumber({ positive: false }).optional(),
+  einitCycles: costNumber({ positive: false }).optional(),
+  ghz: costNumber({ positive: true }).optional(),
 });
 
 /** The top level; cgroups and steps stay `unknown[]` here and are validated entry by entry. */
 export const scenarioTopSchema = z.strictObject({
   description: z.string({ error: 'must be a string' }).optional(),
   capacity,
-  ksgxd: schedule,
-  workers: schedule,
+  ksgxd: schedule.optional(),
+  workers: schedule.optional(),
   costs: costsSchema.optional(),
   cgroups: z.array(z.unknown(), { error: 'must be a list of {path, max} entries' }).optional(),
   steps: z.array(z.unknown(), { error: 'must be a list of steps' }).optional(),
