@@ -99,12 +99,18 @@ export function createWebhookRequestListener(opts: WebhookListenerOptions): (req
   if (opts.fastPath === false) return app;
   const mutate = createAdmissionHandler('mutate', opts);
   const validate = createAdmissionHandler('validate', opts);
+  // Outside express nothing catches a rejection: answer 500 rather than crash the process.
+  const failed = (req: IncomingMessage, res: ServerResponse) => (err: unknown) => {
+    opts.logger?.error({ err, url: req.url }, 'webhook request failed');
+    if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":"internal error"}');
+    else res.destroy();
+  };
   return (req, res) => {
     if (req.method === 'POST' && req.url !== undefined) {
       const q = req.url.indexOf('?');
       const path = q === -1 ? req.url : req.url.slice(0, q);
-      if (path === '/mutate') return void mutate(req, res);
-      if (path === '/validate') return void validate(req, res);
+      if (path === '/mutate') return void mutate(req, res).catch(failed(req, res));
+      if (path === '/validate') return void validate(req, res).catch(failed(req, res));
     }
     app(req, res);
   };
