@@ -1,9 +1,12 @@
 import { NIL } from './sgx.js';
 
-/** Enclave pages per chunk of the page table (1 << CHUNK_SHIFT). */
+/** Enclave pages per chunk of the page table (1 << CHUNK_SHIFT): an enclave's growth unit. */
 const CHUNK_SHIFT = 10;
 const CHUNK = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK - 1;
+/** Chunks are carved from slabs of 64 (256 KiB): allocating a typed array per chunk is slow. */
+const SLAB_SHIFT = CHUNK_SHIFT + 6;
+const SLAB_MASK = (1 << SLAB_SHIFT) - 1;
 /** Location of an enclave page that is not in the EPC (evicted to its backing store). */
 export const EVICTED = NIL;
 
@@ -16,24 +19,27 @@ export const EVICTED = NIL;
  * An enclave's pages, in add order, fill its chunks in order; chunks are recycled on destroy.
  */
 export class EnclavePageTable {
-  /** chunk id -> locations of its 1024 enclave pages. */
-  private readonly chunks: Int32Array[] = [];
+  /** gid >>> SLAB_SHIFT -> locations of 64 chunks of 1024 enclave pages. */
+  private readonly slabs: Int32Array[] = [];
+  private nrChunks = 0;
   /** chunk id -> owning enclave id. */
   private chunkOwner = new Int32Array(64);
   private readonly freeChunks: number[] = [];
 
   /** Bytes of typed arrays held. */
   bytes(): number {
-    return this.chunks.length * CHUNK * 4 + this.chunkOwner.byteLength;
+    let n = this.chunkOwner.byteLength;
+    for (const s of this.slabs) n += s.byteLength;
+    return n;
   }
 
   /** Location (EPC page or EVICTED) of a page by gid. */
   loc(gid: number): number {
-    return this.chunks[gid >>> CHUNK_SHIFT][gid & CHUNK_MASK];
+    return this.slabs[gid >>> SLAB_SHIFT][gid & SLAB_MASK];
   }
 
   setLoc(gid: number, where: number): void {
-    this.chunks[gid >>> CHUNK_SHIFT][gid & CHUNK_MASK] = where;
+    this.slabs[gid >>> SLAB_SHIFT][gid & SLAB_MASK] = where;
   }
 
   /** Enclave id owning a gid. */
@@ -68,9 +74,9 @@ export class EnclavePageTable {
   private allocChunk(enclaveId: number): number {
     let c = this.freeChunks.pop();
     if (c === undefined) {
-      c = this.chunks.length;
+      c = this.nrChunks++;
       if (c >= 1 << (31 - CHUNK_SHIFT)) throw new RangeError('enclave page table full (2^31 pages)');
-      this.chunks.push(new Int32Array(CHUNK));
+      if (c << CHUNK_SHIFT >>> SLAB_SHIFT === this.slabs.length) this.slabs.push(new Int32Array(SLAB_MASK + 1));
       if (c >= this.chunkOwner.length) {
         const grown = new Int32Array(this.chunkOwner.length * 2);
         grown.set(this.chunkOwner);

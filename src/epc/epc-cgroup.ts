@@ -32,11 +32,9 @@ export class SgxCgroups {
     return true;
   }
 
-  // mirrors sgx_cgroup_max_pages_to_root().
+  // mirrors sgx_cgroup_max_pages_to_root() (cached by MiscCgroupTree.setMax()).
   maxPagesToRoot(cg: MiscCgroup): number {
-    let m = cg.limit;
-    for (let i = cg.parent; i !== null; i = i.parent) if (i.limit < m) m = i.limit;
-    return m;
+    return cg.minLimitToRoot;
   }
 
   // mirrors sgx_cgroup_should_reclaim(); the cheap usage test runs before the subtree walk.

@@ -62,16 +62,18 @@ export class EpcModel {
 
   /** Applies one step; expected failures are result codes (ENOENT for unknown names), never exceptions. */
   apply(step: Step): Applied {
-    const before = this.counters();
-    const r = this.dispatch(step);
-    const after = this.counters();
-    const evicted = after.evicted - before.evicted;
-    const reloaded = after.reloaded - before.reloaded;
-    const einits = after.einits - before.einits;
-    const cost = { evicted, reloaded, einits, simulatedNs: simulatedNs(this.costs, evicted, reloaded, einits) };
-    if (this.workersAuto) this.runPendingWork();
-    if (this.ksgxdAuto) this.runKsgxd();
-    return { ...r, cost };
+    const main = this.main;
+    const ev0 = main.nrEvicted;
+    const rl0 = main.nrReloaded;
+    const ei0 = this.encls.nrEinit;
+    const r = this.dispatch(step) as Applied;
+    const evicted = main.nrEvicted - ev0;
+    const reloaded = main.nrReloaded - rl0;
+    const einits = this.encls.nrEinit - ei0;
+    r.cost = { evicted, reloaded, einits, simulatedNs: simulatedNs(this.costs, evicted, reloaded, einits) };
+    if (this.workersAuto && main.cgroups.hasPendingWork()) this.runPendingWork();
+    if (this.ksgxdAuto && main.ksgxdWoken) this.runKsgxd();
+    return r;
   }
 
   /** Current state of every cgroup (creation order) and of the EPC. */
@@ -176,7 +178,7 @@ export class EpcModel {
         const cg = this.tree.get(step.cgroup);
         if (!cg) return { op: step.op, result: 'ENOENT' };
         if (typeof step.value !== 'string' || typeof step.file !== 'string') return { op: step.op, result: 'EINVAL' };
-        return { op: step.op, result: writeMiscFile(cg, step.file, step.value) };
+        return { op: step.op, result: writeMiscFile(this.tree, cg, step.file, step.value) };
       }
       case 'read': {
         const cg = this.tree.get(step.cgroup);

@@ -58,7 +58,7 @@ export class EpcPages {
     return this.next.byteLength + this.px.byteLength + this.cg.byteLength + this.flags.byteLength;
   }
 
-  // mirrors __sgx_alloc_epc_page(): pops the free list; NIL when empty.
+  // mirrors __sgx_alloc_epc_page(): pops the free list; NIL when empty. `kind` may carry PAGE_ACCESSED.
   alloc(kind: number, cgId: number): number {
     const p = this.freeHead;
     if (p === NIL) return NIL;
@@ -66,7 +66,6 @@ export class EpcPages {
     this.nrFree--;
     this.flags[p] = kind;
     this.cg[p] = cgId;
-    this.next[p] = NIL;
     return p;
   }
 

@@ -17,6 +17,8 @@ export class MiscCgroup implements SgxLru {
   maxBytes = MAX_NUM;
   /** floor(maxBytes / PAGE_SIZE): the limit the charge walk enforces. */
   limit = Number(MAX_NUM / BigInt(PAGE_SIZE));
+  /** min(limit) over this cgroup and its ancestors (sgx_cgroup_max_pages_to_root()), cached. */
+  minLimitToRoot = this.limit;
   usage = 0;
   /** misc.peak watermark. */
   peak = 0;
@@ -90,6 +92,17 @@ export class MiscCgroupTree {
     return out;
   }
 
+  /** Stores misc.max (bytes) and refreshes the cached min-limit-to-root of the subtree. */
+  setMax(cg: MiscCgroup, maxBytes: bigint): void {
+    cg.maxBytes = maxBytes;
+    cg.limit = Number(maxBytes / BigInt(PAGE_SIZE));
+    const refresh = (c: MiscCgroup): void => {
+      c.minLimitToRoot = c.parent ? Math.min(c.limit, c.parent.minLimitToRoot) : c.limit;
+      for (const k of c.children) refresh(k);
+    };
+    refresh(cg);
+  }
+
   /** mkdir: the parent must exist (ENOENT); EEXIST if taken; EINVAL for a malformed path. */
   mkdir(path: string): 'ok' | Errno {
     const parts = parseCgroupPath(path);
@@ -101,6 +114,7 @@ export class MiscCgroupTree {
     const id = this.freeIds.pop() ?? this.byId.length;
     if (id >= MAX_CGROUPS) return 'ENOMEM';
     const cg = new MiscCgroup(id, path, parent);
+    cg.minLimitToRoot = Math.min(cg.limit, parent.minLimitToRoot);
     parent.children.push(cg);
     this.byPath.set(path, cg);
     this.byId[id] = cg;

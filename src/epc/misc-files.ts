@@ -1,4 +1,4 @@
-import { MAX_NUM, type MiscCgroup } from './misc-cgroup.js';
+import { MAX_NUM, type MiscCgroup, type MiscCgroupTree } from './misc-cgroup.js';
 import { PAGE_SIZE } from './sgx.js';
 import type { Errno } from './types.js';
 
@@ -63,14 +63,13 @@ export function readMiscFile(
  * the read-only ones); ENOENT for a file this cgroup does not have. Writing a max below the
  * current usage only stores it.
  */
-export function writeMiscFile(cg: MiscCgroup, file: string, value: string): 'ok' | Errno {
+export function writeMiscFile(tree: MiscCgroupTree, cg: MiscCgroup, file: string, value: string): 'ok' | Errno {
   const kind = lookup(cg, file);
   if (kind === undefined) return 'ENOENT';
   if (kind !== 'max') return 'EINVAL';
   const parsed = parseMaxWrite(value);
   if (typeof parsed === 'string') return parsed;
-  cg.maxBytes = parsed;
-  cg.limit = Number(parsed / BigInt(PAGE_SIZE));
+  tree.setMax(cg, parsed);
   return 'ok';
 }
 

@@ -177,7 +177,7 @@ export class SgxEnclaves implements ReclaimOwner {
   /** One EADD/EAUG: the page, then a VA page when page_cnt is a multiple of 512. 0 or -errno. */
   private addOne(e: Enclave, from: MiscCgroup, reclaim: boolean, young: number): number {
     const main = this.main;
-    const p = main.allocEpcPage(from, PAGE_REG, reclaim);
+    const p = main.allocEpcPage(from, PAGE_REG | young, reclaim);
     if (p < 0) return p;
     if (!e.bare) {
       const err = this.grow(e, from, reclaim);
@@ -189,7 +189,6 @@ export class SgxEnclaves implements ReclaimOwner {
     }
     const gid = this.table.gidFor(e.id, e.chunks, e.pages++);
     this.table.setLoc(gid, p);
-    main.pages.flags[p] = PAGE_REG | young;
     e.resident++;
     main.markReclaimable(p, gid, from);
     return 0;
@@ -197,7 +196,7 @@ export class SgxEnclaves implements ReclaimOwner {
 
   // mirrors sgx_encl_grow(): a VA page when page_cnt is a multiple of 512. 0 or -errno.
   private grow(e: Enclave, from: MiscCgroup, reclaim: boolean): number {
-    if (e.pageCnt % SGX_VA_SLOT_COUNT === 0) {
+    if ((e.pageCnt & (SGX_VA_SLOT_COUNT - 1)) === 0) {
       const va = this.main.allocEpcPage(from, PAGE_VA, reclaim);
       if (va < 0) return va;
       this.main.pages.px[va] = e.id;
@@ -216,7 +215,8 @@ export class SgxEnclaves implements ReclaimOwner {
   // mirrors sgx_encl_eldu(): reloads the SECS (gid NIL) or page gid, charged to the faulting task.
   private eldu(e: Enclave, gid: number, from: MiscCgroup): number {
     const main = this.main;
-    const p = main.allocEpcPage(from, gid === NIL ? PAGE_SECS : PAGE_REG, SGX_NO_RECLAIM);
+    // The access that faulted completes once the page is back: a reloaded page is young.
+    const p = main.allocEpcPage(from, gid === NIL ? PAGE_SECS : PAGE_REG | PAGE_ACCESSED, SGX_NO_RECLAIM);
     if (p < 0) return p;
     from.reloaded++;
     main.nrReloaded++;
@@ -226,8 +226,6 @@ export class SgxEnclaves implements ReclaimOwner {
       return 0;
     }
     this.table.setLoc(gid, p);
-    // The access that faulted completes once the page is back: it is young.
-    main.pages.flags[p] = PAGE_REG | PAGE_ACCESSED;
     e.resident++;
     if (!e.bare) e.secsChildCnt++;
     main.markReclaimable(p, gid, from);

@@ -97,10 +97,12 @@ export class SgxMain {
     for (let i = 0; i < old; i++) {
       const p = this.isoPage[i];
       this.owner.reclaimerWrite(p, this.isoOwner[i], lru);
-      lru.evicted++;
-      this.nrEvicted++;
-      this.freeEpcPage(p);
+      // sgx_free_epc_page(): the page is charged to the cgroup whose LRU it was on.
+      this.cgroups.uncharge(lru);
+      pages.free(p);
     }
+    lru.evicted += old;
+    this.nrEvicted += old;
     return n;
   }
 
