@@ -38,12 +38,16 @@ class StoppableWatch extends Watch {
       c.abort();
       return c;
     }
-    const ctl = await super.watch(path, query, cb, (err) => {
-      this.open.delete(ctl);
+    // `done` can run before super.watch resolves (connection refused), so no TDZ access to ctl.
+    let ctl: AbortController | undefined;
+    let ended = false;
+    ctl = await super.watch(path, query, cb, (err) => {
+      ended = true;
+      if (ctl) this.open.delete(ctl);
       done(err);
     });
     if (this.closed) ctl.abort();
-    else if (!ctl.signal.aborted) this.open.add(ctl);
+    else if (!ended) this.open.add(ctl);
     return ctl;
   }
 

@@ -92,6 +92,22 @@ describe('PodInformer against the ApiServerDouble', () => {
     expect(inf.listCount).toBe(1);
   });
 
+  it('a failing list and a watch that fails to reconnect (HTTP 500) are retried until they work', async () => {
+    f.double.injectFault({ code: 503, method: 'GET', watch: false, times: 1 });
+    const inf = makeInformer();
+    await inf.start();
+    expect(await inf.waitForSync(5000)).toBe(true);
+    f.double.injectFault({ code: 500, watch: true, times: 2 });
+    f.double.closeWatches();
+    f.double.addPod(podSpec('x', { namespace: 'ns1', nodeName: 'n1' }));
+    await until(() => inf.get('ns1', 'x') !== undefined, 'pod seen after the faults');
+    const failed = f.double.requestLog.filter((r) => r.status >= 500).map((r) => `${r.status}:${r.watch ? 'watch' : 'list'}`);
+    expect(failed).toEqual(['503:list', '500:watch', '500:watch']);
+    // a watch error resumes from the known resourceVersion (like client-go): one list after the failed one
+    expect(inf.listCount).toBe(1);
+    expect(f.double.openWatchCount()).toBe(1);
+  });
+
   it('recreated pod with the same name is indexed by its new uid only', async () => {
     const inf = makeInformer();
     await inf.start();

@@ -41,6 +41,19 @@ export interface RequestLogEntry {
   watch: boolean;
 }
 
+/** A canned failure for matching requests (see `injectFault`). */
+export interface Fault {
+  /** HTTP status to answer with (e.g. 500, 503, 429). */
+  code: number;
+  method?: string;
+  /** Matches when the request path starts with this. */
+  pathPrefix?: string;
+  /** Only watch requests (true) or only non-watch requests (false). */
+  watch?: boolean;
+  /** How many requests fail; default 1. */
+  times?: number;
+}
+
 interface Route {
   def: ResourceDef;
   ns?: string;
@@ -57,6 +70,7 @@ export class ApiServerDouble {
   private readonly log: RequestLogEntry[] = [];
   private readonly watchEnders = new Set<() => void>();
   private readonly watchResponses = new Set<ServerResponse>();
+  private readonly faults: Array<Required<Pick<Fault, 'code' | 'times'>> & Fault> = [];
   private server: Server | undefined;
   private starting: Promise<void> | undefined;
   private port = 0;
@@ -208,6 +222,11 @@ export class ApiServerDouble {
     for (const end of [...this.watchEnders]) end();
   }
 
+  /** Makes the next matching request(s) fail with `code` and a Status body (fault injection). */
+  injectFault(fault: Fault): void {
+    this.faults.push({ ...fault, times: fault.times ?? 1 });
+  }
+
   /** Watches currently registered (tests check none leak). */
   openWatchCount(): number {
     return this.store.watchCount();
@@ -230,6 +249,7 @@ export class ApiServerDouble {
       if (req.headers.authorization !== `Bearer ${this.token}`) {
         throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
       }
+      this.applyFault(req.method ?? '', url.pathname, isWatch);
       if (this.handleMeta(url.pathname, res)) return;
       const route = this.route(url.pathname);
       await this.dispatch(req, res, url, route, isWatch);
@@ -246,6 +266,16 @@ export class ApiServerDouble {
       const status: ApiStatus = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `internal error: ${(e as Error).message}`, reason: 'InternalError', code: 500 };
       sendStatus(res, status);
     }
+  }
+
+  private applyFault(method: string, path: string, isWatch: boolean): void {
+    const i = this.faults.findIndex(
+      (f) => (f.method === undefined || f.method === method) && (f.pathPrefix === undefined || path.startsWith(f.pathPrefix)) && (f.watch === undefined || f.watch === isWatch),
+    );
+    if (i < 0) return;
+    const f = this.faults[i];
+    if (--f.times <= 0) this.faults.splice(i, 1);
+    throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `injected fault ${f.code}`, reason: f.code >= 500 ? 'InternalError' : 'BadRequest', code: f.code });
   }
 
   private handleMeta(path: string, res: ServerResponse): boolean {
