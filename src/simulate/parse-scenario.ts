@@ -135,14 +135,14 @@ function checkReferences(
 function check<S extends z.ZodType>(schema: S, value: unknown, at: Array<string | number>): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
+  // A misspelt field explains the "is required" of the field it was meant to be: report it first.
+  const issue = r.error.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error.issues[0];
   const path = [...at, ...(issue.path as Array<string | number>)];
   if (issue.code === 'unrecognized_keys') {
     const allowed = 'shape' in schema ? Object.keys((schema as unknown as z.ZodObject).shape).join(', ') : '';
     throw new ScenarioError(fieldPath([...path, issue.keys[0]]), `unknown field${allowed ? ` (allowed: ${allowed})` : ''}`);
   }
-  const path2 = fieldPath(path);
-  throw new ScenarioError(path2, issue.message);
+  throw new ScenarioError(fieldPath(path), issue.message);
 }
 
 function isMapping(v: unknown): v is Record<string, unknown> {
