@@ -17,4 +17,4 @@ export { EPC_RESOURCE, podEpcRequestBytes, podResourceRequest } from './pod-epc-
 export { PodInformer, type PodEvent, type PodEventType, type PodInformerOptions } from './pod-informer.js';
 export { effectiveRequests, type ContainerLike, type PodLike, type ResourceListLike } from './pod-like.js';
 export { computePodQosClass, podQosClass, type QosClass } from './pod-qos-class.js';
-export { addQuantities, ceilQuantity, compareQuantities, parseQuantity, parseQuantityExact, QuantityError, type ExactQuantity } from './quantity.js';
+export { addQuantities, canonicalQuantity, ceilQuantity, compareQuantities, parseQuantity, parseQuantityExact, QuantityError, type ExactQuantity } from './quantity.js';

@@ -98,3 +98,44 @@ export function compareQuantities(a: ExactQuantity, b: ExactQuantity): number {
 export function addQuantities(a: ExactQuantity, b: ExactQuantity): ExactQuantity {
   return a.den === b.den ? { num: a.num + b.num, den: a.den } : { num: a.num * b.den + b.num * a.den, den: a.den * b.den };
 }
+
+const SI_BY_EXPONENT: Record<number, string> = { [-9]: 'n', [-6]: 'u', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
+const BINARY_BY_POWER = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+
+/**
+ * The canonical text the API server stores and returns for a quantity (apimachinery
+ * `Quantity.String()` / `CanonicalizeBytes`): "1024Mi" -> "1Gi", "2000" -> "2k", "0.5" ->
+ * "500m", "1536" stays, "1.5Gi" -> "1536Mi", "1e3" -> "1e3". Precision below 1n rounds up.
+ * Throws `QuantityError` like `parseQuantityExact`.
+ */
+export function canonicalQuantity(input: unknown): string {
+  const q = parseQuantityExact(input);
+  const text = String(input);
+  const suffix = /(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+|[numkMGTPE])$/.exec(text)?.[1] ?? '';
+  const format = suffix.endsWith('i') ? 'binary' : /^[eE]./.test(suffix) ? 'exponent' : 'decimal';
+  // round up to nano precision, like the apiserver
+  let nanos = (q.num * 1_000_000_000n) / q.den;
+  if ((q.num * 1_000_000_000n) % q.den > 0n) nanos += 1n;
+  if (nanos === 0n) return '0';
+  const negative = nanos < 0n;
+  const abs = negative ? -nanos : nanos;
+  const sign = negative ? '-' : '';
+  if (format === 'binary' && abs >= 1024n * 1_000_000_000n && abs % 1_000_000_000n === 0n) {
+    let whole = abs / 1_000_000_000n;
+    let power = 0;
+    while (power < 6 && whole % 1024n === 0n) {
+      whole /= 1024n;
+      power++;
+    }
+    return `${sign}${whole}${BINARY_BY_POWER[power]}`;
+  }
+  // decimal: the largest exponent (multiple of 3, >= -9) that keeps an integer mantissa
+  let mantissa = abs;
+  let exponent = -9;
+  while (mantissa % 1000n === 0n && (format === 'exponent' || exponent < 18)) {
+    mantissa /= 1000n;
+    exponent += 3;
+  }
+  if (format === 'exponent') return `${sign}${mantissa}${exponent === 0 ? '' : `e${exponent}`}`;
+  return `${sign}${mantissa}${SI_BY_EXPONENT[exponent]}`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareQuantities, parseQuantity, parseQuantityExact, QuantityError } from '../../src/k8s/quantity.js';
+import { canonicalQuantity, compareQuantities, parseQuantity, parseQuantityExact, QuantityError } from '../../src/k8s/quantity.js';
 
 describe('parseQuantity (apimachinery ParseQuantity, rounded up like Value())', () => {
   const good: Array<[string, string | number, bigint]> = [
@@ -64,5 +64,36 @@ describe('parseQuantity (apimachinery ParseQuantity, rounded up like Value())', 
     expect(compareQuantities(parseQuantityExact('1Gi'), parseQuantityExact('1024Mi'))).toBe(0);
     expect(compareQuantities(parseQuantityExact('1G'), parseQuantityExact('1Gi'))).toBe(-1);
     expect(compareQuantities(parseQuantityExact('0.5'), parseQuantityExact('499m'))).toBe(1);
+  });
+});
+
+describe('canonicalQuantity (what the API server stores, Quantity.String())', () => {
+  const cases: Array<[string | number, string]> = [
+    ['1024Mi', '1Gi'],
+    ['65536Ki', '64Mi'],
+    ['64Mi', '64Mi'],
+    ['1.5Gi', '1536Mi'],
+    ['1.5Ki', '1536'],
+    ['512Ki', '512Ki'],
+    ['1000Ki', '1000Ki'],
+    ['268435456', '268435456'],
+    ['2000', '2k'],
+    ['1000000', '1M'],
+    ['0.5', '500m'],
+    ['1500m', '1500m'],
+    ['100m', '100m'],
+    ['0', '0'],
+    ['0Mi', '0'],
+    ['1e3', '1e3'],
+    ['12e6', '12e6'],
+    ['-1Gi', '-1Gi'],
+    [4096, '4096'],
+  ];
+  it.each(cases)('%s -> %s', (input, want) => {
+    expect(canonicalQuantity(input)).toBe(want);
+    expect(parseQuantity(canonicalQuantity(input))).toBe(parseQuantity(input));
+  });
+  it('rejects junk', () => {
+    expect(() => canonicalQuantity('1Zi')).toThrow(QuantityError);
   });
 });

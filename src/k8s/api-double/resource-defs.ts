@@ -3,7 +3,7 @@
  * create and validation (the subset of the real API server's strategies the project relies on).
  */
 import { computePodQosClass } from '../pod-qos-class.js';
-import { QuantityError, parseQuantityExact } from '../quantity.js';
+import { QuantityError, canonicalQuantity, parseQuantityExact } from '../quantity.js';
 import { cause, type ResourceRef, type StatusCause } from './api-status.js';
 import type { FieldGetters } from './selectors.js';
 
@@ -19,6 +19,13 @@ export interface ResourceDef extends ResourceRef {
   defaultOnCreate?(obj: any): void;
   /** Field errors of a full object about to be stored. */
   validate(obj: any): StatusCause[];
+  /** Rewrites quantities to the canonical text the real server stores (after validate passed). */
+  canonicalize?(obj: any): void;
+}
+
+function canonicalList(list: any): void {
+  if (!list || typeof list !== 'object') return;
+  for (const k of Object.keys(list)) list[k] = canonicalQuantity(list[k]);
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -112,6 +119,13 @@ export const PODS: ResourceDef = {
     out.push(...validateQuantities(pod?.spec?.overhead, 'spec.overhead'));
     return out;
   },
+  canonicalize(pod) {
+    for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+      canonicalList(c?.resources?.requests);
+      canonicalList(c?.resources?.limits);
+    }
+    canonicalList(pod.spec?.overhead);
+  },
 };
 
 export const NODES: ResourceDef = {
@@ -133,6 +147,10 @@ export const NODES: ResourceDef = {
       ...validateQuantities(node?.status?.capacity, 'status.capacity'),
       ...validateQuantities(node?.status?.allocatable, 'status.allocatable'),
     ];
+  },
+  canonicalize(node) {
+    canonicalList(node.status?.capacity);
+    canonicalList(node.status?.allocatable);
   },
 };
 

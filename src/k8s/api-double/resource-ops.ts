@@ -79,6 +79,7 @@ export class ResourceOps {
     if (this.store.get(this.key, meta.namespace, meta.name) !== undefined) throw alreadyExists(this.def, meta.name);
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp();
+    this.def.canonicalize?.(obj);
     this.def.defaultOnCreate?.(obj);
     return this.store.put(this.key, { kind: this.def.kind, apiVersion: this.def.apiVersion, ...obj });
   }
@@ -156,6 +157,7 @@ export class ResourceOps {
     }
     const causes = this.def.validate(result);
     if (causes.length > 0) throw invalid(this.def.kind, name, causes);
+    this.def.canonicalize?.(result);
     if (withoutRv(result) === withoutRv(old)) return old;
     return this.store.put(this.key, result);
   }

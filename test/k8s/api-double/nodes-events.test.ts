@@ -53,6 +53,14 @@ describe('ApiServerDouble nodes', () => {
     expect(removed.metadata?.labels).toEqual({ 'kubernetes.io/hostname': 'n1' });
   });
 
+  it('quantities are stored in canonical form, like the real server (1024Mi reads back as 1Gi)', async () => {
+    const n = await f.core.patchNodeStatus({ name: 'n1', body: { status: { capacity: { [EPC]: '1024Mi', memory: '16384Mi' } } } }, asPatch(PatchStrategy.MergePatch));
+    expect(n.status?.capacity?.[EPC]).toBe('1Gi');
+    expect(n.status?.capacity?.memory).toBe('16Gi');
+    const p = f.double.addPod({ metadata: { name: 'p', namespace: 'ns1' }, spec: { containers: [{ name: 'c', resources: { limits: { [EPC]: '65536Ki', cpu: '1000m' } } }] } });
+    expect(p.spec.containers[0].resources).toEqual({ limits: { [EPC]: '64Mi', cpu: '1' }, requests: { [EPC]: '64Mi', cpu: '1' } });
+  });
+
   it('an invalid quantity in capacity is 422 Invalid naming the field', async () => {
     const err = await f.core.patchNodeStatus({ name: 'n1', body: { status: { capacity: { [EPC]: 'lots' } } } }, asPatch(PatchStrategy.MergePatch)).catch((e) => e);
     expect(err.code).toBe(422);
