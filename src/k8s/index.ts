@@ -1,5 +1,5 @@
 /** Kubernetes pieces of the agent: pod math, the node-scoped pod informer, the Node advertiser and the API server double. */
-export { ApiServerDouble, type ApiServerDoubleOptions, type RequestLogEntry } from './api-double/api-server-double.js';
+export { ApiServerDouble, type ApiServerDoubleOptions, type Fault, type RequestLogEntry } from './api-double/api-server-double.js';
 export type { ApiStatus } from './api-double/api-status.js';
 export { describeApiError, type ApiErrorInfo } from './describe-api-error.js';
 export { detectCgroupDriver } from './detect-cgroup-driver.js';

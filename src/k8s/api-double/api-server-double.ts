@@ -11,13 +11,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../util/logger.js';
-import { ApiError, methodNotAllowed, pathNotFound, unsupportedMediaType, type ApiStatus } from './api-status.js';
+import { ApiError, methodNotAllowed, unsupportedMediaType, type ApiStatus } from './api-status.js';
 import { mediaType, parseJsonBody, readBody, sendJson, sendStatus } from './http-io.js';
 import { ObjectStore, parseResourceVersion } from './object-store.js';
 import { PATCH_TYPES, type PatchContentType } from './patches.js';
 import { CORE_EVENTS, EVENTS_V1, NODES, PODS, storeKey, type ResourceDef } from './resource-defs.js';
 import { ResourceOps, type PodDeletionMode } from './resource-ops.js';
+import { FaultInjector, type Fault } from './fault-injector.js';
+import { kubeconfigText } from './kubeconfig-text.js';
+import { DEFS, parseRoute, type Route } from './route-path.js';
 import { openWatchStream } from './watch-stream.js';
+
+export type { Fault };
 
 export interface ApiServerDoubleOptions {
   /** Changes kept for watch resumption; older resourceVersions get 410 Expired. Default 1000. */
@@ -41,28 +46,9 @@ export interface RequestLogEntry {
   watch: boolean;
 }
 
-/** A canned failure for matching requests (see `injectFault`). */
-export interface Fault {
-  /** HTTP status to answer with (e.g. 500, 503, 429). */
-  code: number;
-  method?: string;
-  /** Matches when the request path starts with this. */
-  pathPrefix?: string;
-  /** Only watch requests (true) or only non-watch requests (false). */
-  watch?: boolean;
-  /** How many requests fail; default 1. */
-  times?: number;
-}
 
-interface Route {
-  def: ResourceDef;
-  ns?: string;
-  name?: string;
-  sub?: string;
-}
 
 const PATCH_ACCEPTED: readonly string[] = [...Object.values(PATCH_TYPES), 'application/apply-patch+yaml (not served by the double)'];
-const DEFS: ReadonlyArray<ResourceDef> = [PODS, NODES, CORE_EVENTS, EVENTS_V1];
 
 export class ApiServerDouble {
   private readonly store: ObjectStore;
@@ -70,7 +56,7 @@ export class ApiServerDouble {
   private readonly log: RequestLogEntry[] = [];
   private readonly watchEnders = new Set<() => void>();
   private readonly watchResponses = new Set<ServerResponse>();
-  private readonly faults: Array<Required<Pick<Fault, 'code' | 'times'>> & Fault> = [];
+  private readonly faults = new FaultInjector();
   private server: Server | undefined;
   private starting: Promise<void> | undefined;
   private port = 0;
@@ -124,27 +110,7 @@ export class ApiServerDouble {
 
   /** A kubeconfig (YAML) pointing at the double with its token. */
   kubeconfigYaml(): string {
-    return [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: epc-double',
-      '  cluster:',
-      `    server: ${this.url}`,
-      '    insecure-skip-tls-verify: true',
-      'users:',
-      '- name: epc-double',
-      '  user:',
-      `    token: ${this.token}`,
-      'contexts:',
-      '- name: epc-double',
-      '  context:',
-      '    cluster: epc-double',
-      '    user: epc-double',
-      '    namespace: default',
-      'current-context: epc-double',
-      '',
-    ].join('\n');
+    return kubeconfigText(this.url, this.token);
   }
 
   /** Writes the kubeconfig file (mode 0600) for `--kubeconfig` / `KubeConfig.loadFromFile`. */
@@ -224,7 +190,7 @@ export class ApiServerDouble {
 
   /** Makes the next matching request(s) fail with `code` and a Status body (fault injection). */
   injectFault(fault: Fault): void {
-    this.faults.push({ ...fault, times: fault.times ?? 1 });
+    this.faults.add(fault);
   }
 
   /** Watches currently registered (tests check none leak). */
@@ -249,9 +215,9 @@ export class ApiServerDouble {
       if (req.headers.authorization !== `Bearer ${this.token}`) {
         throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
       }
-      this.applyFault(req.method ?? '', url.pathname, isWatch);
+      this.faults.check(req.method ?? '', url.pathname, isWatch);
       if (this.handleMeta(url.pathname, res)) return;
-      const route = this.route(url.pathname);
+      const route = parseRoute(url.pathname);
       await this.dispatch(req, res, url, route, isWatch);
     } catch (e) {
       if (res.headersSent) {
@@ -268,16 +234,6 @@ export class ApiServerDouble {
     }
   }
 
-  private applyFault(method: string, path: string, isWatch: boolean): void {
-    const i = this.faults.findIndex(
-      (f) => (f.method === undefined || f.method === method) && (f.pathPrefix === undefined || path.startsWith(f.pathPrefix)) && (f.watch === undefined || f.watch === isWatch),
-    );
-    if (i < 0) return;
-    const f = this.faults[i];
-    if (--f.times <= 0) this.faults.splice(i, 1);
-    throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `injected fault ${f.code}`, reason: f.code >= 500 ? 'InternalError' : 'BadRequest', code: f.code });
-  }
-
   private handleMeta(path: string, res: ServerResponse): boolean {
     if (path === '/version') sendJson(res, 200, { major: '1', minor: '34', gitVersion: 'v1.34.0-epc-double', platform: 'linux/amd64' });
     else if (path === '/healthz' || path === '/readyz' || path === '/livez') {
@@ -285,26 +241,6 @@ export class ApiServerDouble {
       res.end('ok');
     } else return false;
     return true;
-  }
-
-  private route(path: string): Route {
-    const m = /^\/(?:api\/v1|apis\/(events\.k8s\.io)\/v1)\/(.*)$/.exec(path);
-    if (!m) throw pathNotFound();
-    const group = m[1] ?? '';
-    const segs = m[2].split('/').map((s) => decodeURIComponent(s));
-    if (segs.some((s) => s === '')) throw pathNotFound();
-    let ns: string | undefined;
-    let rest = segs;
-    if (segs[0] === 'namespaces' && segs.length >= 3) {
-      ns = segs[1];
-      rest = segs.slice(2);
-    }
-    const [resource, name, sub, ...extra] = rest;
-    const def = DEFS.find((d) => d.group === group && d.resource === resource);
-    if (!def || extra.length > 0 || (ns !== undefined && !def.namespaced)) throw pathNotFound();
-    if (def.namespaced && ns === undefined && name !== undefined) throw pathNotFound();
-    if (sub !== undefined && !(sub === 'status' && def.hasStatus)) throw pathNotFound();
-    return { def, ns, name, sub };
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, url: URL, r: Route, isWatch: boolean): Promise<void> {

@@ -48,6 +48,7 @@ describe('ApiServerDouble bad input never crashes it and gets real Status errors
     ['unknown resource', 'GET', '/api/v1/secrets', {}, 404, 'NotFound', 'could not find the requested resource'],
     ['unknown subresource', 'GET', '/api/v1/nodes/n1/proxy', {}, 404, 'NotFound', 'could not find the requested resource'],
     ['unsupported method', 'POST', '/api/v1/nodes/n1', { body: '{}' }, 405, 'MethodNotAllowed', 'does not allow this method'],
+    ['malformed percent-encoding in the path', 'GET', '/api/v1/nodes/%E0%A4%A', {}, 400, 'BadRequest', 'malformed percent-encoding'],
     ['missing token', 'GET', '/api/v1/nodes/n1', { token: null }, 401, 'Unauthorized', 'Unauthorized'],
     ['wrong token', 'GET', '/api/v1/nodes/n1', { token: 'guess' }, 401, 'Unauthorized', 'Unauthorized'],
   ];
