@@ -198,6 +198,12 @@ describe('ApiServerDouble watch semantics', () => {
     w.abort();
   });
 
+  it('timeoutSeconds ends the watch from the server side', async () => {
+    const w = await collect('/api/v1/pods', { timeoutSeconds: '1' });
+    await until(() => w.done(), 'server-side timeout', 5000);
+    expect(f.double.openWatchCount()).toBe(0);
+  });
+
   it('stop() ends open watches (the client sees done) and releases them', async () => {
     const w = await collect('/api/v1/pods', {});
     await until(() => f.double.openWatchCount() === 1, 'watch registered');
