@@ -1,0 +1,61 @@
+{{/* Base name of every object: the release name when it already contains the chart name. */}}
+{{- define "epc.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "epc.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Standard labels; pass (dict "ctx" $ "component" "agent"). */}}
+{{- define "epc.labels" -}}
+helm.sh/chart: {{ include "epc.chart" .ctx }}
+app.kubernetes.io/name: {{ .ctx.Chart.Name }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: sgx-epc-enforcer
+{{- with .component }}
+app.kubernetes.io/component: {{ . }}
+{{- end }}
+{{- end -}}
+
+{{/* Selector labels (immutable once installed). */}}
+{{- define "epc.selectorLabels" -}}
+app.kubernetes.io/name: {{ .ctx.Chart.Name }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "epc.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "epc.webhookService" -}}{{ include "epc.fullname" . }}-webhook{{- end -}}
+{{- define "epc.webhookSecret" -}}{{ include "epc.fullname" . }}-webhook-tls{{- end -}}
+
+{{/* The agent's EPC backend: explicit value, else by mode. */}}
+{{- define "epc.agentBackend" -}}
+{{- if .Values.agent.epcBackend -}}{{ .Values.agent.epcBackend }}{{- else if eq .Values.mode "model" -}}model{{- else -}}cgroupfs{{- end -}}
+{{- end -}}
+
+{{/* Namespaces the webhook leaves alone: kube-system, ours, and the extra ones. */}}
+{{- define "epc.excludedNamespaces" -}}
+{{- $ns := list "kube-system" .Values.namespaces.agent .Values.namespaces.webhook -}}
+{{- range .Values.webhook.extraExcludedNamespaces -}}{{- $ns = append $ns . -}}{{- end -}}
+{{- toJson (uniq $ns) -}}
+{{- end -}}
+
+{{- define "epc.podSecurityContainer" -}}
+privileged: false
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
