@@ -26,6 +26,8 @@ export function show(v: unknown): string {
   else if (typeof v === 'string') s = JSON.stringify(v);
   else if (typeof v === 'bigint') s = v.toString();
   else s = JSON.stringify(v) ?? String(v);
+  // Keep the one-line message printable whatever the file held (binary, control characters).
+  s = s.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

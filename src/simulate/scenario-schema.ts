@@ -57,6 +57,7 @@ export const scenarioTopSchema = z.strictObject({
   ksgxd: schedule.optional(),
   workers: schedule.optional(),
   costs: costsSchema.optional(),
-  cgroups: z.array(z.unknown(), { error: 'must be a list of {path, max} entries' }).optional(),
-  steps: z.array(z.unknown(), { error: 'must be a list of steps' }).optional(),
+  // `steps:` with nothing after it is YAML null: the same as no steps.
+  cgroups: z.array(z.unknown(), { error: 'must be a list of {path, max} entries' }).nullable().optional(),
+  steps: z.array(z.unknown(), { error: 'must be a list of steps' }).nullable().optional(),
 });

@@ -127,6 +127,12 @@ describe('accepted value forms', () => {
     expect(report.cgroups['/B'].peak).toBe(2); // ECREATE from /B: VA + SECS
   });
 
+  it('`steps:` and `cgroups:` left empty (YAML null) mean none', () => {
+    const s = parseScenario('capacity: 1024\ncgroups:\nsteps:\n');
+    expect(s.cgroups).toEqual([]);
+    expect(s.steps).toEqual([]);
+  });
+
   it('JSON input works too (JSON is YAML)', () => {
     const s = parseScenario('{"capacity": "8Mi", "steps": [{"op": "drain"}]}');
     expect(s.capacityPages).toBe(2048);
