@@ -5,7 +5,7 @@
 import type { WebhookConfig } from './config.js';
 import { buildAdmissionResponse, parseAdmissionReview, type AdmissionDecision, type AdmissionRequest } from './admission-review.js';
 import { buildPodPatch } from './mutate-pod.js';
-import { isObject, objectAt, podAnnotations, stringAt } from './pod-view.js';
+import { annotationAt, isObject, objectAt, stringAt } from './pod-view.js';
 import { MIRROR_ANNOTATION, reviewPodCreate, reviewPodUpdate, type PodReview } from './review-pod.js';
 
 /** The two admission endpoints; `validate` never returns a patch. */
@@ -63,15 +63,14 @@ function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: 
   if (!isObject(pod)) return allow('no-object');
   const namespace = request.namespace || stringAt(objectAt(pod, 'metadata'), 'namespace') || '';
   if (config.excludedNamespaces.includes(namespace)) return allow('excluded-namespace');
-  const annotations = podAnnotations(pod);
-  const mirror = annotations[MIRROR_ANNOTATION] !== undefined;
+  const mirror = annotationAt(pod, MIRROR_ANNOTATION) !== undefined;
 
   let review: PodReview;
   if (request.operation === 'CREATE' && request.subResource === '') review = reviewPodCreate(pod, config);
   else if (request.operation === 'UPDATE') review = reviewPodUpdate(pod, request.oldObject, config);
   else return allow('other-operation');
 
-  if (OPT_OUT_ANNOTATION in annotations && review.usesSgx) {
+  if (review.usesSgx && annotationAt(pod, OPT_OUT_ANNOTATION) !== undefined) {
     review.warnings.push({ rule: 'opt-out-ignored', message: `pod annotation ${OPT_OUT_ANNOTATION} does not exempt pods from EPC enforcement (it is an AKS webhook-configuration annotation); use an excluded namespace` });
   }
   if (mirror) {
@@ -84,7 +83,7 @@ function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: 
   const warnings = review.warnings.filter((w) => endpoint === 'validate' || !RESOLVED_BY_PATCH.has(w.rule)).map((w) => w.message);
   const rule = review.usesSgx ? 'sgx-pod' : request.operation === 'UPDATE' ? 'update' : 'non-sgx-pod';
   if (endpoint === 'mutate' && request.operation === 'CREATE' && review.epcBytes !== undefined) {
-    const patch = buildPodPatch(pod, config, review.epcBytes);
+    const patch = buildPodPatch(pod, config, review.epcBytes, review.containers);
     if (patch.length > 0) return reply(request, { allowed: true, warnings, patch }, { rule, result: 'patched' });
   }
   return reply(request, { allowed: true, warnings }, { rule, result: 'allowed' });

@@ -51,7 +51,7 @@ export function readJsonBody(req: IncomingMessage, limitBytes: number = DEFAULT_
         finish({ ok: false, status: 400, message: `malformed JSON: ${(err as Error).message}`, closeConnection: false });
       }
     });
+    // An aborted request emits 'error' (ECONNRESET); nobody is left to read the answer anyway.
     req.on('error', () => finish({ ok: false, status: 400, message: 'request aborted', closeConnection: true }));
-    req.on('aborted', () => finish({ ok: false, status: 400, message: 'request aborted', closeConnection: true }));
   });
 }

@@ -11,7 +11,7 @@
  * whole, so every path exists when its operation applies.
  */
 import type { WebhookConfig } from './config.js';
-import { arrayAt, escapePointer, isObject, objectAt, podAnnotations, podContainers, stringAt, type ContainerRef, type JsonObject } from './pod-view.js';
+import { annotationAt, arrayAt, escapePointer, isObject, objectAt, podContainers, stringAt, type ContainerRef, type JsonObject } from './pod-view.js';
 import { EPC_ANNOTATION } from './review-pod.js';
 
 /** One JSON Patch operation; we only ever emit `add`. */
@@ -60,14 +60,14 @@ function addResources(ops: AddOperation[], c: ContainerRef, entries: Record<stri
 
 /**
  * The patch for a pod that passed review, whose effective EPC is `epcBytes`. Returns [] for a
- * pod that needs nothing (no EPC container, or already mutated).
+ * pod that needs nothing (no EPC container, or already mutated). `containers` may be passed
+ * when the caller already has `podContainers(pod)`.
  */
-export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: bigint): AddOperation[] {
+export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: bigint, containers: ContainerRef[] = podContainers(pod)): AddOperation[] {
   const { epc, enclave, provision } = config.resourceNames;
   const ops: AddOperation[] = [];
-  const annotations = podAnnotations(pod);
-  const quoteProvider = annotations[QUOTE_PROVIDER_ANNOTATION];
-  const epcContainers = podContainers(pod).filter((c) => c.role !== 'ephemeral' && declaresEpc(c, epc));
+  const quoteProvider = annotationAt(pod, QUOTE_PROVIDER_ANNOTATION);
+  const epcContainers = containers.filter((c) => c.role !== 'ephemeral' && declaresEpc(c, epc));
   if (epcContainers.length === 0) return ops;
   const aesmd = quoteProvider === AESMD_QUOTE_PROVIDER;
   let mountsAesmdVolume = false;
@@ -89,7 +89,7 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
 
   const spec = objectAt(pod, 'spec') ?? {};
   const volumes = arrayAt(spec, 'volumes');
-  const usesAesmdVolume = mountsAesmdVolume || podContainers(pod).some((c) => arrayAt(c.spec, 'volumeMounts').some((m) => stringAt(m, 'name') === AESMD_VOLUME));
+  const usesAesmdVolume = mountsAesmdVolume || containers.some((c) => arrayAt(c.spec, 'volumeMounts').some((m) => stringAt(m, 'name') === AESMD_VOLUME));
   if (aesmd && usesAesmdVolume && !volumes.some((v) => stringAt(v, 'name') === AESMD_VOLUME)) {
     const sidecar = epcContainers.some((c) => c.name === AESMD_QUOTE_PROVIDER) && epcContainers.length >= 2;
     const volume = sidecar
@@ -98,7 +98,7 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
     appendItem(ops, spec, 'volumes', '/spec', volume);
   }
 
-  if (annotations[EPC_ANNOTATION] !== String(epcBytes)) {
+  if (annotationAt(pod, EPC_ANNOTATION) !== String(epcBytes)) {
     const metadata = objectAt(pod, 'metadata');
     if (!metadata) ops.push({ op: 'add', path: '/metadata', value: { annotations: { [EPC_ANNOTATION]: String(epcBytes) } } });
     else addEntriesReplacing(ops, metadata, '/metadata', EPC_ANNOTATION, String(epcBytes));

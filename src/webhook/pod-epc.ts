@@ -19,9 +19,9 @@ export type ContainerAmount =
  * Amounts declared by every init/sidecar/app container that names `resource` in requests or
  * limits (ephemeral containers cannot declare resources). Request wins over limit.
  */
-export function containerAmounts(pod: unknown, resource: string): ContainerAmount[] {
+export function containerAmounts(pod: unknown, resource: string, containers: ContainerRef[] = podContainers(pod)): ContainerAmount[] {
   const out: ContainerAmount[] = [];
-  for (const c of podContainers(pod)) {
+  for (const c of containers) {
     if (c.role === 'ephemeral') continue;
     const r = containerResource(c.spec, resource);
     const raw = 'request' in r ? r.request : 'limit' in r ? r.limit : undefined;
@@ -35,15 +35,16 @@ export function containerAmounts(pod: unknown, resource: string): ContainerAmoun
 /**
  * The scheduler's pod request of `resource` in bytes, given per-container amounts (containers
  * without the resource count as 0). Unusable amounts count as 0; callers reject them first.
- * `overheadBytes` is `spec.overhead[resource]` (0 when absent or unusable).
+ * `overheadBytes` is `spec.overhead[resource]` (0 when absent or unusable). `containers` may be
+ * passed when the caller already has `podContainers(pod)`.
  */
-export function effectivePodRequest(pod: unknown, amounts: ContainerAmount[], overheadBytes: bigint): bigint {
+export function effectivePodRequest(pod: unknown, amounts: ContainerAmount[], overheadBytes: bigint, containers: ContainerRef[] = podContainers(pod)): bigint {
   const byPointer = new Map<string, bigint>();
   for (const a of amounts) if (a.ok) byPointer.set(a.container.pointer, a.bytes);
   let appSum = 0n;
   let sidecarSum = 0n;
   let initMax = 0n;
-  for (const c of podContainers(pod)) {
+  for (const c of containers) {
     const bytes = byPointer.get(c.pointer) ?? 0n;
     if (c.role === 'app') appSum += bytes;
     else if (c.role === 'sidecar') {

@@ -53,6 +53,14 @@ export function podAnnotations(pod: unknown): Record<string, string> {
   return out;
 }
 
+/** One annotation's value when it is a string, else undefined (no copy of the map). */
+export function annotationAt(pod: unknown, key: string): string | undefined {
+  const a = objectAt(objectAt(pod, 'metadata'), 'annotations');
+  if (a === undefined || !Object.hasOwn(a, key)) return undefined;
+  const v = a[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
 /**
  * Every container of the pod in spec order: init containers (sidecars marked), then app
  * containers, then ephemeral containers. Entries that are not objects are skipped.
@@ -89,8 +97,10 @@ export function containerResource(c: JsonObject, resource: string): { request?: 
 
 /** True when the container names the resource in requests or limits. */
 export function declaresResource(c: JsonObject, resource: string): boolean {
-  const r = containerResource(c, resource);
-  return 'request' in r || 'limit' in r;
+  const res = c.resources;
+  if (!isObject(res)) return false;
+  const { requests, limits } = res;
+  return (isObject(requests) && Object.hasOwn(requests, resource)) || (isObject(limits) && Object.hasOwn(limits, resource));
 }
 
 /** Escapes one JSON Pointer reference token (RFC 6901): `~` -> `~0`, `/` -> `~1`. */

@@ -6,7 +6,7 @@
 import type { WebhookConfig } from './config.js';
 import { createHostPathMatcher, type HostPathMatcher } from './hostpath-match.js';
 import { containerAmounts, effectivePodRequest, overheadBytes } from './pod-epc.js';
-import { arrayAt, containerResource, declaresResource, isObject, objectAt, podAnnotations, podContainers, stringAt, type ContainerRef } from './pod-view.js';
+import { annotationAt, arrayAt, containerResource, declaresResource, isObject, objectAt, podContainers, stringAt, type ContainerRef } from './pod-view.js';
 import { formatBytes, parseByteQuantity } from './quantity.js';
 
 /** EPC page size; the kernel limit is floor(bytes / PAGE_SIZE) pages. */
@@ -46,6 +46,8 @@ export interface PodReview {
   warnings: Finding<WarnRule>[];
   /** The pod's effective EPC when some container declares it and every declaration is usable. */
   epcBytes?: bigint;
+  /** `podContainers(pod)` as computed for the review (reused by the mutation). */
+  containers?: ContainerRef[];
 }
 
 const matcherCache = new WeakMap<readonly string[], HostPathMatcher>();
@@ -95,7 +97,8 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
   const privileged: ContainerRef[] = [];
 
   for (const c of containers) {
-    const hasEpc = declaresResource(c.spec, epc);
+    const declared = containerResource(c.spec, epc);
+    const hasEpc = 'request' in declared || 'limit' in declared;
     const device = reachedDevice(c, devices);
     if (hasEpc || declaresResource(c.spec, enclave) || declaresResource(c.spec, provision) || device) usesSgx = true;
     if (!hasEpc) {
@@ -106,13 +109,11 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
         deny('hostpath-device', `${label(c)} mounts hostPath ${device.path} (volume "${device.volume}", reaches ${device.device}) without declaring ${epc}`);
       }
     } else {
-      const declared = containerResource(c.spec, epc);
       const { request, limit } = declared;
       const req = 'request' in declared ? parseByteQuantity(request) : undefined;
       const lim = 'limit' in declared ? parseByteQuantity(limit) : undefined;
-      for (const [what, parsed, raw] of [['request', req, request], ['limit', lim, limit]] as const) {
-        if (parsed && !parsed.ok) deny(parsed.rule, `${label(c)}: ${epc} ${what} ${JSON.stringify(raw)} ${parsed.reason}`);
-      }
+      if (req && !req.ok) deny(req.rule, `${label(c)}: ${epc} request ${JSON.stringify(request)} ${req.reason}`);
+      if (lim && !lim.ok) deny(lim.rule, `${label(c)}: ${epc} limit ${JSON.stringify(limit)} ${lim.reason}`);
       if (req?.ok && lim?.ok && req.bytes !== lim.bytes) {
         deny('epc-requests-limits-mismatch', `${label(c)}: ${epc} request ${formatBytes(req.bytes)} differs from limit ${formatBytes(lim.bytes)}`);
       }
@@ -120,10 +121,10 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
     if (isObject(c.spec.securityContext) && c.spec.securityContext.privileged === true) privileged.push(c);
   }
 
-  const amounts = containerAmounts(pod, epc);
+  const amounts = containerAmounts(pod, epc, containers);
   let epcBytes: bigint | undefined;
   if (amounts.length > 0 && amounts.every((a) => a.ok) && violations.length === 0) {
-    epcBytes = effectivePodRequest(pod, amounts, overheadBytes(pod, epc));
+    epcBytes = effectivePodRequest(pod, amounts, overheadBytes(pod, epc), containers);
     for (const a of amounts) {
       if (a.ok && a.bytes < MIN_ENCLAVE_BYTES) {
         deny('epc-below-min-enclave', `${label(a.container)}: ${epc} ${a.bytes} bytes is below the smallest possible enclave (${MIN_ENCLAVE_BYTES} bytes: SECS + VA page + 1 page)`);
@@ -147,7 +148,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
         warnings.push({ rule: 'epc-without-enclave', message: `${label(a.container)} declares ${epc} but not ${enclave}: it is not routed through the device plugin (did the mutating webhook run?)` });
       }
     }
-    const annotated = podAnnotations(pod)[EPC_ANNOTATION];
+    const annotated = annotationAt(pod, EPC_ANNOTATION);
     if (annotated !== undefined && annotated !== String(epcBytes)) {
       warnings.push({ rule: 'epc-annotation-mismatch', message: `annotation ${EPC_ANNOTATION}=${JSON.stringify(annotated)} differs from the pod's effective EPC ${epcBytes} bytes` });
     }
@@ -160,7 +161,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
       else warnings.push({ rule: 'privileged', message: `${text} (denied with policy strict)` });
     }
   }
-  return { usesSgx, violations, warnings, epcBytes };
+  return { usesSgx, violations, warnings, epcBytes, containers };
 }
 
 /**
@@ -170,8 +171,8 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
  */
 export function reviewPodUpdate(pod: unknown, oldPod: unknown, config: WebhookConfig): PodReview {
   const violations: Finding<DenyRule>[] = [];
-  const before = podAnnotations(oldPod)[EPC_ANNOTATION];
-  const after = podAnnotations(pod)[EPC_ANNOTATION];
+  const before = annotationAt(oldPod, EPC_ANNOTATION);
+  const after = annotationAt(pod, EPC_ANNOTATION);
   if (before !== after) {
     const show = (v: string | undefined) => (v === undefined ? '(absent)' : JSON.stringify(v));
     violations.push({
