@@ -20,11 +20,14 @@ describe('model state per page', () => {
     }
     expect(m.modelBytes() / cap).toBeLessThanOrEqual(16);
     // Evicted pages live in the enclave page table only (4 bytes each), never in EPC arrays.
-    m.apply({ op: 'write', cgroup: '/p0', file: 'misc.max', value: `sgx_epc ${100 * 4096}` });
+    // (a bare enclave: a real one's VA pages, one per 512, would hit the limit first)
+    m.apply({ op: 'mkdir', cgroup: '/small' });
+    m.apply({ op: 'write', cgroup: '/small', file: 'misc.max', value: `sgx_epc ${100 * 4096}` });
+    m.apply({ op: 'create', enclave: 'z', cgroup: '/small', bare: true });
     const before = m.modelBytes();
     const n = 1 << 19;
-    expect(m.apply({ op: 'add', enclave: 'e0', pages: n }).result).toBe('ok');
-    expect(m.snapshot().cgroups['/p0'].current).toBeLessThanOrEqual(100);
+    expect(m.apply({ op: 'add', enclave: 'z', pages: n }).result).toBe('ok');
+    expect(m.snapshot().cgroups['/small'].current).toBeLessThanOrEqual(100);
     const grown = m.modelBytes() - before;
     const slab = 64 * 1024 * 4; // the page table grows in 256 KiB slabs
     expect(grown).toBeGreaterThanOrEqual(4 * n - slab);
