@@ -75,9 +75,9 @@ export class SgxCgroups {
     return 0;
   }
 
-  // mirrors sgx_cgroup_uncharge().
-  uncharge(cg: MiscCgroup): void {
-    this.tree.uncharge(cg);
+  // mirrors sgx_cgroup_uncharge() (n pages at once).
+  uncharge(cg: MiscCgroup, n = 1): void {
+    this.tree.uncharge(cg, n);
   }
 
   /** queue_work(): a no-op while the cgroup's item is already queued. */

@@ -50,11 +50,13 @@ export class EpcModel {
     this.tree = new MiscCgroupTree(capacity);
     this.main = new SgxMain(capacity, {
       tree: this.tree,
+      // Only work left to the caller (manual mode) counts as pending; onPending fires when that
+      // goes from nothing to something.
       onWorkQueued: () => {
-        if (!this.workersAuto && !this.main.ksgxdWoken) onPending();
+        if (!this.workersAuto && !(!this.ksgxdAuto && this.main.ksgxdWoken)) onPending();
       },
       onKsgxdWoken: () => {
-        if (!this.ksgxdAuto && !this.main.cgroups.hasPendingWork()) onPending();
+        if (!this.ksgxdAuto && !(!this.workersAuto && this.main.cgroups.hasPendingWork())) onPending();
       },
     });
     this.encls = new SgxEnclaves(this.main);

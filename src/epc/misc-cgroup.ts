@@ -162,9 +162,9 @@ export class MiscCgroupTree {
     return null;
   }
 
-  // mirrors misc_cg_uncharge().
-  uncharge(cg: MiscCgroup): void {
-    for (let i: MiscCgroup | null = cg; i !== null; i = i.parent) i.usage--;
+  // mirrors misc_cg_uncharge() (n pages at once).
+  uncharge(cg: MiscCgroup, n = 1): void {
+    for (let i: MiscCgroup | null = cg; i !== null; i = i.parent) i.usage -= n;
   }
 
   // mirrors misc_cg_event(): events.local at the refusing level, events there and above (not root).

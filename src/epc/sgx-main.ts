@@ -33,8 +33,6 @@ export class SgxMain {
   /** Pages evicted/reloaded so far, all cgroups. */
   nrEvicted = 0;
   nrReloaded = 0;
-  private readonly isoPage = new Int32Array(SGX_NR_TO_SCAN);
-  private readonly isoOwner = new Int32Array(SGX_NR_TO_SCAN);
   private readonly onKsgxdWoken: () => void;
 
   constructor(capacity: number, opts: SgxMainOptions) {
@@ -73,36 +71,34 @@ export class SgxMain {
   /**
    * mirrors sgx_reclaim_pages(): isolates up to SGX_NR_TO_SCAN pages from the LRU head, gives the
    * young ones a second chance at the tail, evicts the others. Returns the number isolated.
+   *
+   * The kernel isolates the whole batch before ageing it; taking exactly min(16, length) pages
+   * and ageing each as it is taken is equivalent (a rotated page cannot be taken twice, and the
+   * batch's evictions commute: same LRU order, same counts, same SECS outcome).
    */
   reclaimPages(lru: MiscCgroup): number {
     const pages = this.pages;
-    let n = 0;
-    while (n < SGX_NR_TO_SCAN) {
-      const p = pages.lruTakeHead(lru);
-      if (p === NIL) break;
-      this.isoPage[n] = p;
-      this.isoOwner[n] = pages.takenOwner;
-      n++;
-    }
+    const owner = this.owner;
+    const n = lru.lruLen < SGX_NR_TO_SCAN ? lru.lruLen : SGX_NR_TO_SCAN;
     let old = 0;
     for (let i = 0; i < n; i++) {
-      const p = this.isoPage[i];
+      const p = pages.lruTakeHead(lru);
+      const o = pages.takenOwner;
       // sgx_reclaimer_age(): young pages go back to the tail, accessed bit cleared.
-      if (pages.testAndClearYoung(p)) pages.lruAddTail(lru, p, this.isoOwner[i]);
-      else {
-        this.isoPage[old] = p;
-        this.isoOwner[old++] = this.isoOwner[i];
+      if (pages.testAndClearYoung(p)) {
+        pages.lruAddTail(lru, p, o);
+        continue;
       }
+      owner.reclaimerWrite(p, o, lru);
+      pages.free(p); // sgx_free_epc_page(); the batch is uncharged below
+      old++;
     }
-    for (let i = 0; i < old; i++) {
-      const p = this.isoPage[i];
-      this.owner.reclaimerWrite(p, this.isoOwner[i], lru);
-      // sgx_free_epc_page(): the page is charged to the cgroup whose LRU it was on.
-      this.cgroups.uncharge(lru);
-      pages.free(p);
+    if (old > 0) {
+      // The pages were charged to the cgroup whose LRU they were on.
+      this.cgroups.uncharge(lru, old);
+      lru.evicted += old;
+      this.nrEvicted += old;
     }
-    lru.evicted += old;
-    this.nrEvicted += old;
     return n;
   }
 

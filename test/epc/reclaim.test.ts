@@ -177,6 +177,17 @@ describe('async work (drain) and ksgxd', () => {
     ok(m, { op: 'drain' });
     bareEnclave(m, 'c', '/A', 16); // A at 48 + 16 = 64 again
     expect(calls).toBe(2);
+    // Mixed modes: only the manual half counts (ksgxd auto woken meanwhile must not hide work).
+    let mixed = 0;
+    const mix = newModel([{ path: '/A', max: 1030 }], { ksgxd: 'auto', onPending: () => mixed++ });
+    bareEnclave(mix, 'a', '/A', 1000); // wakes ksgxd (auto) at 993, then queues A's work at 998
+    expect(mix.hasPendingWork()).toBe(true);
+    expect(mixed).toBe(1);
+    let ks = 0;
+    const kman = newModel([{ path: '/A' }], { workers: 'auto', onPending: () => ks++ });
+    bareEnclave(kman, 'a', '/A', 1000);
+    expect(kman.ksgxdPending()).toBe(true);
+    expect(ks).toBe(1);
     let autoCalls = 0;
     const auto = newModel([{ path: '/A', max: 64 }], { workers: 'auto', ksgxd: 'auto', onPending: () => autoCalls++ });
     bareEnclave(auto, 'a', '/A', 64);
