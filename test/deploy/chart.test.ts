@@ -1,0 +1,134 @@
+/**
+ * The Helm chart with the real helm binary: lint, template of every mode, objects validated
+ * against the Kubernetes schemas, the install policy, flags the real CLI declares, the values
+ * schema rejecting bad values.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { parseWebhookConfigFile } from '../../src/webhook/config.js';
+import { declaredFlags, noteAgentFlagsOnce, unknownFlags } from './cli-flags.js';
+import { AGENT_METRICS, checkPolicy } from './policy.js';
+import { all, helmLint, helmTemplate, helmTemplateRaw, one, RELEASE, type K8sObject } from './render.js';
+import { validateAll } from './validate-objects.js';
+import { CHART_ONLY, PAIRED } from './variants.js';
+
+const VARIANTS = [...PAIRED.map((p) => ({ name: p.name, values: p.values, variant: p.variant })), ...CHART_ONLY];
+const rendered = new Map<string, K8sObject[]>();
+
+beforeAll(async () => {
+  const results = await Promise.all(VARIANTS.map((v) => helmTemplate(v.values)));
+  VARIANTS.forEach((v, i) => rendered.set(v.name, results[i]));
+});
+
+describe('helm lint', () => {
+  it.each([
+    { name: 'default values', values: {} },
+    { name: 'model', values: { mode: 'model' } },
+    { name: 'enforce-only + aks + cert-manager + monitoring', values: { mode: 'enforce-only', aks: { enabled: true }, certs: { mode: 'cert-manager' }, monitoring: { grafanaDashboard: { enabled: true }, prometheusRule: { enabled: true } } } },
+  ])('passes --strict with $name', async ({ values }) => {
+    const r = await helmLint(values);
+    expect(r.stderr + r.stdout).toContain('0 chart(s) failed');
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe.each(VARIANTS)('helm template: $name', ({ name, variant }) => {
+  const objs = () => rendered.get(name)!;
+
+  it('renders objects that validate against the Kubernetes schemas', async () => {
+    expect(objs().length).toBeGreaterThan(10);
+    expect(await validateAll(objs())).toEqual([]);
+  });
+
+  it('meets the install policy', () => {
+    expect(checkPolicy(objs(), variant)).toEqual([]);
+  });
+
+  it('passes only flags the CLI declares', () => {
+    const { flags, agentNotYetDeclared } = declaredFlags();
+    noteAgentFlagsOnce(agentNotYetDeclared);
+    expect(unknownFlags(objs(), flags)).toEqual([]);
+  });
+
+  it('labels every object the standard way', () => {
+    for (const o of objs()) {
+      const l = o.metadata.labels ?? {};
+      expect({ id: `${o.kind}/${o.metadata.name}`, chart: l['helm.sh/chart'], name: l['app.kubernetes.io/name'], instance: l['app.kubernetes.io/instance'], managedBy: l['app.kubernetes.io/managed-by'], version: l['app.kubernetes.io/version'] })
+        .toEqual({ id: `${o.kind}/${o.metadata.name}`, chart: 'sgx-epc-enforcer-0.1.0', name: 'sgx-epc-enforcer', instance: RELEASE, managedBy: 'Helm', version: '0.1.0' });
+    }
+  });
+
+  it("gives the webhook a config file it accepts, excluding the same namespaces as the selector", () => {
+    const cm = one(all(objs(), 'ConfigMap').filter((c) => c.data?.['webhook.yaml']), 'ConfigMap');
+    const file = parseWebhookConfigFile(parseYaml(cm.data['webhook.yaml']));
+    const sel = one(objs(), 'ValidatingWebhookConfiguration').webhooks[0].namespaceSelector.matchExpressions[0].values;
+    expect(file.excludedNamespaces).toEqual(sel);
+  });
+});
+
+describe('helm template: optional monitoring', () => {
+  const objs = () => rendered.get('custom namespaces, strict policy, monitoring')!;
+
+  it('off by default', () => {
+    const def = rendered.get('hardware')!;
+    expect(def.filter((o) => o.kind === 'PrometheusRule' || o.metadata.name.endsWith('-dashboard'))).toEqual([]);
+  });
+
+  it('the dashboard is valid JSON over the agent metrics only', () => {
+    const cm = one(objs(), 'ConfigMap', `${RELEASE}-dashboard`);
+    expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
+    const dash = JSON.parse(cm.data['sgx-epc-enforcer.json']) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+    const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThan(5);
+    for (const m of exprs.flatMap((e) => e.match(/epc_[a-z_]+/g) ?? [])) expect(AGENT_METRICS).toContain(m);
+  });
+
+  it('the PrometheusRule alerts on pods at their EPC limit using agent metrics only', () => {
+    const rule = one(objs(), 'PrometheusRule');
+    const rules = rule.spec.groups.flatMap((g: { rules: unknown[] }) => g.rules) as Array<{ alert: string; expr: string }>;
+    expect(rules.map((r) => r.alert)).toContain('SgxEpcPodAtLimit');
+    const atLimit = rules.find((r) => r.alert === 'SgxEpcPodAtLimit')!;
+    expect(atLimit.expr).toMatch(/epc_pod_current_bytes\s*\/\s*epc_pod_limit_bytes/);
+    for (const m of rules.flatMap((r) => r.expr.match(/epc_[a-z_]+/g) ?? [])) expect(AGENT_METRICS).toContain(m);
+  });
+
+  it('strict policy and maxPodEpc reach the webhook', () => {
+    const dep = one(objs(), 'Deployment');
+    expect(dep.spec.template.spec.containers[0].args).toContain('--policy=strict');
+    const cm = one(objs(), 'ConfigMap', `${RELEASE}-webhook`);
+    expect(parseWebhookConfigFile(parseYaml(cm.data['webhook.yaml']))).toMatchObject({ policy: 'strict', maxPodEpc: '128Mi', excludedNamespaces: ['kube-system', 'epc-agents', 'epc-admission', 'monitoring'] });
+  });
+});
+
+describe('values.schema.json rejects bad values', () => {
+  it.each([
+    { name: 'unknown mode', values: { mode: 'simulated' }, field: 'mode' },
+    { name: 'unknown cert mode', values: { certs: { mode: 'letsencrypt' } }, field: 'certs/mode' },
+    { name: 'timeout above 5 s', values: { webhook: { timeoutSeconds: 10 } }, field: 'webhook/timeoutSeconds' },
+    { name: 'failurePolicy typo', values: { webhook: { failurePolicy: 'fail' } }, field: 'webhook/failurePolicy' },
+    { name: 'zero replicas', values: { webhook: { replicas: 0 } }, field: 'webhook/replicas' },
+    { name: 'unknown policy', values: { webhook: { policy: 'paranoid' } }, field: 'webhook/policy' },
+    { name: 'bad maxPodEpc', values: { webhook: { maxPodEpc: '-1Mi' } }, field: 'webhook/maxPodEpc' },
+    { name: 'unknown backend', values: { agent: { epcBackend: 'ebpf' } }, field: 'agent/epcBackend' },
+    { name: 'port out of range', values: { agent: { metricsPort: 70000 } }, field: 'agent/metricsPort' },
+    { name: 'relative kubelet dir', values: { agent: { kubeletDir: 'var/lib/kubelet' } }, field: 'agent/kubeletDir' },
+    { name: 'bad capacity', values: { controller: { capacity: 'lots' } }, field: 'controller/capacity' },
+    { name: 'bad namespace name', values: { namespaces: { agent: 'SGX_System' } }, field: 'namespaces/agent' },
+    { name: 'non-DC instance type', values: { aks: { instanceTypes: ['Standard_D4s_v5'] } }, field: 'aks/instanceTypes/0' },
+    { name: 'bad pull policy', values: { image: { pullPolicy: 'Sometimes' } }, field: 'image/pullPolicy' },
+    { name: 'bad memory quantity', values: { agent: { resources: { limits: { memory: '256 MB' } } } }, field: 'agent/resources/limits/memory' },
+    { name: 'unknown top-level key (typo)', values: { webhooks: { replicas: 3 } }, field: 'webhooks' },
+    { name: 'unknown nested key (typo)', values: { webhook: { replica: 3 } }, field: 'replica' },
+    { name: 'bad alert duration', values: { monitoring: { prometheusRule: { for: 'ten minutes' } } }, field: 'monitoring/prometheusRule/for' },
+  ])('$name', async ({ values, field }) => {
+    const r = await helmTemplateRaw(values);
+    expect(r.ok).toBe(false);
+    expect(r.stderr).toContain(field);
+  });
+
+  it('accepts the documented defaults explicitly restated', async () => {
+    const r = await helmTemplateRaw({ mode: 'hardware', certs: { mode: 'bootstrap' }, webhook: { timeoutSeconds: 5, failurePolicy: 'Ignore', replicas: 3 } });
+    expect(r.stderr).toBe('');
+    expect(r.ok).toBe(true);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * The install policy (issue 6) as one pure checker over rendered objects, run by both the chart
+ * and the kustomize tests: `checkPolicy(objects, variant)` returns every violation as text, so a
+ * test asserts `[]` and a broken copy of the objects shows the checker can fail.
+ */
+import type { K8sObject } from './render.js';
+
+/** Which install is being checked. */
+export interface Variant {
+  mode: 'model' | 'hardware' | 'enforce-only';
+  certs: 'bootstrap' | 'cert-manager';
+  aks: boolean;
+  agentNamespace: string;
+  webhookNamespace: string;
+}
+
+/** NFD's SGX label: the default node selection on hardware. */
+export const NFD_SGX_LABEL = 'feature.node.kubernetes.io/cpu-sgx.enabled';
+/** The label nodes carry to opt into the simulated (model) mode. */
+export const SIMULATED_SGX_LABEL = 'sgx-epc-enforcer.io/simulated-sgx';
+/** The agent's metrics (interfaces.md): the dashboard and the alert may use only these. */
+export const AGENT_METRICS = ['epc_pod_limit_bytes', 'epc_pod_current_bytes', 'epc_pod_peak_bytes', 'epc_pod_limit_events_total', 'epc_pod_evicted_pages_total', 'epc_pod_reloaded_pages_total'];
+
+type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[]; resourceNames?: string[] };
+
+/** Canonical text of RBAC rules (sorted) for equality checks. */
+export function ruleSet(rules: Rule[] | undefined): string[] {
+  return (rules ?? [])
+    .flatMap((r) => (r.apiGroups ?? ['']).flatMap((g) => (r.resources ?? []).map((res) => `${g}/${res}:${[...(r.verbs ?? [])].sort().join(',')}${r.resourceNames ? `@${[...r.resourceNames].sort().join(',')}` : ''}`)))
+    .sort();
+}
+
+function podSpec(o: K8sObject): K8sObject['spec'] {
+  return o.spec?.template?.spec ?? {};
+}
+
+function containersOf(o: K8sObject): K8sObject[] {
+  const s = podSpec(o);
+  return [...(s.initContainers ?? []), ...(s.containers ?? [])];
+}
+
+/** Checks every policy point; returns the violations (empty = compliant). */
+export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
+  const bad: string[] = [];
+  const need = (cond: unknown, msg: string) => {
+    if (!cond) bad.push(msg);
+  };
+  const find = (kind: string, pred: (o: K8sObject) => boolean = () => true) => objs.filter((o) => o.kind === kind && pred(o));
+
+  // Namespaces with explicit Pod Security levels.
+  const ns = (name: string) => find('Namespace', (o) => o.metadata.name === name)[0];
+  need(ns(v.agentNamespace)?.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'privileged', `namespace ${v.agentNamespace} must enforce PSA privileged`);
+  need(ns(v.webhookNamespace)?.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted', `namespace ${v.webhookNamespace} must enforce PSA restricted`);
+
+  // RBAC: no wildcards anywhere; exact agent rules; webhook rules only for its cert bootstrap.
+  for (const r of [...find('Role'), ...find('ClusterRole')]) {
+    for (const rule of (r.rules ?? []) as Rule[]) {
+      const all = [...(rule.verbs ?? []), ...(rule.resources ?? []), ...(rule.apiGroups ?? [])];
+      need(!all.includes('*'), `${r.kind} ${r.metadata.name} uses a wildcard`);
+      need(!(rule.resources ?? []).some((x) => x === 'secrets') || !(rule.verbs ?? []).some((x) => x === 'list' || x === 'watch'), `${r.kind} ${r.metadata.name} may list/watch secrets`);
+    }
+  }
+  const agentSa = find('ServiceAccount', (o) => o.metadata.namespace === v.agentNamespace)[0];
+  const webhookSa = find('ServiceAccount', (o) => o.metadata.namespace === v.webhookNamespace)[0];
+  need(agentSa && webhookSa, 'agent and webhook ServiceAccounts must exist in their namespaces');
+  const rulesBoundTo = (sa: K8sObject | undefined) => {
+    if (!sa) return [];
+    const bindings = [...find('RoleBinding'), ...find('ClusterRoleBinding')].filter((b) => (b.subjects ?? []).some((s: { name: string; namespace?: string }) => s.name === sa.metadata.name && s.namespace === sa.metadata.namespace));
+    return bindings.flatMap((b) => {
+      const role = find(b.roleRef.kind, (r) => r.metadata.name === b.roleRef.name && (b.roleRef.kind === 'ClusterRole' || r.metadata.namespace === b.metadata.namespace))[0];
+      need(role, `${b.kind} ${b.metadata.name} refers to a missing ${b.roleRef.kind} ${b.roleRef.name}`);
+      return ruleSet(role?.rules);
+    }).sort();
+  };
+  const agentRules = ['/events:create', '/nodes:get', '/pods:get,list,watch', ...(v.mode === 'enforce-only' ? [] : ['/nodes/status:patch', '/nodes:patch'])].sort();
+  need(JSON.stringify(rulesBoundTo(agentSa)) === JSON.stringify(agentRules), `agent RBAC must be exactly ${agentRules.join(' ')}, got ${rulesBoundTo(agentSa).join(' ')}`);
+  const mutating = find('MutatingWebhookConfiguration');
+  const validating = find('ValidatingWebhookConfiguration');
+  const webhookRules = rulesBoundTo(webhookSa);
+  if (v.certs === 'bootstrap') {
+    const secret = webhookRules.find((r) => r.startsWith('/secrets:get,update@'));
+    const cfgNames = [...new Set([...mutating, ...validating].map((o) => o.metadata.name))].sort().join(',');
+    const expected = [
+      '/secrets:create',
+      secret ?? '/secrets:get,update@<missing>',
+      `admissionregistration.k8s.io/mutatingwebhookconfigurations:get,patch@${cfgNames}`,
+      `admissionregistration.k8s.io/validatingwebhookconfigurations:get,patch@${cfgNames}`,
+    ].sort();
+    need(JSON.stringify(webhookRules) === JSON.stringify(expected), `webhook RBAC must be only the cert bootstrap's (${expected.join(' ')}), got ${webhookRules.join(' ')}`);
+  } else {
+    need(webhookRules.length === 0, `webhook RBAC must be empty with cert-manager, got ${webhookRules.join(' ')}`);
+    need(webhookSa?.automountServiceAccountToken === false, 'webhook ServiceAccount must not mount a token with cert-manager');
+  }
+
+  // Agent DaemonSet.
+  const dsList = find('DaemonSet');
+  need(dsList.length === 1, `exactly one DaemonSet expected, got ${dsList.length}`);
+  const ds = dsList[0];
+  if (ds) {
+    const spec = podSpec(ds);
+    need(ds.metadata.namespace === v.agentNamespace, 'agent DaemonSet must be in the agent namespace');
+    need(spec.priorityClassName === 'system-node-critical', 'agent must be system-node-critical');
+    need(ds.spec.updateStrategy?.type === 'RollingUpdate', 'agent updateStrategy must be RollingUpdate');
+    need((spec.tolerations ?? []).length > 0, 'agent must have tolerations');
+    need(spec.serviceAccountName === agentSa?.metadata.name, 'agent must run as its ServiceAccount');
+    if (v.aks) {
+      const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+      const expr = terms.flatMap((t: { matchExpressions?: unknown[] }) => t.matchExpressions ?? []).find((e: { key: string }) => e.key === 'node.kubernetes.io/instance-type');
+      need(expr && expr.operator === 'In' && expr.values.length > 0 && expr.values.every((x: string) => /^Standard_DC\d+d?s?_v[23]$/.test(x)), 'aks: agent must select DC-series SGX instance types');
+      need(!spec.nodeSelector?.[NFD_SGX_LABEL], 'aks: no NFD selector (AKS nodes have no NFD labels)');
+    } else if (v.mode === 'model') {
+      need(spec.nodeSelector?.[SIMULATED_SGX_LABEL] === 'true', `model: agent must select ${SIMULATED_SGX_LABEL}=true`);
+    } else {
+      need(spec.nodeSelector?.[NFD_SGX_LABEL] === 'true', `agent must select ${NFD_SGX_LABEL}=true by default`);
+    }
+    const hostPaths = new Map<string, { path: string; type?: string }>((spec.volumes ?? []).filter((x: K8sObject) => x.hostPath).map((x: K8sObject) => [x.name, x.hostPath]));
+    const paths = [...hostPaths.values()].map((h) => h.path);
+    need(paths.some((p) => p.endsWith('/device-plugins')), 'agent must mount the device-plugins dir');
+    const pr = [...hostPaths.values()].find((h) => h.path.endsWith('/pod-resources'));
+    need(pr && pr.type === 'Directory', 'agent must mount the pod-resources DIRECTORY (type Directory), not the socket');
+    need(paths.includes('/sys/fs/cgroup'), 'agent must mount /sys/fs/cgroup');
+    if (v.mode === 'model') need(paths.includes('/var/run/epc'), 'model: agent and controller must share the /var/run/epc socket dir');
+    else need(paths.includes('/dev/sgx_enclave'), 'hardware: agent must see /dev/sgx_enclave');
+    const agent = (spec.containers ?? []).find((c: K8sObject) => c.name === 'agent');
+    need(agent, 'agent container missing');
+    const nodeName = agent?.env?.find((e: K8sObject) => e.name === 'NODE_NAME');
+    need(nodeName?.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName', 'agent NODE_NAME must come from the downward API spec.nodeName');
+    const args: string[] = agent?.args ?? [];
+    need(args[0] === 'agent' && args.includes('--node-name=$(NODE_NAME)'), 'agent args must start with `agent` and pass --node-name=$(NODE_NAME)');
+    need(args.includes(`--epc-backend=${v.mode === 'model' ? 'model' : 'cgroupfs'}`), `agent --epc-backend must match mode ${v.mode}`);
+    need(args.includes('--advertise=false') === (v.mode === 'enforce-only'), 'agent --advertise=false exactly in enforce-only mode');
+    const ctl = (spec.containers ?? []).find((c: K8sObject) => c.name === 'controller');
+    need(Boolean(ctl) === (v.mode === 'model'), 'the epc controller container runs exactly in model mode');
+    if (ctl) need(ctl.args?.[0] === 'controller' && ctl.args.includes('--socket-dir=/var/run/epc'), 'controller must serve in /var/run/epc');
+    need(spec.securityContext?.seccompProfile?.type === 'RuntimeDefault', 'agent pod seccomp must be RuntimeDefault');
+    for (const c of spec.containers ?? []) checkContainer(`agent pod/${c.name}`, c, need, { probes: true });
+  }
+
+  // Webhook Deployment, Service, PDB.
+  const dep = find('Deployment')[0];
+  need(dep, 'webhook Deployment missing');
+  if (dep) {
+    const spec = podSpec(dep);
+    need(dep.metadata.namespace === v.webhookNamespace, 'webhook must be in the webhook namespace');
+    need(dep.spec.replicas >= 2, 'webhook needs at least 2 replicas');
+    const anti = spec.affinity?.podAntiAffinity;
+    const terms = [...(anti?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t: K8sObject) => t.podAffinityTerm), ...(anti?.requiredDuringSchedulingIgnoredDuringExecution ?? [])];
+    need(terms.some((t: K8sObject) => t.topologyKey === 'kubernetes.io/hostname' && matches(t.labelSelector?.matchLabels, dep.spec.template.metadata.labels)), 'webhook needs pod anti-affinity across nodes');
+    need(spec.securityContext?.runAsNonRoot === true && spec.securityContext?.seccompProfile?.type === 'RuntimeDefault', 'webhook pod must be runAsNonRoot with seccomp RuntimeDefault');
+    need(!(spec.volumes ?? []).some((x: K8sObject) => x.hostPath) && !spec.hostNetwork && !spec.hostPID, 'webhook pod must meet PSA restricted (no host namespaces or hostPath)');
+    const wh = (spec.containers ?? []).find((c: K8sObject) => c.name === 'webhook');
+    need(wh?.args?.[0] === 'webhook', 'webhook container must run `epc webhook`');
+    for (const c of spec.containers ?? []) checkContainer(`webhook pod/${c.name}`, c, need, { probes: true });
+    for (const c of spec.initContainers ?? []) checkContainer(`webhook pod/${c.name}`, c, need, { probes: false });
+    need(Boolean(spec.initContainers?.some((c: K8sObject) => c.name === 'cert-bootstrap')) === (v.certs === 'bootstrap'), 'cert-bootstrap init container exactly in bootstrap mode');
+    const pdb = find('PodDisruptionBudget')[0];
+    need(pdb && pdb.metadata.namespace === v.webhookNamespace && matches(pdb.spec.selector?.matchLabels, dep.spec.template.metadata.labels) && pdb.spec.minAvailable >= 1, 'webhook PDB must keep >= 1 replica of the webhook pods');
+    const svc = find('Service', (s) => s.metadata.namespace === v.webhookNamespace)[0];
+    need(svc && matches(svc.spec.selector, dep.spec.template.metadata.labels), 'webhook Service must select the webhook pods');
+    // Webhook configurations.
+    need(mutating.length === 1 && validating.length === 1, 'one Mutating and one Validating webhook configuration expected');
+    for (const cfg of [...mutating, ...validating]) {
+      need(cfg.apiVersion === 'admissionregistration.k8s.io/v1', `${cfg.kind} must be v1`);
+      if (v.aks) need(cfg.metadata.annotations?.['admissions.enforcer/disabled'] === 'true', `aks: ${cfg.kind} needs admissions.enforcer/disabled: "true"`);
+      if (v.certs === 'cert-manager') {
+        const ref = cfg.metadata.annotations?.['cert-manager.io/inject-ca-from'] ?? '';
+        need(find('Certificate', (c) => `${c.metadata.namespace}/${c.metadata.name}` === ref).length === 1, `${cfg.kind} inject-ca-from must name a rendered Certificate, got ${ref}`);
+      }
+      for (const w of cfg.webhooks ?? []) {
+        const id = `${cfg.kind}/${w.name}`;
+        need(w.sideEffects === 'None', `${id}: sideEffects must be None`);
+        need(Number.isInteger(w.timeoutSeconds) && w.timeoutSeconds >= 1 && w.timeoutSeconds <= 5, `${id}: timeoutSeconds must be 1-5`);
+        need(w.failurePolicy === 'Fail' || w.failurePolicy === 'Ignore', `${id}: failurePolicy must be explicit`);
+        need((w.admissionReviewVersions ?? []).includes('v1'), `${id}: must accept AdmissionReview v1`);
+        const sel = (w.namespaceSelector?.matchExpressions ?? []).find((e: K8sObject) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'NotIn');
+        need(sel && ['kube-system', v.webhookNamespace, v.agentNamespace].every((n) => sel.values.includes(n)), `${id}: namespaceSelector must exclude kube-system and our namespaces on kubernetes.io/metadata.name`);
+        const ref = w.clientConfig?.service;
+        need(ref && svc && ref.name === svc.metadata.name && ref.namespace === svc.metadata.namespace && svc.spec.ports.some((p: K8sObject) => p.port === (ref.port ?? 443)), `${id}: clientConfig must point at the webhook Service port`);
+        need(ref?.path === (cfg.kind.startsWith('Mutating') ? '/mutate' : '/validate'), `${id}: wrong path ${ref?.path}`);
+        need((w.rules ?? []).some((r: K8sObject) => r.resources.includes('pods') && r.operations.includes('CREATE')), `${id}: must handle pod CREATE`);
+      }
+    }
+  }
+  return bad;
+}
+
+function matches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector || Object.keys(selector).length === 0) return false;
+  return Object.entries(selector).every(([k, val]) => labels?.[k] === val);
+}
+
+function checkContainer(id: string, c: K8sObject, need: (cond: unknown, msg: string) => void, o: { probes: boolean }): void {
+  const sc = c.securityContext ?? {};
+  need(sc.capabilities?.drop?.includes('ALL') && !(sc.capabilities?.add?.length > 0), `${id}: must drop ALL capabilities and add none`);
+  need(sc.allowPrivilegeEscalation === false, `${id}: allowPrivilegeEscalation must be false`);
+  need(sc.readOnlyRootFilesystem === true, `${id}: readOnlyRootFilesystem must be true`);
+  need(sc.privileged !== true, `${id}: must not be privileged`);
+  need(c.resources?.requests?.cpu && c.resources?.requests?.memory && c.resources?.limits?.memory, `${id}: needs cpu/memory requests and a memory limit`);
+  if (o.probes) need(c.livenessProbe && c.readinessProbe, `${id}: needs liveness and readiness probes`);
+}
