@@ -1,0 +1,59 @@
+/**
+ * Static checks of the image recipe (no Docker engine here): multi-stage, prod deps only, a
+ * non-root default user, an entrypoint that the TypeScript build produces, a tight context.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/util/package-root.js';
+
+const root = packageRoot();
+const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+const lines = dockerfile.split('\n').filter((l) => !l.trim().startsWith('#'));
+const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+
+describe('Dockerfile', () => {
+  it('has a build stage with npm ci and the TypeScript build, and a separate runtime stage', () => {
+    expect(lines.filter((l) => l.startsWith('FROM ')).length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/RUN npm ci\b/);
+    expect(dockerfile).toMatch(/RUN npm run build/);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  });
+
+  it('runs on a Node 20 base, non-root by default', () => {
+    expect(runtimeStage).toMatch(/FROM \S*node\S*20|nodejs\$\{NODE_VERSION\}/);
+    expect(dockerfile).toMatch(/ARG NODE_VERSION=20/);
+    const user = runtimeStage.match(/^USER (\S+)/m)?.[1];
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^(0|root)(:|$)/);
+  });
+
+  it('copies only build output and prod deps into the runtime stage', () => {
+    expect(runtimeStage).not.toMatch(/COPY \. /);
+    expect(runtimeStage).toMatch(/COPY --from=prod-deps \/app\/node_modules/);
+  });
+
+  it('enters through the built CLI, whose source exists', () => {
+    const entry = runtimeStage.match(/ENTRYPOINT \[(.*)\]/)?.[1];
+    expect(entry).toContain('/app/dist/cli/main.js');
+    expect(existsSync(join(root, 'src/cli/main.ts'))).toBe(true);
+    const build = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } };
+    expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+  });
+
+  it('the cert bootstrap the manifests run is a module of the image', () => {
+    const manifests = readFileSync(join(root, 'deploy/base/webhook-deployment.yaml'), 'utf8');
+    expect(manifests).toContain('/app/dist/webhook/cert-bootstrap.js');
+    expect(existsSync(join(root, 'src/webhook/cert-bootstrap.ts'))).toBe(true);
+  });
+});
+
+describe('.dockerignore', () => {
+  const ignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  it('starts from nothing and lets in only what the build copies', () => {
+    expect(ignore[0]).toBe('**');
+    const allowed = ignore.filter((l) => l.startsWith('!'));
+    expect(allowed).toEqual(expect.arrayContaining(['!package.json', '!package-lock.json', '!src/**']));
+    expect(allowed.some((l) => /node_modules|dist|\.tools|\.git/.test(l))).toBe(false);
+  });
+});
