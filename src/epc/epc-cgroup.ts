@@ -1,5 +1,5 @@
 import { type MiscCgroup, type MiscCgroupTree, nextDescendantPre } from './misc-cgroup.js';
-import { EBUSY, ENOMEM, SGX_CG_LOW_MARGIN_THRESHOLD, SGX_CG_MIN_FREE_PAGE, SGX_NR_TO_SCAN } from './sgx.js';
+import { EBUSY, ENOMEM, SGX_NR_TO_SCAN } from './sgx.js';
 
 /** Ports the cgroup reclaimer needs from main.c and from the scheduler. */
 export interface SgxCgroupPorts {
@@ -37,12 +37,10 @@ export class SgxCgroups {
     return cg.minLimitToRoot;
   }
 
-  // mirrors sgx_cgroup_should_reclaim(); the cheap usage test runs before the subtree walk.
+  // mirrors sgx_cgroup_should_reclaim(): usage >= min limit to root (minus the margin above
+  // SGX_CG_LOW_LIMIT, cached in reclaimAt) and a non-empty subtree LRU; cheap test first.
   shouldReclaim(cg: MiscCgroup): boolean {
-    let max = this.maxPagesToRoot(cg);
-    if (max > SGX_CG_LOW_MARGIN_THRESHOLD) max -= SGX_CG_MIN_FREE_PAGE;
-    if (cg.usage < max) return false;
-    return !this.lruEmpty(cg);
+    return cg.usage >= cg.reclaimAt && !this.lruEmpty(cg);
   }
 
   // mirrors sgx_cgroup_next_get(): the cursor's cgroup, advancing the cursor (wraps to root).
@@ -59,17 +57,25 @@ export class SgxCgroups {
     return cnt;
   }
 
-  // mirrors sgx_cgroup_try_charge(): 0, -ENOMEM or -EBUSY.
+  // mirrors sgx_cgroup_try_charge(): 0, -ENOMEM or -EBUSY. The first attempt is split out so
+  // the common case stays small enough to inline into the allocator.
   tryCharge(cg: MiscCgroup, reclaim: boolean): number {
+    if (this.tree.tryCharge(cg) !== null) return this.tryChargeRetry(cg, reclaim);
+    if (cg.usage >= cg.reclaimAt && this.shouldReclaim(cg)) this.queueWork(cg);
+    return 0;
+  }
+
+  /** The rest of sgx_cgroup_try_charge()'s loop after a refused attempt. */
+  private tryChargeRetry(cg: MiscCgroup, reclaim: boolean): number {
     for (;;) {
-      // __sgx_cgroup_try_charge()
-      if (this.tree.tryCharge(cg) === null) break;
+      // __sgx_cgroup_try_charge() after misc_cg_try_charge() refused
       if (this.lruEmpty(cg)) return -ENOMEM;
       if (!reclaim) {
         this.queueWork(cg);
         return -EBUSY;
       }
       this.reclaimPages(cg, 1);
+      if (this.tree.tryCharge(cg) === null) break;
     }
     if (this.shouldReclaim(cg)) this.queueWork(cg);
     return 0;

@@ -2,7 +2,7 @@ import { resolveCosts, simulatedNs } from './cost-model.js';
 import { checkModel } from './model-check.js';
 import { formatMax, readMiscFile, writeMiscFile } from './misc-files.js';
 import { type MiscCgroup, MiscCgroupTree } from './misc-cgroup.js';
-import { EBUSY, ENOMEM } from './sgx.js';
+import { EBUSY, ENOMEM, MAX_CAPACITY_PAGES } from './sgx.js';
 import { type Enclave, type LoopResult, SgxEnclaves } from './sgx-encl.js';
 import { SgxMain } from './sgx-main.js';
 import type {
@@ -40,8 +40,8 @@ export class EpcModel {
 
   constructor(opts: EpcModelOptions) {
     const capacity = opts.capacityPages;
-    if (!Number.isSafeInteger(capacity) || capacity <= 0) {
-      throw new RangeError(`capacityPages must be a positive integer, got ${capacity}`);
+    if (!Number.isSafeInteger(capacity) || capacity <= 0 || capacity > MAX_CAPACITY_PAGES) {
+      throw new RangeError(`capacityPages must be an integer in 1..${MAX_CAPACITY_PAGES}, got ${capacity}`);
     }
     this.costs = resolveCosts(opts.costs);
     this.workersAuto = (opts.workers ?? 'auto') === 'auto';

@@ -1,4 +1,4 @@
-import { NIL, PAGE_ACCESSED, PAGE_FREE, PAGE_KIND_MASK } from './sgx.js';
+import { MAX_CAPACITY_PAGES, NIL, PAGE_ACCESSED, PAGE_FREE, PAGE_KIND_MASK } from './sgx.js';
 
 /**
  * An LRU list head (struct sgx_epc_lru_list): the reclaimable pages of one cgroup, oldest at the
@@ -39,8 +39,8 @@ export class EpcPages {
   nrReclaimable = 0;
 
   constructor(capacity: number) {
-    if (!Number.isSafeInteger(capacity) || capacity <= 0 || capacity > 0x7fff_ffff) {
-      throw new RangeError(`capacityPages must be an integer in 1..2^31-1, got ${capacity}`);
+    if (!Number.isSafeInteger(capacity) || capacity <= 0 || capacity > MAX_CAPACITY_PAGES) {
+      throw new RangeError(`capacityPages must be an integer in 1..${MAX_CAPACITY_PAGES}, got ${capacity}`);
     }
     this.capacity = capacity;
     this.next = new Int32Array(capacity);

@@ -1,5 +1,5 @@
 import type { SgxLru } from './epc-pages.js';
-import { NIL, PAGE_SIZE } from './sgx.js';
+import { LIMIT_CLAMP_PAGES, NIL, PAGE_SIZE, SGX_CG_LOW_MARGIN_THRESHOLD, SGX_CG_MIN_FREE_PAGE } from './sgx.js';
 import type { Errno } from './types.js';
 
 /** misc.c MAX_NUM: the "max" value of misc.max (U64_MAX). */
@@ -15,10 +15,12 @@ export class MiscCgroup implements SgxLru {
   readonly children: MiscCgroup[] = [];
   /** misc.max as written, in bytes (MAX_NUM prints "max"). */
   maxBytes = MAX_NUM;
-  /** floor(maxBytes / PAGE_SIZE): the limit the charge walk enforces. */
-  limit = Number(MAX_NUM / BigInt(PAGE_SIZE));
+  /** floor(maxBytes / PAGE_SIZE), clamped to LIMIT_CLAMP_PAGES: the limit the charge walk enforces. */
+  limit = limitPages(MAX_NUM);
   /** min(limit) over this cgroup and its ancestors (sgx_cgroup_max_pages_to_root()), cached. */
   minLimitToRoot = this.limit;
+  /** should_reclaim()'s usage threshold derived from minLimitToRoot (see reclaimThreshold()). */
+  reclaimAt = reclaimThreshold(this.limit);
   usage = 0;
   /** misc.peak watermark. */
   peak = 0;
@@ -41,6 +43,20 @@ export class MiscCgroup implements SgxLru {
     readonly path: string,
     readonly parent: MiscCgroup | null,
   ) {}
+}
+
+/** floor(bytes / PAGE_SIZE) clamped to LIMIT_CLAMP_PAGES (see there why that is exact). */
+export function limitPages(maxBytes: bigint): number {
+  const pages = maxBytes / BigInt(PAGE_SIZE);
+  return pages > BigInt(LIMIT_CLAMP_PAGES) ? LIMIT_CLAMP_PAGES : Number(pages);
+}
+
+/**
+ * The usage at which sgx_cgroup_should_reclaim() says yes, for a min-limit-to-root of m pages:
+ * unless the limit is low (<= SGX_CG_LOW_LIMIT), keep SGX_CG_MIN_FREE_PAGE pages of margin.
+ */
+export function reclaimThreshold(m: number): number {
+  return m > SGX_CG_LOW_MARGIN_THRESHOLD ? m - SGX_CG_MIN_FREE_PAGE : m;
 }
 
 /** Splits and checks a cgroup path ("/", "/a/b"); undefined when malformed. */
@@ -95,9 +111,10 @@ export class MiscCgroupTree {
   /** Stores misc.max (bytes) and refreshes the cached min-limit-to-root of the subtree. */
   setMax(cg: MiscCgroup, maxBytes: bigint): void {
     cg.maxBytes = maxBytes;
-    cg.limit = Number(maxBytes / BigInt(PAGE_SIZE));
+    cg.limit = limitPages(maxBytes);
     const refresh = (c: MiscCgroup): void => {
       c.minLimitToRoot = c.parent ? Math.min(c.limit, c.parent.minLimitToRoot) : c.limit;
+      c.reclaimAt = reclaimThreshold(c.minLimitToRoot);
       for (const k of c.children) refresh(k);
     };
     refresh(cg);
@@ -115,6 +132,7 @@ export class MiscCgroupTree {
     if (id >= MAX_CGROUPS) return 'ENOMEM';
     const cg = new MiscCgroup(id, path, parent);
     cg.minLimitToRoot = Math.min(cg.limit, parent.minLimitToRoot);
+    cg.reclaimAt = reclaimThreshold(cg.minLimitToRoot);
     parent.children.push(cg);
     this.byPath.set(path, cg);
     this.byId[id] = cg;

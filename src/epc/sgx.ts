@@ -36,3 +36,15 @@ export const PAGE_VA = 3;
 export const PAGE_KIND_MASK = 3;
 /** The page was touched since the reclaimer last looked (the PTE accessed bit). */
 export const PAGE_ACCESSED = 4;
+
+/**
+ * Largest EPC the model takes, in pages (2 TiB): keeps every page count a small integer (a V8
+ * Smi) on the hot path.
+ */
+export const MAX_CAPACITY_PAGES = 2 ** 29;
+/**
+ * Limits are clamped to this many pages for the hot path (misc.max keeps the exact bytes). Any
+ * limit at or above the capacity behaves the same: the capacity check refuses first, and
+ * should_reclaim() can never trigger above the capacity.
+ */
+export const LIMIT_CLAMP_PAGES = 2 ** 30 - 1;
