@@ -16,42 +16,68 @@ export type JsonBody =
 
 /** Reads and parses the body of `req`; resolves once, never rejects. */
 export function readJsonBody(req: IncomingMessage, limitBytes: number = DEFAULT_BODY_LIMIT_BYTES): Promise<JsonBody> {
-  return new Promise((resolve) => {
+  return new Promise((resolve) => readJsonBodyInto(req, limitBytes, resolve));
+}
+
+/**
+ * Callback form of readJsonBody for the hot path (no promise per request): `done` is called
+ * exactly once.
+ */
+export function readJsonBodyInto(req: IncomingMessage, limitBytes: number, done: (body: JsonBody) => void): void {
+  new BodyReader(req, limitBytes, done);
+}
+
+class BodyReader {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private tooLarge: boolean;
+  private settled = false;
+
+  constructor(private readonly req: IncomingMessage, private readonly limit: number, private readonly done: (body: JsonBody) => void) {
     const declared = Number(req.headers['content-length']);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = Number.isFinite(declared) && declared > limitBytes;
-    let settled = false;
-    const finish = (r: JsonBody) => {
-      if (settled) return;
-      settled = true;
-      resolve(r);
-    };
-    const tooLargeResult = (): JsonBody => ({ ok: false, status: 413, message: `request body larger than ${limitBytes} bytes`, closeConnection: true });
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
-        tooLarge = true;
-        chunks.length = 0;
-        if (size > limitBytes * DRAIN_FACTOR) {
-          finish(tooLargeResult());
-          req.socket.destroy();
-        }
-        return;
-      }
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (tooLarge) return finish(tooLargeResult());
-      const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-      if (text.length === 0) return finish({ ok: false, status: 400, message: 'empty request body', closeConnection: false });
-      try {
-        finish({ ok: true, value: JSON.parse(text) });
-      } catch (err) {
-        finish({ ok: false, status: 400, message: `malformed JSON: ${(err as Error).message}`, closeConnection: false });
-      }
-    });
+    this.tooLarge = Number.isFinite(declared) && declared > limit;
+    req.on('data', (chunk: Buffer) => this.onData(chunk));
+    req.on('end', () => this.onEnd());
     // An aborted request emits 'error' (ECONNRESET); nobody is left to read the answer anyway.
-    req.on('error', () => finish({ ok: false, status: 400, message: 'request aborted', closeConnection: true }));
-  });
+    req.on('error', () => this.finish({ ok: false, status: 400, message: 'request aborted', closeConnection: true }));
+  }
+
+  private finish(r: JsonBody): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.chunks = [];
+    this.done(r);
+  }
+
+  private tooLargeResult(): JsonBody {
+    return { ok: false, status: 413, message: `request body larger than ${this.limit} bytes`, closeConnection: true };
+  }
+
+  private onData(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > this.limit) {
+      this.tooLarge = true;
+      this.chunks = [];
+      if (this.size > this.limit * DRAIN_FACTOR) {
+        this.finish(this.tooLargeResult());
+        this.req.socket.destroy();
+      }
+      return;
+    }
+    if (!this.tooLarge) this.chunks.push(chunk);
+  }
+
+  private onEnd(): void {
+    if (this.tooLarge) return this.finish(this.tooLargeResult());
+    const { chunks } = this;
+    const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, this.size).toString('utf8');
+    if (text.length === 0) return this.finish({ ok: false, status: 400, message: 'empty request body', closeConnection: false });
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return this.finish({ ok: false, status: 400, message: `malformed JSON: ${(err as Error).message}`, closeConnection: false });
+    }
+    this.finish({ ok: true, value });
+  }
 }

@@ -14,7 +14,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Logger } from '../util/logger.js';
 import { handleAdmission, type AdmissionEndpoint, type DecisionLabels } from './admission-handler.js';
 import type { WebhookConfig } from './config.js';
-import { DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from './json-body.js';
+import { DEFAULT_BODY_LIMIT_BYTES, readJsonBodyInto, type JsonBody } from './json-body.js';
 import type { WebhookMetrics } from './webhook-metrics.js';
 
 export interface WebhookAppOptions {
@@ -57,31 +57,43 @@ export function createWebhookApp(opts: WebhookAppOptions): Express {
  */
 export function createAdmissionHandler(endpoint: AdmissionEndpoint, opts: WebhookAppOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const limit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  return async (req, res) => {
-    const started = process.hrtime.bigint();
-    const body = await readJsonBody(req, limit);
-    let status: number;
-    let payload: unknown;
-    let labels: DecisionLabels;
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    if (!body.ok) {
-      status = body.status;
-      payload = { error: body.message };
-      labels = { rule: status === 413 ? 'body-too-large' : 'malformed-json', result: 'rejected' };
-      if (body.closeConnection) headers.Connection = 'close';
-    } else {
-      const r = handleAdmission(endpoint, body.value, opts.config);
-      status = r.httpStatus;
-      payload = r.body;
-      labels = r.labels;
-    }
-    if (res.destroyed) return;
-    const text = JSON.stringify(payload);
-    headers['Content-Length'] = String(Buffer.byteLength(text));
-    res.writeHead(status, headers).end(text);
-    opts.metrics?.observe(endpoint, labels, Number(process.hrtime.bigint() - started) / 1e9);
-    if (labels.result === 'denied' || labels.result === 'error') opts.logger?.info({ endpoint, ...labels }, 'admission decision');
-  };
+  return (req, res) =>
+    new Promise<void>((resolve, reject) => {
+      const started = performance.now();
+      readJsonBodyInto(req, limit, (body) => {
+        try {
+          respond(endpoint, opts, body, res, started);
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+}
+
+function respond(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, body: JsonBody, res: ServerResponse, started: number): void {
+  let status: number;
+  let payload: unknown;
+  let labels: DecisionLabels;
+  let close = false;
+  if (!body.ok) {
+    status = body.status;
+    payload = { error: body.message };
+    labels = { rule: status === 413 ? 'body-too-large' : 'malformed-json', result: 'rejected' };
+    close = body.closeConnection;
+  } else {
+    const r = handleAdmission(endpoint, body.value, opts.config);
+    status = r.httpStatus;
+    payload = r.body;
+    labels = r.labels;
+  }
+  if (res.destroyed) return;
+  const text = JSON.stringify(payload);
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) };
+  if (close) headers.Connection = 'close';
+  res.writeHead(status, headers).end(text);
+  opts.metrics?.observe(endpoint, labels, (performance.now() - started) / 1000);
+  if (labels.result === 'denied' || labels.result === 'error') opts.logger?.info({ endpoint, ...labels }, 'admission decision');
 }
 
 /** Options for the server's request listener. */
