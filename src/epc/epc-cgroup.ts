@@ -32,11 +32,6 @@ export class SgxCgroups {
     return true;
   }
 
-  // mirrors sgx_cgroup_max_pages_to_root() (cached by MiscCgroupTree.setMax()).
-  maxPagesToRoot(cg: MiscCgroup): number {
-    return cg.minLimitToRoot;
-  }
-
   // mirrors sgx_cgroup_should_reclaim(): usage >= min limit to root (minus the margin above
   // SGX_CG_LOW_LIMIT, cached in reclaimAt) and a non-empty subtree LRU; cheap test first.
   shouldReclaim(cg: MiscCgroup): boolean {

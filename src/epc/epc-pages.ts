@@ -1,4 +1,4 @@
-import { MAX_CAPACITY_PAGES, NIL, PAGE_ACCESSED, PAGE_FREE, PAGE_KIND_MASK } from './sgx.js';
+import { MAX_CAPACITY_PAGES, NIL, PAGE_ACCESSED, PAGE_FREE } from './sgx.js';
 
 /**
  * An LRU list head (struct sgx_epc_lru_list): the reclaimable pages of one cgroup, oldest at the
@@ -75,11 +75,6 @@ export class EpcPages {
     this.next[p] = this.freeHead;
     this.freeHead = p;
     this.nrFree++;
-  }
-
-  /** True when page p is allocated (not on the free list). */
-  isAllocated(p: number): boolean {
-    return (this.flags[p] & PAGE_KIND_MASK) !== PAGE_FREE;
   }
 
   // mirrors sgx_mark_page_reclaimable(): list_add_tail() on the cgroup's LRU.

@@ -17,7 +17,7 @@ export class MiscCgroup implements SgxLru {
   maxBytes = MAX_NUM;
   /** floor(maxBytes / PAGE_SIZE), clamped to LIMIT_CLAMP_PAGES: the limit the charge walk enforces. */
   limit = limitPages(MAX_NUM);
-  /** min(limit) over this cgroup and its ancestors (sgx_cgroup_max_pages_to_root()), cached. */
+  /** min(limit) over this cgroup and its ancestors: sgx_cgroup_max_pages_to_root(), cached by setMax()/mkdir. */
   minLimitToRoot = this.limit;
   /** should_reclaim()'s usage threshold derived from minLimitToRoot (see reclaimThreshold()). */
   reclaimAt = reclaimThreshold(this.limit);
