@@ -26,6 +26,7 @@ export class PluginEndpoint {
   private readonly client: Client & Record<string, Unary>;
   private stream: ClientReadableStream<ListAndWatchResponse> | undefined;
   private closed = false;
+  private endStream: ((err: { code: number; message: string } | undefined) => void) | undefined;
   options: DevicePluginOptions = { pre_start_required: false, get_preferred_allocation_available: false };
 
   constructor(
@@ -63,6 +64,7 @@ export class PluginEndpoint {
       ended = true;
       onEnd(err);
     };
+    this.endStream = end;
     stream.on('data', (msg: ListAndWatchResponse) => onList(msg.devices ?? []));
     stream.on('error', (err: ServiceError) => end({ code: err.code ?? status.UNKNOWN, message: err.details || err.message }));
     stream.on('end', () => end(undefined));
@@ -88,10 +90,14 @@ export class PluginEndpoint {
     return this.call('PreStartContainer', { devices_ids: ids }, PRE_START_TIMEOUT_MS);
   }
 
-  /** Ends the stream and the connection (the plugin sees its ListAndWatch cancelled). Idempotent. */
+  /**
+   * Ends the stream and the connection (the plugin sees its ListAndWatch cancelled). The
+   * stream's end callback runs synchronously, so kubelet's view is updated on return. Idempotent.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.endStream?.({ code: status.CANCELLED, message: 'closed by kubelet' });
     this.stream?.cancel();
     this.client.close();
   }
