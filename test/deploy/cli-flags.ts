@@ -7,13 +7,14 @@ import type { Command } from 'commander';
 import { agentCommand } from '../../src/cli/commands/agent.js';
 import { controllerCommand } from '../../src/cli/commands/controller.js';
 import { webhookCommand } from '../../src/cli/commands/webhook.js';
+import { CERT_BOOTSTRAP_FLAGS } from '../../src/webhook/cert-bootstrap.js';
 import type { K8sObject } from './render.js';
 
 /** The agent's flags as agreed in interfaces.md (+ --advertise from issue 6). */
 export const AGREED_AGENT_FLAGS = ['--kubeconfig', '--node-name', '--device-plugin-dir', '--pod-resources-socket', '--controller-socket-dir', '--epc-backend', '--metrics-addr', '--advertise'];
 
-/** The cert bootstrap's flags (src/webhook/cert-bootstrap.ts parses exactly these). */
-export const CERT_BOOTSTRAP_FLAGS = ['--namespace', '--secret', '--service', '--webhook-configuration', '--out-dir'];
+/** The cert bootstrap's flags, as src/webhook/cert-bootstrap.ts parses them. */
+export const CERT_BOOTSTRAP_LONG_FLAGS = CERT_BOOTSTRAP_FLAGS.map((f) => `--${f}`);
 
 function longFlags(cmd: Command): string[] {
   return cmd.options.flatMap((o) => (o.long ? [o.long, ...(o.negate ? [o.long.replace(/^--no-/, '--')] : [])] : []));
@@ -54,7 +55,7 @@ export function unknownFlags(objs: K8sObject[], flags: Record<string, string[]>)
           out.push(`${o.kind}/${o.metadata.name}/${c.name}: unexpected command ${c.command.join(' ')}`);
           continue;
         }
-        known = CERT_BOOTSTRAP_FLAGS;
+        known = CERT_BOOTSTRAP_LONG_FLAGS;
         rest = args;
       } else {
         const sub = args[0];
