@@ -2,6 +2,7 @@ import type { Device } from './api-types.js';
 
 /** Bytes of a protobuf varint. */
 function varintLen(n: number): number {
+  if (n < 0) return 10; // negative int64: sign-extended to 10 bytes
   let len = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 128);
@@ -15,14 +16,17 @@ function fieldLen(len: number): number {
   return 1 + varintLen(len) + len;
 }
 
-/** Encoded size of one Device message body (ID, health, topology). */
+/**
+ * Encoded size of one Device message body (ID, health, topology). protobufjs (under grpc-js)
+ * writes every field that is set, zero values included, so set fields always count.
+ */
 export function deviceBytes(d: Device): number {
   let n = 0;
-  if (d.ID) n += fieldLen(Buffer.byteLength(d.ID));
-  if (d.health) n += fieldLen(Buffer.byteLength(d.health));
-  if (d.topology) {
+  if (d.ID != null) n += fieldLen(Buffer.byteLength(d.ID));
+  if (d.health != null) n += fieldLen(Buffer.byteLength(d.health));
+  if (d.topology != null) {
     let t = 0;
-    for (const node of d.topology.nodes) t += fieldLen(node.ID ? 1 + varintLen(node.ID) : 0);
+    for (const node of d.topology.nodes ?? []) t += fieldLen(node.ID != null ? 1 + varintLen(node.ID) : 0);
     n += fieldLen(t);
   }
   return n;
