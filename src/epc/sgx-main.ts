@@ -1,7 +1,7 @@
 import { SgxCgroups } from './epc-cgroup.js';
 import { EpcPages } from './epc-pages.js';
 import type { MiscCgroup, MiscCgroupTree } from './misc-cgroup.js';
-import { NIL, SGX_NR_HIGH_PAGES, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from './sgx.js';
+import { NIL, PAGE_ACCESSED, SGX_NR_HIGH_PAGES, SGX_NR_LOW_PAGES, SGX_NR_TO_SCAN } from './sgx.js';
 
 /** The enclave side of eviction (sgx_reclaimer_write() in main.c, owner bookkeeping in encl.c). */
 export interface ReclaimOwner {
@@ -78,21 +78,36 @@ export class SgxMain {
    */
   reclaimPages(lru: MiscCgroup): number {
     const pages = this.pages;
+    const { next, px, flags } = pages;
     const owner = this.owner;
     const n = lru.lruLen < SGX_NR_TO_SCAN ? lru.lruLen : SGX_NR_TO_SCAN;
     let old = 0;
     for (let i = 0; i < n; i++) {
-      const p = pages.lruTakeHead(lru);
-      const o = pages.takenOwner;
-      // sgx_reclaimer_age(): young pages go back to the tail, accessed bit cleared.
-      if (pages.testAndClearYoung(p)) {
-        pages.lruAddTail(lru, p, o);
+      // list_first_entry + list_del_init (EpcPages.lruTakeHead, inlined: the hottest loop)
+      const p = lru.lruHead;
+      const o = px[p] ^ NIL;
+      const nx = next[p];
+      if (nx === NIL) lru.lruTail = NIL;
+      else px[nx] ^= p ^ NIL;
+      lru.lruHead = nx;
+      const f = flags[p];
+      if ((f & PAGE_ACCESSED) !== 0) {
+        // sgx_reclaimer_age(): young -> accessed bit cleared, back to the tail (second chance).
+        flags[p] = f & ~PAGE_ACCESSED;
+        const t = lru.lruTail;
+        next[p] = NIL;
+        px[p] = o ^ t;
+        if (t === NIL) lru.lruHead = p;
+        else next[t] = p;
+        lru.lruTail = p;
         continue;
       }
       owner.reclaimerWrite(p, o, lru);
       pages.free(p); // sgx_free_epc_page(); the batch is uncharged below
       old++;
     }
+    lru.lruLen -= old;
+    pages.nrReclaimable -= old;
     if (old > 0) {
       // The pages were charged to the cgroup whose LRU they were on.
       this.cgroups.uncharge(lru, old);
