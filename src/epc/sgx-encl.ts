@@ -95,7 +95,7 @@ export class SgxEnclaves implements ReclaimOwner {
   eaug(e: Enclave, from: MiscCgroup, n: number): LoopResult {
     for (let i = 0; i < n; i++) {
       if (!e.bare && e.secsPage === NIL) {
-        const err = this.eldu(e, NIL, from);
+        const err = this.elduSecs(e, from);
         if (err !== 0) return { done: i, err };
       }
       const err = this.addOne(e, from, SGX_NO_RECLAIM, PAGE_ACCESSED);
@@ -108,8 +108,9 @@ export class SgxEnclaves implements ReclaimOwner {
   access(e: Enclave, from: MiscCgroup, a: number, b: number): LoopResult {
     const table = this.table;
     const flags = this.main.pages.flags;
+    const chunks = e.chunks;
     for (let i = a; i <= b; i++) {
-      const gid = table.gidOf(e.chunks, i);
+      const gid = table.gidOf(chunks, i);
       const p = table.loc(gid);
       if (p !== EVICTED) {
         flags[p] |= PAGE_ACCESSED;
@@ -117,7 +118,7 @@ export class SgxEnclaves implements ReclaimOwner {
       }
       // mirrors __sgx_encl_load_page(): SECS first, then the page, both NO_RECLAIM.
       if (!e.bare && e.secsPage === NIL) {
-        const err = this.eldu(e, NIL, from);
+        const err = this.elduSecs(e, from);
         if (err !== 0) return { done: i - a, err };
       }
       const err = this.eldu(e, gid, from);
@@ -212,23 +213,31 @@ export class SgxEnclaves implements ReclaimOwner {
     this.main.freeEpcPage(e.vaPages.pop()!);
   }
 
-  // mirrors sgx_encl_eldu(): reloads the SECS (gid NIL) or page gid, charged to the faulting task.
+  // mirrors sgx_encl_eldu() for a REG page, charged to the faulting task (NO_RECLAIM). 0 or -errno.
   private eldu(e: Enclave, gid: number, from: MiscCgroup): number {
     const main = this.main;
     // The access that faulted completes once the page is back: a reloaded page is young.
-    const p = main.allocEpcPage(from, gid === NIL ? PAGE_SECS : PAGE_REG | PAGE_ACCESSED, SGX_NO_RECLAIM);
+    const p = main.allocEpcPage(from, PAGE_REG | PAGE_ACCESSED, SGX_NO_RECLAIM);
     if (p < 0) return p;
     from.reloaded++;
     main.nrReloaded++;
-    if (gid === NIL) {
-      main.pages.px[p] = e.id;
-      e.secsPage = p;
-      return 0;
-    }
     this.table.setLoc(gid, p);
     e.resident++;
     if (!e.bare) e.secsChildCnt++;
-    main.markReclaimable(p, gid, from);
+    main.pages.lruAddTail(from, p, gid); // sgx_mark_page_reclaimable()
     return 0;
   }
+
+  // mirrors sgx_encl_eldu() for the SECS (encl->secs), before its first child comes back.
+  private elduSecs(e: Enclave, from: MiscCgroup): number {
+    const main = this.main;
+    const p = main.allocEpcPage(from, PAGE_SECS, SGX_NO_RECLAIM);
+    if (p < 0) return p;
+    from.reloaded++;
+    main.nrReloaded++;
+    main.pages.px[p] = e.id;
+    e.secsPage = p;
+    return 0;
+  }
+
 }
