@@ -1,9 +1,11 @@
 /**
  * Webhook throughput and tail latency vs a bare node:https server, side by side in one run.
  * Both servers parse the same realistic 3-container pod review; the bare one answers allow, the
- * webhook runs the full express + rules + patch + metrics path. Each server runs alone in its own
+ * webhook runs its production path (fast-path dispatch, rules, patch, metrics). Each server runs alone in its own
  * child process (this file, `serve` mode) while autocannon drives it from this process over
- * loopback HTTPS, keep-alive, 32 connections. Rounds alternate bare/webhook to share the noise.
+ * loopback HTTPS, keep-alive, 32 connections. Rounds alternate bare/webhook order to share the
+ * noise; ratios are taken per round and the median reported. Server CPU per request (from the
+ * child's cpuUsage) is printed too: on a shared 2-core machine it is steadier than req/s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -117,11 +119,13 @@ async function run(): Promise<BenchFigure[]> {
     const body = await readFile(new URL('../webhook/fixtures/multi-container.json', import.meta.url), 'utf8');
     const results: Record<Mode, Load[]> = { webhook: [], 'webhook-express': [], bare: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of ['bare', 'webhook', 'webhook-express'] as const) {
+      // Alternate which server goes first, so drifting background load does not favour one side.
+      const order: Mode[] = round % 2 === 0 ? ['bare', 'webhook', 'webhook-express'] : ['webhook', 'bare', 'webhook-express'];
+      for (const mode of order) {
         if (mode === 'webhook-express' && round !== ROUNDS - 1) continue; // one round: informational only
         const { child, port } = await startChild(mode, cert.certFile, cert.keyFile);
         try {
-          await load(port, body, 1); // warm-up: JIT, TLS sessions
+          await load(port, body, 2); // warm-up: JIT, TLS sessions
           const cpu0 = await childCpu(child);
           const l = await load(port, body, DURATION_S);
           l.cpuPerReq = ((await childCpu(child)) - cpu0) / Math.max(l.total, 1);
