@@ -32,9 +32,10 @@ export interface PodResult {
   p99AccessUs: number;
   meanAccessUs: number;
   accesses: number;
-  /** p99 here / p99 alone on an idle node (see slowdown.ts); null if either is missing. */
+  /** Mean latency here / mean alone on an idle node (see slowdown.ts); null if either is missing. */
   slowdown: number | null;
-  meanSlowdown: number | null;
+  /** The same ratio of p99s (jittery on shared machines; for reference). */
+  p99Slowdown: number | null;
   /** The container's limit was bound (slot bound to the pod cgroup, misc.max = request) when
    *  the kubelet emulator was about to start it. False by design in the "off" run. */
   limitBoundBeforeStart: boolean;

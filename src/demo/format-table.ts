@@ -18,12 +18,12 @@ export function alignColumns(rows: string[][], left: number): string[] {
   return rows.map((r) => r.map((cell, c) => (c < left ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
 }
 
-const HEADER = ['run', 'pod', 'role', 'request', 'limit', 'peak', 'limit-ev', 'evicted', 'reloaded', 'p50 µs', 'p99 µs', 'slowdown', 'bound-before-start'];
+const HEADER = ['run', 'pod', 'role', 'request', 'limit', 'peak', 'limit-ev', 'evicted', 'reloaded', 'p50 µs', 'p99 µs', 'mean µs', 'slowdown', 'bound-before-start'];
 
 function podRow(run: RunResult, p: PodResult): string[] {
   return [
     run.enforcement, `${p.namespace}/${p.name}`, p.role, `${mib(p.requestBytes)}Mi`, p.limitBytes === null ? 'none' : `${mib(p.limitBytes)}Mi`,
-    `${mib(p.peakBytes)}Mi`, String(p.limitEvents), String(p.evictions), String(p.reloads), us(p.p50AccessUs), us(p.p99AccessUs),
+    `${mib(p.peakBytes)}Mi`, String(p.limitEvents), String(p.evictions), String(p.reloads), us(p.p50AccessUs), us(p.p99AccessUs), us(p.meanAccessUs),
     p.slowdown === null ? '-' : `${p.slowdown.toFixed(2)}x`, p.error ? `error: ${p.error}` : p.limitBoundBeforeStart ? 'yes' : 'no',
   ];
 }
@@ -41,8 +41,8 @@ export function formatDemoTable(r: DemoResult): string {
     ...alignColumns(rows, 3),
     '',
     `  off = no per-pod limits (${r.runs.off.mode}); on = per-pod limits (${r.runs.on.mode})`,
-    '  evicted/reloaded = pages over the pod\'s life; p50/p99 = access latency after warm-up;',
-    `  slowdown = p99 in this run / p99 alone on an idle node (quiet tenants must stay <= ${r.scenario.slowdownBound}x with limits on)`,
+    '  evicted/reloaded = pages over the pod\'s life; p50/p99/mean = access latency per call after warm-up;',
+    `  slowdown = mean latency in this run / mean alone on an idle node (quiet tenants must stay <= ${r.scenario.slowdownBound}x with limits on)`,
     '',
     `isolation holds: ${r.isolationHolds ? 'yes' : 'NO'}; every limit bound before start: ${r.limitsBoundBeforeStart ? 'yes' : 'NO'}`,
   ];

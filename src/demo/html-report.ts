@@ -76,13 +76,13 @@ function charts(r: DemoResult, colors: Map<string, string>): string {
 }
 
 function podTable(r: DemoResult, colors: Map<string, string>): string {
-  const head = ['run', 'pod', 'role', 'request', 'limit', 'peak', 'limit events', 'evicted', 'reloaded', 'p50 µs', 'p99 µs', 'slowdown', 'limit bound before start'];
+  const head = ['run', 'pod', 'role', 'request', 'limit', 'peak', 'limit events', 'evicted', 'reloaded', 'p50 µs', 'p99 µs', 'mean µs', 'slowdown', 'limit bound before start'];
   const rows = (['off', 'on'] as const).flatMap((n) => r.runs[n].pods.map((p) => {
     const key = `${p.namespace}/${p.name}`;
     const cells = [
       n, `<span class="sw" style="background:${colors.get(key)}"></span>${escapeXml(key)}`, p.role, `${mib(p.requestBytes)}Mi`,
       p.limitBytes === null ? 'none' : `${mib(p.limitBytes)}Mi`, `${mib(p.peakBytes)}Mi`, String(p.limitEvents), String(p.evictions), String(p.reloads),
-      String(Math.round(p.p50AccessUs)), String(Math.round(p.p99AccessUs)), p.slowdown === null ? '-' : `${p.slowdown.toFixed(2)}x`,
+      String(Math.round(p.p50AccessUs)), String(Math.round(p.p99AccessUs)), String(Math.round(p.meanAccessUs)), p.slowdown === null ? '-' : `${p.slowdown.toFixed(2)}x`,
       p.error ? `error: ${escapeXml(p.error)}` : p.limitBoundBeforeStart ? 'yes' : 'no',
     ];
     const bad = n === 'on' && p.role === 'quiet' && (p.evictionsAfterWarmup > 0 || p.reloadsAfterWarmup > 0 || p.slowdown === null || p.slowdown > r.scenario.slowdownBound);
@@ -98,7 +98,7 @@ export function renderHtmlReport(r: DemoResult, opts: { generatedAt?: Date } = {
   const verdict = ok
     ? 'PASS: with per-pod limits the quiet tenants were not paged and kept their latency; every limit was bound before its container started.'
     : `FAIL: ${r.failures.map(escapeXml).join('; ')}`;
-  const solo = r.solo.map((s) => `<tr><td>${escapeXml(`${s.namespace}/${s.name}`)}</td><td>${Math.round(s.p50AccessUs)}</td><td>${Math.round(s.p99AccessUs)}</td><td>${s.samples}</td><td>${s.error ? escapeXml(s.error) : ''}</td></tr>`).join('\n');
+  const solo = r.solo.map((s) => `<tr><td>${escapeXml(`${s.namespace}/${s.name}`)}</td><td>${Math.round(s.p50AccessUs)}</td><td>${Math.round(s.p99AccessUs)}</td><td>${Math.round(s.meanAccessUs)}</td><td>${s.samples}</td><td>${s.error ? escapeXml(s.error) : ''}</td></tr>`).join('\n');
   return `<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE html>
 <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
@@ -125,11 +125,11 @@ table.charts td{vertical-align:top;padding:4px}
 ${r.notes.length ? `<ul>${r.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('')}</ul>` : ''}
 <h2>Per pod</h2>
 ${podTable(r, colors)}
-<p>Evicted/reloaded: pages over the pod's life. Latencies: per access call after warm-up. Slowdown: p99 in the run divided by p99 of the same tenant alone on an idle node without limits; quiet tenants must stay at or under ${r.scenario.slowdownBound}x with limits on.</p>
+<p>Evicted/reloaded: pages over the pod's life. Latencies: per access call after warm-up. Slowdown: mean latency in the run divided by the mean of the same tenant alone on an idle node without limits; quiet tenants must stay at or under ${r.scenario.slowdownBound}x with limits on.</p>
 <h2>Over time</h2>
 ${charts(r, colors)}
 <h2>Baseline: each tenant alone on an idle node</h2>
-<table class="solo"><thead><tr><th>pod</th><th>p50 µs</th><th>p99 µs</th><th>samples</th><th>error</th></tr></thead><tbody>
+<table class="solo"><thead><tr><th>pod</th><th>p50 µs</th><th>p99 µs</th><th>mean µs</th><th>samples</th><th>error</th></tr></thead><tbody>
 ${solo}
 </tbody></table>
 </body>

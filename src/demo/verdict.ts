@@ -15,7 +15,7 @@ function paged(p: PodResult): boolean {
 /**
  * Judges the runs. The demo passes only if, with enforcement on, every quiet tenant saw no
  * eviction and no reload after its warm-up and a slowdown of at most `slowdownBound`, every pod's
- * limit was bound before its container started, and no workload failed. The "off" run decides
+ * limit was bound before its container started, and no workload of the "on" run failed. The "off" run decides
  * nothing: when it does not show the problem (no quiet tenant paged) that is only noted, since the
  * scenario may simply fit the node.
  */
@@ -45,7 +45,9 @@ export function judge(runs: { off: RunResult; on: RunResult }, opts: { slowdownB
   }
   const unbound = runs.on.pods.filter((p) => !p.limitBoundBeforeStart);
   for (const p of unbound) failures.push(`${p.namespace}/${p.name}: its EPC limit was not bound before its container started (limit ${p.limitBytes ?? 'none'}, request ${p.requestBytes})`);
-  for (const p of runs.off.pods) if (p.error) failures.push(`${p.namespace}/${p.name} failed in the "off" run: ${p.error}`);
+  // Without limits a tenant can die of EPC pressure (a fault that cannot be charged is SIGBUS on
+  // hardware, ENOMEM here): that is the problem being shown, not a failure of the demo.
+  for (const p of runs.off.pods) if (p.error) notes.push(`${p.namespace}/${p.name} died in the "off" run: ${p.error}`);
   const quietOff = runs.off.pods.filter((p) => p.role === 'quiet');
   if (quietOff.length > 0 && !quietOff.some(paged)) notes.push('the "off" run did not reproduce the problem: no quiet tenant was paged without limits (the working sets may fit the node)');
   const noisyOn = runs.on.pods.filter((p) => p.role === 'noisy');

@@ -68,7 +68,7 @@ describe('text table and verdict', () => {
     const text = formatDemoTable(sampleResult());
     const rows = text.split('\n').filter((l) => /^(off|on) /.test(l));
     expect(rows).toHaveLength(6);
-    expect(rows[5]).toMatch(/^on\s+tenant-c\/noisy-c\s+noisy\s+64Mi\s+64Mi\s+64Mi\s+900\s+40000\s+39000\s+100\s+200\s+9\.50x\s+yes$/);
+    expect(rows[5]).toMatch(/^on\s+tenant-c\/noisy-c\s+noisy\s+64Mi\s+64Mi\s+64Mi\s+900\s+40000\s+39000\s+100\s+200\s+110\s+9\.50x\s+yes$/);
     expect(text).toContain('isolation holds: yes; every limit bound before start: yes');
   });
 

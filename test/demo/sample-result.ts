@@ -5,7 +5,7 @@ const Mi = 1024 * 1024;
 function pod(p: Partial<PodResult> & Pick<PodResult, 'namespace' | 'name' | 'role'>): PodResult {
   return {
     requestBytes: 64 * Mi, limitBytes: 64 * Mi, peakBytes: 50 * Mi, limitEvents: 0, evictions: 0, reloads: 0, evictionsAfterWarmup: 0, reloadsAfterWarmup: 0,
-    p50AccessUs: 100, p99AccessUs: 200, meanAccessUs: 110, accesses: 1000, slowdown: 1.1, meanSlowdown: 1, limitBoundBeforeStart: true,
+    p50AccessUs: 100, p99AccessUs: 200, meanAccessUs: 110, accesses: 1000, slowdown: 1.1, p99Slowdown: 1, limitBoundBeforeStart: true,
     cgroup: `/kubepods/pod-${p.name}`, slot: `enclave-${p.name}`, ...p,
   };
 }
