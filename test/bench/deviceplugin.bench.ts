@@ -1,0 +1,92 @@
+import { credentials, Server, ServerCredentials, makeGenericClientConstructor, type Client, type ServiceError, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { devicePluginServices } from '../../src/deviceplugin/proto/load-proto.js';
+import { PRIVATE_CHANNEL_OPTIONS } from '../../src/deviceplugin/register-with-kubelet.js';
+import { startSgxPlugins } from '../../src/deviceplugin/sgx/start-sgx-plugins.js';
+import { LatencyRecorder } from '../../src/workload/latency-recorder.js';
+import type { BenchFigure, BenchModule } from './bench-report.js';
+
+const CALLS = 3000;
+const WARMUP = 300;
+
+type Unary = (req: unknown, cb: (err: ServiceError | null, res: unknown) => void) => void;
+
+/** A bare grpc-js unary echo (bytes in, bytes out, no proto work): the floor under any plugin call. */
+const ECHO = {
+  Echo: {
+    path: '/bench.Echo/Echo',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (b: Buffer) => b,
+    requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (b: Buffer) => b,
+    responseDeserialize: (b: Buffer) => b,
+  },
+};
+
+async function measure(fn: (i: number) => Promise<unknown>) {
+  for (let i = 0; i < WARMUP; i++) await fn(i);
+  const rec = new LatencyRecorder();
+  for (let i = 0; i < CALLS; i++) {
+    const t = performance.now();
+    await fn(i);
+    rec.record((performance.now() - t) * 1000);
+  }
+  return rec.summary();
+}
+
+/**
+ * Allocate and PreStartContainer of the SGX enclave plugin (model mode, default hook) over its
+ * unix socket, against a bare grpc-js unary echo on a unix socket in the same process and run.
+ */
+const bench: BenchModule = {
+  title: 'device plugin: Allocate / PreStartContainer vs bare grpc-js unary echo over a unix socket',
+  async run(): Promise<BenchFigure[]> {
+    const dir = await mkdtemp(join(tmpdir(), 'epc-bench-dp-'));
+    await writeFile(join(dir, 'enclave.sock'), '');
+    const plugins = await startSgxPlugins({ pluginDir: dir, modelSocketPath: join(dir, 'enclave.sock'), provisionSlots: 0 });
+    const echoServer = new Server();
+    echoServer.addService(ECHO, { Echo: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => cb(null, call.request) });
+    const echoPath = join(dir, 'echo.sock');
+    await new Promise<void>((res, rej) => echoServer.bindAsync(`unix:${echoPath}`, ServerCredentials.createInsecure(), (e) => (e ? rej(e) : res())));
+    const { DevicePlugin } = devicePluginServices();
+    const dp = new DevicePlugin(`unix:${plugins.plugins[0].socketPath}`, credentials.createInsecure(), PRIVATE_CHANNEL_OPTIONS) as unknown as Client & Record<string, Unary>;
+    const Echo = makeGenericClientConstructor(ECHO, 'Echo');
+    const echo = new Echo(`unix:${echoPath}`, credentials.createInsecure(), PRIVATE_CHANNEL_OPTIONS) as unknown as Client & Record<string, Unary>;
+    const p = (c: Record<string, Unary>, m: string, req: unknown) => new Promise((res, rej) => c[m](req, (e, r) => (e ? rej(e) : res(r))));
+    const allocReq = (i: number) => ({ container_requests: [{ devices_ids: [`enclave-${i % 110}`] }] });
+    const payload = DevicePlugin.service.Allocate.requestSerialize(allocReq(7));
+    try {
+      // interleave rounds so drift on a shared machine hits all three alike
+      const base = [], alloc = [], pre = [];
+      for (let round = 0; round < 3; round++) {
+        base.push(await measure(() => p(echo, 'Echo', payload)));
+        alloc.push(await measure((i) => p(dp, 'Allocate', allocReq(i))));
+        pre.push(await measure((i) => p(dp, 'PreStartContainer', { devices_ids: [`enclave-${i % 110}`] })));
+      }
+      const med = (xs: { p50: number; p99: number }[], k: 'p50' | 'p99') => xs.map((x) => x[k]).sort((a, b) => a - b)[1];
+      const b50 = med(base, 'p50'), b99 = med(base, 'p99');
+      const a50 = med(alloc, 'p50'), a99 = med(alloc, 'p99');
+      const s50 = med(pre, 'p50'), s99 = med(pre, 'p99');
+      return [
+        { name: 'bare grpc-js unary echo p50', value: b50, unit: 'µs' },
+        { name: 'bare grpc-js unary echo p99', value: b99, unit: 'µs' },
+        { name: 'Allocate (1 enclave slot, model mode) p50', value: a50, unit: 'µs' },
+        { name: 'Allocate (1 enclave slot, model mode) p99', value: a99, unit: 'µs' },
+        { name: 'PreStartContainer (default hook) p50', value: s50, unit: 'µs' },
+        { name: 'PreStartContainer (default hook) p99', value: s99, unit: 'µs' },
+        { name: 'Allocate p99 / bare echo p99', value: a99 / b99, unit: 'x', target: '<= 1.5' },
+        { name: 'PreStartContainer p99 / bare echo p99', value: s99 / b99, unit: 'x', target: '<= 1.5' },
+      ];
+    } finally {
+      dp.close();
+      echo.close();
+      echoServer.forceShutdown();
+      await plugins.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
+export default bench;
