@@ -3,6 +3,7 @@
  * overlay) yields the violation that names the broken point.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { flagProblems } from './cli-flags.js';
 import { checkPolicy, type Variant } from './policy.js';
 import { kustomize, type K8sObject } from './render.js';
 import { validateAll } from './validate-objects.js';
@@ -68,5 +69,22 @@ describe('schema validation can fail', () => {
     breakIt(copy);
     const errors = await validateAll(copy);
     expect(errors.some((e) => expected.test(e)), errors.join('\n')).toBe(true);
+  });
+});
+
+describe('flagProblems parses with the real CLI definitions', () => {
+  it.each([
+    { name: 'unknown webhook flag', breakIt: (o: K8sObject[]) => dep(o).containers[0].args.push('--tls-crt=/tls/tls.crt'), expected: /not accepted: --tls-crt/ },
+    { name: 'value outside the choices', breakIt: (o: K8sObject[]) => (dep(o).containers[0].args[6] = '--policy=lenient'), expected: /lenient/ },
+    { name: 'value for a boolean flag', breakIt: (o: K8sObject[]) => ds(o).containers[0].args.push('--standalone=yes'), expected: /not accepted: --standalone=yes/ },
+    { name: 'unknown controller flag', breakIt: (o: K8sObject[]) => ds(o).containers[1].args.push('--capacty=1Gi'), expected: /--capacty/ },
+    { name: 'unknown subcommand', breakIt: (o: K8sObject[]) => (ds(o).containers[1].args[0] = 'epc-controller'), expected: /unknown subcommand/ },
+    { name: 'unknown cert-bootstrap flag', breakIt: (o: K8sObject[]) => dep(o).initContainers[0].args.push('--ttl=1y'), expected: /--ttl/ },
+  ])('$name', ({ breakIt, expected }) => {
+    expect(flagProblems(good)).toEqual([]);
+    const copy = structuredClone(good);
+    breakIt(copy);
+    const problems = flagProblems(copy);
+    expect(problems.some((p) => expected.test(p)), problems.join('\n')).toBe(true);
   });
 });
