@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseWebhookConfigFile } from '../../src/webhook/config.js';
 import { agentNotYetDeclared, flagProblems, noteAgentFlagsOnce } from './cli-flags.js';
 import { AGENT_METRICS, checkPolicy } from './policy.js';
-import { all, helmLint, helmTemplate, helmTemplateRaw, one, RELEASE, type K8sObject } from './render.js';
+import { all, helmLint, helmNotes, helmTemplate, helmTemplateRaw, one, RELEASE, type K8sObject } from './render.js';
 import { validateAll } from './validate-objects.js';
 import { CHART_ONLY, PAIRED } from './variants.js';
 
@@ -96,6 +96,17 @@ describe('helm template: optional monitoring', () => {
     expect(dep.spec.template.spec.containers[0].args).toContain('--policy=strict');
     const cm = one(objs(), 'ConfigMap', `${RELEASE}-webhook`);
     expect(parseWebhookConfigFile(parseYaml(cm.data['webhook.yaml']))).toMatchObject({ policy: 'strict', maxPodEpc: '128Mi', excludedNamespaces: ['kube-system', 'epc-agents', 'epc-admission', 'monitoring'] });
+  });
+});
+
+describe('NOTES.txt', () => {
+  it.each([
+    { name: 'model', values: { mode: 'model' }, has: ['mode "model"', 'sgx-epc-enforcer.io/simulated-sgx=true', 'EPC advertised', 'Secret sgx-epc-enforcer-webhook-tls'], hasNot: ['cert-manager issues'] },
+    { name: 'enforce-only + aks + cert-manager', values: { mode: 'enforce-only', aks: { enabled: true }, certs: { mode: 'cert-manager' } }, has: ['mode "enforce-only"', 'cert-manager issues'], hasNot: ['EPC advertised', 'simulated-sgx', 'Node Feature Discovery'] },
+  ])('renders for $name', async ({ values, has, hasNot }) => {
+    const notes = await helmNotes(values);
+    for (const h of has) expect(notes).toContain(h);
+    for (const h of hasNot) expect(notes).not.toContain(h);
   });
 });
 

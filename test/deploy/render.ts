@@ -30,9 +30,9 @@ export interface RunResult {
   stderr: string;
 }
 
-async function runTool(bin: string, args: string[]): Promise<RunResult> {
+async function runTool(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   try {
-    const { stdout, stderr } = await run(bin, args, { maxBuffer: 32 * 1024 * 1024, timeout: 60_000, cwd: packageRoot() });
+    const { stdout, stderr } = await run(bin, args, { maxBuffer: 32 * 1024 * 1024, timeout: 60_000, cwd: packageRoot(), env: { ...process.env, ...env } });
     return { ok: true, stdout, stderr };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
@@ -82,6 +82,26 @@ export async function helmLint(values: Record<string, unknown> = {}): Promise<Ru
     const file = join(dir, 'values.json');
     await writeFile(file, JSON.stringify(values));
     return await runTool(helm, ['lint', '--strict', CHART_DIR, '-f', file]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The NOTES.txt text `helm install --dry-run=client` prints (no cluster contacted: KUBECONFIG
+ * points nowhere). Throws with helm's message on failure.
+ */
+export async function helmNotes(values: Record<string, unknown> = {}): Promise<string> {
+  const { helm } = await ensureK8sTools();
+  const dir = await mkdtemp(join(tmpdir(), 'epc-helm-'));
+  try {
+    const file = join(dir, 'values.json');
+    await writeFile(file, JSON.stringify(values));
+    const r = await runTool(helm, ['install', RELEASE, CHART_DIR, '--dry-run=client', '-f', file], { KUBECONFIG: join(dir, 'no-kubeconfig'), HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data') });
+    if (!r.ok) throw new Error(`helm install --dry-run=client failed: ${r.stderr}`);
+    const at = r.stdout.indexOf('\nNOTES:\n');
+    if (at < 0) throw new Error('helm printed no NOTES');
+    return r.stdout.slice(at + 8);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
