@@ -1,0 +1,21 @@
+import type { ContainerAllocateResponse } from '../deviceplugin/api-types.js';
+
+/**
+ * The environment a container runtime would give the container from the device plugins' Allocate
+ * answers, with one twist: the demo runs the "container" as a host process, so an env value
+ * naming a mounted container path is rewritten to the mount's host path (EPC_ENCLAVE_SOCKET ->
+ * the controller's enclave.sock). Later responses win, as env merging in kubelet does.
+ */
+export function containerEnv(responses: Record<string, ContainerAllocateResponse>): Record<string, string> {
+  const env: Record<string, string> = {};
+  const hostOf = new Map<string, string>();
+  for (const r of Object.values(responses)) {
+    for (const m of r.mounts ?? []) hostOf.set(m.container_path, m.host_path);
+    Object.assign(env, r.envs ?? {});
+  }
+  for (const [k, v] of Object.entries(env)) {
+    const host = hostOf.get(v);
+    if (host !== undefined) env[k] = host;
+  }
+  return env;
+}
