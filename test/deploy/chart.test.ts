@@ -3,12 +3,14 @@
  * against the Kubernetes schemas, the install policy, flags the real CLI declares, the values
  * schema rejecting bad values.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseWebhookConfigFile } from '../../src/webhook/config.js';
 import { agentNotYetDeclared, flagProblems, noteAgentFlagsOnce } from './cli-flags.js';
 import { AGENT_METRICS, checkPolicy } from './policy.js';
-import { all, helmLint, helmNotes, helmTemplate, helmTemplateRaw, one, RELEASE, type K8sObject } from './render.js';
+import { all, CHART_DIR, helmLint, helmNotes, helmTemplate, helmTemplateRaw, one, RELEASE, type K8sObject } from './render.js';
 import { validateAll } from './validate-objects.js';
 import { CHART_ONLY, PAIRED } from './variants.js';
 
@@ -140,5 +142,36 @@ describe('values.schema.json rejects bad values', () => {
     const r = await helmTemplateRaw({ mode: 'hardware', certs: { mode: 'bootstrap' }, webhook: { timeoutSeconds: 5, failurePolicy: 'Ignore', replicas: 3 } });
     expect(r.stderr).toBe('');
     expect(r.ok).toBe(true);
+  });
+});
+
+describe('values.yaml', () => {
+  const text = readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8');
+  const readme = readFileSync(join(CHART_DIR, 'README.md'), 'utf8');
+  const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8'));
+  // Free-form maps (Kubernetes objects, label sets) are not ours to name.
+  const FREE_FORM = /(^|\.)(nodeSelector|affinity|tolerations|resources|labels|instanceTypes|imagePullSecrets|extraExcludedNamespaces)$/;
+  const leaves: string[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (v && typeof v === 'object' && !Array.isArray(v) && !FREE_FORM.test(path) && Object.keys(v).length > 0) {
+      for (const [k, child] of Object.entries(v)) walk(child, path ? `${path}.${k}` : k);
+    } else leaves.push(path);
+  };
+  walk(parseYaml(text), '');
+
+  it('uses camelCase keys', () => {
+    expect(leaves.length).toBeGreaterThan(30);
+    for (const p of leaves) for (const k of p.split('.')) expect(k).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+  });
+
+  it('documents every value in the chart README and covers it in the schema', () => {
+    for (const p of leaves) {
+      const parts = p.split('.');
+      const last = parts.at(-1)!;
+      expect({ p, documented: readme.includes(`\`${p}\``) || readme.includes(`.${last}\``) || readme.includes(`/ \`.${last}\``) }).toEqual({ p, documented: true });
+      let node = schema;
+      for (const k of parts) node = node?.properties?.[k];
+      expect({ p, inSchema: node !== undefined }).toEqual({ p, inSchema: true });
+    }
   });
 });
