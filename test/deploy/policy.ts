@@ -123,6 +123,8 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
     else need(paths.includes('/dev/sgx_enclave'), 'hardware: agent must see /dev/sgx_enclave');
     const agent = (spec.containers ?? []).find((c: K8sObject) => c.name === 'agent');
     need(agent, 'agent container missing');
+    const cgMount = agent?.volumeMounts?.find((m: K8sObject) => m.mountPath === '/sys/fs/cgroup');
+    need(cgMount && Boolean(cgMount.readOnly) === (v.mode === 'model'), 'agent /sys/fs/cgroup: read-only exactly in model mode (the cgroupfs backend writes misc.max)');
     const nodeName = agent?.env?.find((e: K8sObject) => e.name === 'NODE_NAME');
     need(nodeName?.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName', 'agent NODE_NAME must come from the downward API spec.nodeName');
     const args: string[] = agent?.args ?? [];
