@@ -69,6 +69,7 @@ export class DevicePlugin implements DevicePluginServerHost {
   private streamEndDelay = 0;
   private lastStreamEndAt = 0;
   private startPromise: Promise<void> | undefined;
+  private readonly aborter = new AbortController();
 
   constructor(private readonly init: DevicePluginInit) {
     const bad = validateResourceName(init.spec.resourceName);
@@ -141,6 +142,7 @@ export class DevicePlugin implements DevicePluginServerHost {
     if (this.sleepTimer) clearTimeout(this.sleepTimer);
     if (this.streamEndTimer) clearTimeout(this.streamEndTimer);
     this.wake?.();
+    this.aborter.abort();
     for (const s of this.streams) {
       s.ended = true;
       s.call.end();
@@ -211,7 +213,7 @@ export class DevicePlugin implements DevicePluginServerHost {
         }
         this.epochCounter++;
         this.watcher.acknowledge();
-        await registerWithKubelet({ dir: this.init.dir, endpoint: this.socketName, resourceName: this.spec.resourceName, options: this.options, timeoutMs: this.cfg.registerTimeoutMs });
+        await registerWithKubelet({ dir: this.init.dir, endpoint: this.socketName, resourceName: this.spec.resourceName, options: this.options, timeoutMs: this.cfg.registerTimeoutMs, signal: this.aborter.signal });
         this.registeredCount++;
         delay = this.cfg.backoffInitialMs;
         this.emit({ type: 'registered', count: this.registeredCount, reason });

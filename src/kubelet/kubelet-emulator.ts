@@ -295,6 +295,14 @@ export class KubeletEmulator {
     let state = this.resourcesMap.get(r);
     if (!state) this.resourcesMap.set(r, (state = new ResourceState(r)));
     const s = state;
+    // The same socket registering again replaces its old connection; another socket (a second
+    // instance, rolling update) leaves the old one streaming on standby.
+    for (const old of [s.active, ...s.standby].filter((x) => x?.socketPath === ep.socketPath)) {
+      s.standby = s.standby.filter((x) => x !== old);
+      if (s.active === old) s.active = undefined;
+      s.lists.delete(old!);
+      old!.close();
+    }
     if (s.active) s.standby.push(s.active);
     s.active = ep;
     s.registrations++;

@@ -95,6 +95,42 @@ describe('device plugin framework against the kubelet emulator', () => {
     expect(kubelet.resource('example.com/thing')!.allocatable).toBe(3);
   });
 
+  it('registers again when a new kubelet.sock appears while its own socket survives', async () => {
+    const dir = scope.dir();
+    const first = await scope.emulator({ deviceDir: dir });
+    const p = scope.plugin(dir, {});
+    await p.start();
+    await first.waitForRegistration('example.com/thing');
+    await until(() => p.registrations === 1, 'first registration acknowledged');
+    await first.stop(); // removes only kubelet.sock
+    expect(existsSync(p.socketPath)).toBe(true);
+    const second = await scope.emulator({ deviceDir: dir });
+    await second.waitForRegistration('example.com/thing');
+    await until(() => second.resource('example.com/thing')?.allocatable === 3, 'devices on the new kubelet');
+    await until(() => p.registrations >= 2, 'second registration acknowledged');
+  });
+
+  it('stop cancels a Register that kubelet never answers', async () => {
+    const dir = scope.dir();
+    const { Server, ServerCredentials } = await import('@grpc/grpc-js');
+    const { devicePluginServices } = await import('../../src/deviceplugin/proto/load-proto.js');
+    const silent = new Server();
+    silent.addService(devicePluginServices().Registration.service, { Register: () => undefined });
+    await new Promise<void>((r, j) => silent.bindAsync(`unix:${dir}/kubelet.sock`, ServerCredentials.createInsecure(), (e) => (e ? j(e) : r())));
+    try {
+      const { DevicePlugin } = await import('../../src/deviceplugin/device-plugin.js');
+      const events: DevicePluginEvent[] = [];
+      const p = scope.add(new DevicePlugin({ dir, registerTimeoutMs: 600_000, onEvent: (e) => events.push(e), spec: { resourceName: 'example.com/thing', source: new ManualSource(healthy('a')), allocator: { allocate: () => ({}) } } }));
+      await p.start();
+      await new Promise((r) => setTimeout(r, 100));
+      await p.stop(); // would hang for the 10-minute register timeout without the cancel
+      expect(events.filter((e) => e.type === 'register-failed')).toEqual([]);
+      expect(p.registrations).toBe(0);
+    } finally {
+      silent.forceShutdown();
+    }
+  });
+
   it('backs off while kubelet is absent and registers once kubelet.sock appears', async () => {
     const dir = scope.dir();
     const events: DevicePluginEvent[] = [];
