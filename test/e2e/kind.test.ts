@@ -8,41 +8,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { E2E_IMAGE, eventually, KindCluster, kindPreflight, metricValue, WORKER_NODE } from './kind-harness.js';
+import { E2E_NS as NS, ENCLAVE, EPC, SNEAKY_PODS, workloadPod } from './e2e-pods.js';
+import { eventually, KindCluster, kindPreflight, metricValue, WORKER_NODE } from './kind-harness.js';
 
 const skipReason = await kindPreflight();
 if (skipReason) console.log(`[e2e:kind] skipping the kind suite: ${skipReason}`);
 
 const AGENT_NS = 'sgx-epc-system';
 const WEBHOOK_NS = 'sgx-epc-webhook';
-const NS = 'epc-e2e';
 const AGENT_METRICS_PORT = 9102;
 const MI = 1024 * 1024;
-const EPC = 'sgx.intel.com/epc';
-const ENCLAVE = 'sgx.intel.com/enclave';
-
-/** A pod running `epc workload` with an EPC request (limits = requests for extended resources). */
-function workloadPod(name: string, o: { epc: string; enclaveSize: string; workingSet: string; duration: string }): object {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace: NS },
-    spec: {
-      restartPolicy: 'Never',
-      nodeSelector: { 'sgx-epc-enforcer.io/simulated-sgx': 'true' },
-      // The controller's enclave.sock is created by root in a root-owned host dir; until it is
-      // made connectable by any uid, workload pods run as root (see the deploy report).
-      securityContext: { runAsUser: 0 },
-      containers: [{
-        name: 'app',
-        image: E2E_IMAGE,
-        imagePullPolicy: 'Never',
-        args: ['workload', `--enclave-size=${o.enclaveSize}`, `--working-set=${o.workingSet}`, `--duration=${o.duration}`, '--pattern=sequential', '--json'],
-        resources: { limits: { [EPC]: o.epc }, requests: { [EPC]: o.epc } },
-      }],
-    },
-  };
-}
 
 describe.skipIf(Boolean(skipReason))('kind e2e: model overlay on a simulated SGX node', () => {
   const cluster = new KindCluster();
@@ -101,18 +76,11 @@ describe.skipIf(Boolean(skipReason))('kind e2e: model overlay on a simulated SGX
   });
 
   it('denies pods reaching SGX without declaring EPC', async () => {
-    const hostPath = await apply({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sneaky-hostpath', namespace: NS },
-      spec: { containers: [{ name: 'app', image: E2E_IMAGE, imagePullPolicy: 'Never', args: ['--help'], volumeMounts: [{ name: 'sgx', mountPath: '/dev/sgx_enclave' }] }], volumes: [{ name: 'sgx', hostPath: { path: '/dev/sgx_enclave' } }] },
-    });
-    expect(hostPath.code).not.toBe(0);
-    expect(hostPath.stderr).toMatch(/admission webhook "validate\.sgx-epc-enforcer\.io" denied the request/);
-    const bareEnclave = await apply({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sneaky-enclave', namespace: NS },
-      spec: { containers: [{ name: 'app', image: E2E_IMAGE, imagePullPolicy: 'Never', args: ['--help'], resources: { limits: { [ENCLAVE]: '1' } } }] },
-    });
-    expect(bareEnclave.code).not.toBe(0);
-    expect(bareEnclave.stderr).toMatch(/denied the request/);
+    for (const pod of SNEAKY_PODS) {
+      const r = await apply(pod);
+      expect({ pod: pod.metadata.name, code: r.code }).not.toEqual({ pod: pod.metadata.name, code: 0 });
+      expect(r.stderr).toMatch(/admission webhook "validate\.sgx-epc-enforcer\.io" denied the request/);
+    }
   });
 
   it('pages only the noisy pod when a noisy and a quiet pod share the node', async () => {
