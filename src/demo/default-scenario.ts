@@ -16,7 +16,7 @@ import { validateScenario, type DemoScenario } from './demo-scenario.js';
 export const DEFAULT_SCENARIO_DOC = {
   name: 'two quiet tenants and a noisy neighbour on a 256Mi EPC node',
   node: { name: 'sgx-node-1', epc: '256Mi', costScale: 4 },
-  durationSeconds: 12,
+  durationSeconds: 10,
   slowdownBound: 2,
   tenants: [
     { namespace: 'tenant-a', pod: 'quiet-a', role: 'quiet', request: '64Mi', enclaveSize: '56Mi', workingSet: '48Mi', pattern: 'sequential', rate: 200, batch: 64 },

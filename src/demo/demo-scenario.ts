@@ -89,7 +89,7 @@ const scenarioSchema = z.strictObject({
     epc: pageBytes('epc'),
     costScale: z.number().min(0).max(1000).default(1),
   }),
-  durationSeconds: z.number().min(1).max(600).default(12),
+  durationSeconds: z.number().min(1).max(600).default(10),
   slowdownBound: z.number().min(1).max(1000).default(2),
   tenants: z.array(tenantSchema).min(1).max(MAX_TENANTS),
 });

@@ -18,5 +18,6 @@ export function epcLauncher(): EpcLauncher {
   const fromSource = import.meta.url.endsWith('.ts');
   const built = join(root, 'dist/cli/main.js');
   if (!fromSource && existsSync(built)) return { file: process.execPath, args: [built] };
-  return { file: process.execPath, args: ['--import', 'tsx', join(root, 'src/cli/main.ts')] };
+  // The loader by absolute URL: `--import tsx` would resolve from the child's cwd.
+  return { file: process.execPath, args: ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts')] };
 }

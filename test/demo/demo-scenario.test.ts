@@ -41,7 +41,7 @@ describe('validateScenario', () => {
     });
     expect(s.tenants.map((t) => t.role)).toEqual(['quiet', 'noisy']);
     expect(s.tenants[1].requestBytes).toBe(32 * Mi);
-    expect(s).toMatchObject({ name: 'demo', durationSeconds: 12, slowdownBound: 2, node: { name: 'sgx-node-1', costScale: 1 } });
+    expect(s).toMatchObject({ name: 'demo', durationSeconds: 10, slowdownBound: 2, node: { name: 'sgx-node-1', costScale: 1 } });
     expect(s.tenants[0]).toMatchObject({ pattern: 'sequential', rate: 200, batch: 64 });
   });
 

@@ -1,9 +1,70 @@
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 
-/** `epc demo`: placeholder until its issue lands. */
+interface DemoFlags {
+  duration?: string;
+  scenario?: string;
+  json?: boolean;
+  /** The file, or false with --no-report. */
+  report: string | false;
+  keepTemp?: boolean;
+}
+
+/**
+ * `epc demo`: a simulated AKS SGX node on this machine, end to end (API server double, kubelet
+ * emulator, epc controller, epc agent, epc webhook, one epc workload per tenant), the same tenant
+ * mix run without and with per-pod EPC limits. Exit 0 only if the quiet tenants are unaffected
+ * with limits on and every limit was bound before its container started; 1 otherwise; 2 for bad
+ * input (flags, scenario file).
+ */
 export function demoCommand(): Command {
-  return new Command('demo').description('(not built yet)').action(() => {
-    throw new CliError('epc demo is not built yet', 1);
-  });
+  return new Command('demo')
+    .description('run a simulated SGX node end to end, the same noisy-neighbour mix with per-pod EPC limits off and on; print per-pod figures and write an HTML report')
+    .option('--duration <seconds>', 'access phase of each run in seconds (default: the scenario\'s, 10; the whole demo takes about 4x this plus start-up)')
+    .option('--scenario <file>', 'YAML/JSON scenario: node EPC, tenants (namespace, pod, request, enclaveSize, workingSet, pattern, rate); default: built in (see test/scenarios/demo/default.yaml)')
+    .option('--json', 'print the results as JSON on stdout (progress stays on stderr)')
+    .option('--report <file>', 'where to write the HTML report', 'epc-demo-report.html')
+    .option('--no-report', 'do not write the HTML report')
+    .option('--keep-temp', 'keep the temp dir (sockets, kubeconfig, certificates) and print its path')
+    .action(async (f: DemoFlags) => {
+      const { defaultScenario } = await import('../../demo/default-scenario.js');
+      const { loadScenarioFile } = await import('../../demo/load-scenario.js');
+      const { ScenarioError } = await import('../../demo/demo-scenario.js');
+      let durationSeconds: number | undefined;
+      if (f.duration !== undefined) {
+        durationSeconds = Number(f.duration);
+        if (!/^\d+(\.\d+)?$/.test(f.duration.trim()) || !(durationSeconds >= 1) || durationSeconds > 600) throw new CliError(`--duration must be a number of seconds from 1 to 600, got ${JSON.stringify(f.duration)}`, 2);
+      }
+      let scenario;
+      try {
+        scenario = f.scenario === undefined ? defaultScenario() : await loadScenarioFile(f.scenario);
+      } catch (err) {
+        if (err instanceof ScenarioError) throw new CliError(`bad --scenario ${f.scenario}: ${err.message}`, 2);
+        throw err;
+      }
+      const { runDemo, DemoInterrupted } = await import('../../demo/run-demo.js');
+      const { formatDemoTable } = await import('../../demo/format-table.js');
+      const started = performance.now();
+      const log = (msg: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
+      const abort = new AbortController();
+      const onSignal = (sig: string) => {
+        log(`${sig}: stopping tenants and tearing the node down`);
+        abort.abort();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let result;
+      try {
+        result = await runDemo({ scenario, durationSeconds, reportFile: f.report === false ? null : f.report, keepTemp: f.keepTemp, log, signal: abort.signal });
+      } catch (err) {
+        if (err instanceof DemoInterrupted) throw new CliError(err.message, 130);
+        throw new CliError(`demo failed: ${(err as Error).message}`, 1);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      if (f.json) process.stdout.write(JSON.stringify(result) + '\n');
+      else process.stdout.write(formatDemoTable(result));
+      if (result.failures.length > 0) throw new CliError(`demo failed: ${result.failures.join('; ')}`, 1);
+    });
 }

@@ -1,0 +1,95 @@
+import type { CgroupSnapshot } from '../epc/index.js';
+import type { WorkloadProgress } from '../workload/run-workload.js';
+import type { SeriesPoint } from './demo-results.js';
+import type { DemoTenant } from './demo-scenario.js';
+import type { EpcLauncher } from './epc-launcher.js';
+import type { NodeStack, StartRecord } from './node-stack.js';
+import { TenantProcess, type TenantOutcome } from './tenant-process.js';
+
+/** How often the controller is sampled for the charts. */
+export const SAMPLE_INTERVAL_MS = 250;
+/** How often a status line is printed while tenants run. */
+export const STATUS_INTERVAL_MS = 2000;
+const PAGE = 4096;
+
+/** One tenant's share of a phase. */
+export interface PhaseTenantResult {
+  tenant: DemoTenant;
+  start: StartRecord;
+  outcome: TenantOutcome;
+  /** Its cgroup's counters at the end (pages in `current`/`peak`); undefined without a cgroup. */
+  stats: CgroupSnapshot | undefined;
+  series: SeriesPoint[];
+}
+
+export interface PhaseOptions {
+  label: string;
+  durationMs: number;
+  launcher: EpcLauncher;
+  log: (msg: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs tenants together on one node: each pod goes through webhook, API double and kubelet
+ * emulator, then all workloads start at once for `durationMs` of accesses while the controller
+ * is sampled every SAMPLE_INTERVAL_MS. Resolves when every workload has exited; a Ctrl-C
+ * (`signal`) ends them early. Rejects only when a pod cannot be admitted.
+ */
+export async function runPhase(stack: NodeStack, tenants: DemoTenant[], o: PhaseOptions): Promise<PhaseTenantResult[]> {
+  const starts: StartRecord[] = [];
+  for (const t of tenants) starts.push(await stack.submitPod(t, o.label));
+  const series = tenants.map((): SeriesPoint[] => []);
+  const lastP99 = tenants.map((): number | undefined => undefined);
+  const t0 = performance.now();
+  let sampling: Promise<void> | undefined;
+  const sample = async () => {
+    const snap = await stack.snapshot().catch(() => undefined);
+    if (!snap) return;
+    const t = Math.round(performance.now() - t0) / 1000;
+    tenants.forEach((_, i) => {
+      const cg = starts[i].cgroup === null ? undefined : snap.cgroups[starts[i].cgroup!];
+      if (cg) series[i].push({ t, currentBytes: cg.current * PAGE, evicted: cg.evicted, reloaded: cg.reloaded, ...(lastP99[i] !== undefined ? { p99Us: lastP99[i] } : {}) });
+    });
+  };
+  const sampler = setInterval(() => {
+    sampling ??= sample().finally(() => (sampling = undefined));
+  }, SAMPLE_INTERVAL_MS);
+  const status = setInterval(() => o.log(statusLine(o.label, tenants, series, performance.now() - t0)), STATUS_INTERVAL_MS);
+  const procs = tenants.map((t, i) => new TenantProcess({
+    tenant: t, env: starts[i].env, durationMs: o.durationMs, launcher: o.launcher, seed: i + 1,
+    onProgress: (p: WorkloadProgress) => (lastP99[i] = p.intervalP99Us),
+  }));
+  const onAbort = () => void Promise.all(procs.map((p) => p.stop()));
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  let outcomes: TenantOutcome[];
+  try {
+    await sample();
+    outcomes = await Promise.all(procs.map((p) => p.done));
+  } finally {
+    clearInterval(sampler);
+    clearInterval(status);
+    o.signal?.removeEventListener('abort', onAbort);
+    await sampling;
+  }
+  await sample();
+  const snap = await stack.snapshot();
+  return tenants.map((tenant, i) => ({
+    tenant, start: starts[i], outcome: outcomes[i], series: series[i],
+    stats: starts[i].cgroup === null ? undefined : snap.cgroups[starts[i].cgroup!],
+  }));
+}
+
+/** `off  t=4s  quiet-a 48Mi 0 pg/s | noisy-c 64Mi 5300 pg/s`: resident EPC and paging per pod. */
+export function statusLine(label: string, tenants: DemoTenant[], series: SeriesPoint[][], elapsedMs: number): string {
+  const parts = tenants.map((t, i) => {
+    const s = series[i];
+    const last = s[s.length - 1];
+    if (!last) return `${t.pod} -`;
+    const back = s.find((p) => p.t >= last.t - STATUS_INTERVAL_MS / 1000) ?? s[0];
+    const dt = last.t - back.t;
+    const rate = dt > 0 ? Math.round((last.evicted - back.evicted + last.reloaded - back.reloaded) / dt) : 0;
+    return `${t.pod} ${(last.currentBytes / 1048576).toFixed(0)}Mi ${rate} pg/s`;
+  });
+  return `${label.padEnd(4)} t=${Math.round(elapsedMs / 1000)}s  ${parts.join(' | ')}`;
+}
