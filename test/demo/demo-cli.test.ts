@@ -1,0 +1,174 @@
+/**
+ * `epc demo` as a real child process, end to end: webhook, API server double, kubelet emulator,
+ * epc controller, epc agent and one epc workload per tenant, in the short mode (--duration 5).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DemoResult } from '../../src/demo/demo-results.js';
+import { runCli, spawnCli, type CliResult } from '../helpers/run-cli.js';
+import { findAll, parseXml } from './xml-check.js';
+
+const ROLES = { 'tenant-a/quiet-a': 'quiet', 'tenant-b/quiet-b': 'quiet', 'tenant-c/noisy-c': 'noisy' };
+
+async function demoTempDirs(): Promise<string[]> {
+  return (await readdir(tmpdir())).filter((d) => d.startsWith('epc-demo-')).sort();
+}
+
+/** Processes whose command line names one of the demo's temp dirs (its children). */
+function demoProcesses(): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => /\/epc-demo-[A-Za-z0-9]+\//.test(l) && !l.includes('ps -eo'));
+}
+
+describe('epc demo --duration 5 --json', () => {
+  let dir: string;
+  let res: CliResult;
+  let result: DemoResult;
+  let before: string[];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'epc-demo-test-'));
+    before = await demoTempDirs();
+    res = await runCli(['demo', '--duration', '5', '--json', '--report', join(dir, 'report.html')], { timeoutMs: 150_000 });
+    try {
+      result = JSON.parse(res.stdout) as DemoResult;
+    } catch {
+      throw new Error(`no JSON on stdout (exit ${res.code}); stderr:\n${res.stderr}`);
+    }
+  }, 160_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 0: isolation holds and every limit was bound before its container started', () => {
+    expect(result.failures, res.stderr).toEqual([]);
+    expect(result.isolationHolds).toBe(true);
+    expect(result.limitsBoundBeforeStart).toBe(true);
+    expect(result.runs.on.pods.every((p) => p.limitBoundBeforeStart && p.limitBytes === p.requestBytes)).toBe(true);
+    expect(res.code).toBe(0);
+  });
+
+  it('has both runs with all three pods in their roles', () => {
+    for (const run of ['off', 'on'] as const) {
+      const pods = result.runs[run].pods;
+      expect(Object.fromEntries(pods.map((p) => [`${p.namespace}/${p.name}`, p.role]))).toEqual(ROLES);
+      for (const p of pods) {
+        expect(p.requestBytes).toBe(64 * 1024 * 1024);
+        expect(p.error).toBeUndefined();
+        expect(p.accesses).toBeGreaterThan(0);
+        expect(p.p99AccessUs).toBeGreaterThanOrEqual(p.p50AccessUs);
+        for (const k of ['peakBytes', 'limitEvents', 'evictions', 'reloads', 'p50AccessUs', 'p99AccessUs', 'slowdown'] as const) expect(typeof p[k], `${run} ${p.name} ${k}`).toBe('number');
+      }
+    }
+  });
+
+  it('pages the noisy pod in both runs and the quiet ones only without limits', () => {
+    const paged = (p: DemoResult['runs']['on']['pods'][number]) => p.evictions + p.reloads > 0;
+    for (const run of ['off', 'on'] as const) {
+      const noisy = result.runs[run].pods.find((p) => p.role === 'noisy')!;
+      expect(paged(noisy), `noisy in ${run}`).toBe(true);
+    }
+    for (const p of result.runs.off.pods.filter((x) => x.role === 'quiet')) {
+      expect(paged(p), `${p.name} off`).toBe(true);
+      expect(p.limitBytes).toBeNull();
+    }
+    for (const p of result.runs.on.pods.filter((x) => x.role === 'quiet')) {
+      expect({ name: p.name, evictions: p.evictions, reloads: p.reloads, events: p.limitEvents }).toEqual({ name: p.name, evictions: 0, reloads: 0, events: 0 });
+      expect(p.peakBytes).toBeLessThanOrEqual(p.requestBytes);
+    }
+    const noisyOn = result.runs.on.pods.find((p) => p.role === 'noisy')!;
+    expect(noisyOn.peakBytes).toBeLessThanOrEqual(noisyOn.requestBytes);
+    expect(noisyOn.limitEvents).toBeGreaterThan(0);
+  });
+
+  it('writes a well-formed self-contained HTML report holding both runs\' series', async () => {
+    expect(result.reportFile).toBe(join(dir, 'report.html'));
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    const doc = parseXml(html);
+    expect(html).not.toMatch(/<script|<link |src="http/);
+    const paths = findAll(doc, 'path');
+    for (const run of ['off', 'on']) {
+      for (const pod of Object.keys(ROLES)) {
+        const usage = paths.find((e) => e.attrs['data-run'] === run && e.attrs['data-pod'] === pod && e.attrs['data-metric'] === 'usage');
+        expect(usage, `${run} ${pod}`).toBeDefined();
+        expect(usage!.attrs.d.split(' L').length, `${run} ${pod} points`).toBeGreaterThan(5);
+        expect(result.runs[run as 'on'].series[pod].length).toBeGreaterThan(5);
+      }
+    }
+  });
+
+  it('shows progress on stderr and leaves no temp dir or process behind', async () => {
+    expect(res.stderr).toMatch(/off: node up/);
+    expect(res.stderr).toMatch(/on {3}t=\d+s/);
+    expect(await demoTempDirs()).toEqual(before);
+    expect(demoProcesses()).toEqual([]);
+  });
+});
+
+describe('epc demo bad input', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'epc-demo-test-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 2 naming the field of a bad --scenario file', async () => {
+    const r = await runCli(['demo', '--scenario', 'test/scenarios/demo/bad-working-set.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/tenants\[0\]\.workingSet: working set .* must not exceed enclaveSize/);
+  });
+
+  it.each([
+    ['an unknown field', 'node: {epc: 256Mi}\ntenants:\n  - {namespace: a, pod: p, request: 64Mi, enclaveSize: 8Mi, workingSet: 4Mi, colour: red}\n', /tenants\[0\].*colour/],
+    ['a bad quantity', 'node: {epc: lots}\ntenants: []\n', /node\.epc: invalid quantity "lots"/],
+    ['broken YAML', 'node: [\n', /not valid YAML or JSON/],
+  ])('exits 2 for %s', async (_n, text, msg) => {
+    const f = join(dir, 'bad.yaml');
+    await writeFile(f, text);
+    const r = await runCli(['demo', '--scenario', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(msg);
+  });
+
+  it.each([['0'], ['soon'], ['601']])('exits 2 for --duration %s', async (d) => {
+    const r = await runCli(['demo', '--duration', d]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--duration must be a number of seconds from 1 to 600/);
+  });
+
+  it('lists every flag in --help', async () => {
+    const r = await runCli(['demo', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of ['--duration', '--scenario', '--json', '--report', '--keep-temp']) expect(r.stdout).toContain(flag);
+  });
+});
+
+describe('epc demo Ctrl-C', () => {
+  it('stops every child process and removes its temp dir', async () => {
+    const before = await demoTempDirs();
+    const child = spawnCli(['demo', '--duration', '20', '--no-report']);
+    let stderr = '';
+    child.stdout?.resume();
+    const reachedRun = new Promise<void>((resolve) => {
+      child.stderr?.on('data', (d) => {
+        stderr += d;
+        if (/solo tenant-a\/quiet-a: alone/.test(stderr)) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await Promise.race([reachedRun, exited]);
+    expect(demoProcesses().length, stderr).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/SIGINT: stopping tenants/);
+    expect(demoProcesses()).toEqual([]);
+    expect(await demoTempDirs()).toEqual(before);
+  }, 90_000);
+});
