@@ -82,8 +82,11 @@ describe('device plugin framework against the kubelet emulator', () => {
     await kubelet.admitPod(pod('p', [{ name: 'c', req: { 'example.com/thing': 2 } }]));
     const from = kubelet.events.length;
     const before = statSync(p.socketPath).ino + ':' + statSync(p.socketPath).ctimeMs;
+    let atRestart: unknown;
+    const seen = kubelet.waitFor((e) => e.type === 'restart' && (atRestart = kubelet.resource('example.com/thing')) !== undefined, { from });
     await kubelet.restart();
-    expect(kubelet.resource('example.com/thing')).toMatchObject({ capacity: 3, allocatable: 0 });
+    await seen;
+    expect(atRestart).toMatchObject({ capacity: 3, allocatable: 0 }); // taken synchronously when kubelet restarted
     const t0 = Date.now();
     const reg = await kubelet.waitForRegistration('example.com/thing', { from });
     console.log(`re-registered ${reg.at - t0} ms after the kubelet restart`);
