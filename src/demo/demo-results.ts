@@ -54,7 +54,8 @@ export interface SeriesPoint {
   /** Cumulative pages evicted from / reloaded into the pod's cgroup. */
   evicted: number;
   reloaded: number;
-  /** p99 access latency (µs) of the workload's last progress interval, when one was reported. */
+  /** Median and p99 access latency (µs) of the workload's last progress interval, when one was reported. */
+  p50Us?: number;
   p99Us?: number;
 }
 

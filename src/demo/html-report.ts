@@ -42,8 +42,8 @@ function seriesFor(run: RunResult, metric: Metric, colors: Map<string, string>):
     const points: Array<[number, number]> =
       metric === 'usage' ? pts.map((s) => [s.t, s.currentBytes / MiB])
       : metric === 'paging' ? pagingRate(pts)
-      : pts.filter((s) => s.p99Us !== undefined).map((s) => [s.t, (s.p99Us ?? 0) / 1000]);
-    return { label: `${key} (${p.role})`, color: colors.get(key) ?? '#000', points, dashed: p.role === 'noisy', data: { run: run.enforcement, pod: key, metric, role: p.role } };
+      : pts.filter((s) => s.p50Us !== undefined).map((s) => [s.t, (s.p50Us ?? 0) / 1000]);
+    return { label: `${p.name} (${p.role})`, color: colors.get(key) ?? '#000', points, dashed: p.role === 'noisy', data: { run: run.enforcement, pod: key, metric, role: p.role } };
   });
 }
 
@@ -56,7 +56,7 @@ function maxOf(series: ChartSeries[][], floor: number): number {
 const METRICS: Array<{ metric: Metric; title: string; yLabel: string }> = [
   { metric: 'usage', title: 'EPC resident per pod', yLabel: 'MiB' },
   { metric: 'paging', title: 'paging per pod (evicted + reloaded)', yLabel: 'pages/s' },
-  { metric: 'latency', title: 'access latency p99 per interval', yLabel: 'ms' },
+  { metric: 'latency', title: 'median access latency per 250 ms', yLabel: 'ms' },
 ];
 
 function charts(r: DemoResult, colors: Map<string, string>): string {

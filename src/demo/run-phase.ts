@@ -40,7 +40,7 @@ export async function runPhase(stack: NodeStack, tenants: DemoTenant[], o: Phase
   const starts: StartRecord[] = [];
   for (const t of tenants) starts.push(await stack.submitPod(t, o.label));
   const series = tenants.map((): SeriesPoint[] => []);
-  const lastP99 = tenants.map((): number | undefined => undefined);
+  const lastLatency = tenants.map((): { p50Us: number; p99Us: number } | undefined => undefined);
   const t0 = performance.now();
   let sampling: Promise<void> | undefined;
   const sample = async () => {
@@ -49,7 +49,7 @@ export async function runPhase(stack: NodeStack, tenants: DemoTenant[], o: Phase
     const t = Math.round(performance.now() - t0) / 1000;
     tenants.forEach((_, i) => {
       const cg = starts[i].cgroup === null ? undefined : snap.cgroups[starts[i].cgroup!];
-      if (cg) series[i].push({ t, currentBytes: cg.current * PAGE, evicted: cg.evicted, reloaded: cg.reloaded, ...(lastP99[i] !== undefined ? { p99Us: lastP99[i] } : {}) });
+      if (cg) series[i].push({ t, currentBytes: cg.current * PAGE, evicted: cg.evicted, reloaded: cg.reloaded, ...lastLatency[i] });
     });
   };
   const sampler = setInterval(() => {
@@ -58,7 +58,7 @@ export async function runPhase(stack: NodeStack, tenants: DemoTenant[], o: Phase
   const status = setInterval(() => o.log(statusLine(o.label, tenants, series, performance.now() - t0)), STATUS_INTERVAL_MS);
   const procs = tenants.map((t, i) => new TenantProcess({
     tenant: t, env: starts[i].env, durationMs: o.durationMs, launcher: o.launcher, seed: i + 1,
-    onProgress: (p: WorkloadProgress) => (lastP99[i] = p.intervalP99Us),
+    onProgress: (p: WorkloadProgress) => (lastLatency[i] = { p50Us: p.intervalP50Us, p99Us: p.intervalP99Us }),
   }));
   const onAbort = () => void Promise.all(procs.map((p) => p.stop()));
   o.signal?.addEventListener('abort', onAbort, { once: true });

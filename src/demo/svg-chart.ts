@@ -32,18 +32,18 @@ export interface LineChartOptions {
   height?: number;
 }
 
-const PAD = { left: 56, right: 12, top: 28, bottom: 40 };
+const PAD = { left: 56, right: 12, top: 42, bottom: 40 };
 
 /** Escapes text for XML content and attribute values. */
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
-/** The smallest 1/2/5 x 10^k that is >= v (and > 0). */
+/** The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k that is >= v (and > 0): 256 -> 300. */
 export function niceCeil(v: number): number {
   if (!(v > 0) || !Number.isFinite(v)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v - 1e-9 * p) return m * p;
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v - 1e-9 * p) return m * p;
   return 10 * p;
 }
 
@@ -91,11 +91,12 @@ export function lineChart(o: LineChartOptions): string {
     const d = s.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${X(x).toFixed(1)} ${Y(y).toFixed(1)}`).join(' ');
     out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}${attrs(s.data)}><title>${escapeXml(s.label)}</title></path>`);
   }
-  // Legend, top-left inside the plot.
+  // Legend: one row between the title and the plot, entries spread evenly.
+  const slot = pw / Math.max(1, o.series.length);
   o.series.forEach((s, i) => {
-    const y = PAD.top + 10 + i * 13;
-    out.push(`<line x1="${PAD.left + 6}" x2="${PAD.left + 20}" y1="${y - 4}" y2="${y - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
-    out.push(`<text x="${PAD.left + 24}" y="${y}" class="l">${escapeXml(s.label)}</text>`);
+    const x = PAD.left + i * slot;
+    out.push(`<line x1="${x.toFixed(1)}" x2="${(x + 14).toFixed(1)}" y1="27" y2="27" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    out.push(`<text x="${(x + 18).toFixed(1)}" y="31" class="l">${escapeXml(s.label)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n');

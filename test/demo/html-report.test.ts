@@ -50,15 +50,15 @@ describe('charts', () => {
       .toEqual([[0.5, 100], [1, 0]]);
   });
 
-  it.each([[0, 1], [0.7, 1], [3, 5], [256, 500], [1000, 1000], [1234, 2000], [24, 25]])('niceCeil(%d) = %d', (v, want) => {
+  it.each([[0, 1], [0.7, 0.8], [3, 3], [256, 300], [1000, 1000], [1234, 1500], [24, 25], [7, 8]])('niceCeil(%d) = %d', (v, want) => {
     expect(niceCeil(v)).toBe(want);
   });
 
   it('scales points into the plot area and clamps outliers', () => {
     const svg = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', xMax: 10, yMax: 100, series: [{ label: 's', color: '#000', points: [[0, 0], [10, 100], [20, 500]], data: { k: 'v' } }], width: 168, height: 168 });
     const path = findAll(parseXml(svg), 'path')[0];
-    // plot area: x 56..156, y 28..128
-    expect(path.attrs.d).toBe('M56.0 128.0 L156.0 28.0 L156.0 28.0');
+    // plot area: x 56..156, y 42..128
+    expect(path.attrs.d).toBe('M56.0 128.0 L156.0 42.0 L156.0 42.0');
     expect(path.attrs['data-k']).toBe('v');
   });
 });

@@ -11,7 +11,7 @@ function pod(p: Partial<PodResult> & Pick<PodResult, 'namespace' | 'name' | 'rol
 }
 
 function series(n: number, mib: number, pagesPerStep: number): SeriesPoint[] {
-  return Array.from({ length: n }, (_, i) => ({ t: i * 0.5, currentBytes: Math.min(mib, i * 8) * Mi, evicted: i * pagesPerStep, reloaded: i * pagesPerStep, p99Us: 200 + i }));
+  return Array.from({ length: n }, (_, i) => ({ t: i * 0.5, currentBytes: Math.min(mib, i * 8) * Mi, evicted: i * pagesPerStep, reloaded: i * pagesPerStep, p50Us: 100 + i, p99Us: 200 + i }));
 }
 
 function run(enforcement: 'off' | 'on', pods: PodResult[], noisyPaging: number, quietPaging: number): RunResult {
