@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KUBELET_SOCKET_NAME, MAX_LIST_AND_WATCH_BYTES, type ContainerAllocateResponse, type RegisterRequest } from '../deviceplugin/api-types.js';
+import { KUBELET_SOCKET_NAME, MAX_LIST_AND_WATCH_BYTES, type RegisterRequest } from '../deviceplugin/api-types.js';
 import type { PodLike } from '../k8s/pod-like.js';
 import type { Logger } from '../util/logger.js';
 import { ResourceState, type ResourceSnapshot } from './device-registry.js';
@@ -10,21 +10,12 @@ import { EventLog, type EmulatorEvent, type EmulatorWarning } from './emulator-e
 import { PluginEndpoint } from './plugin-endpoint.js';
 import { allocatePod, type AdmissionHost, type AdmittedPod } from './pod-admitter.js';
 import { AdmissionError, podKey } from './pod-plan.js';
-import { PodResourcesServer, type ContainerDevicesMsg, type PodResourcesMsg } from './pod-resources-server.js';
-import { RegisterRejected, RegistrationServer } from './registration-server.js';
+import { PodResourcesServer } from './pod-resources-server.js';
+import { allocatableDevices, podResourcesList } from './pod-resources-view.js';
+import { ContainerStartError, startContainer, type ContainerStartEvent, type StarterHost } from './container-starter.js';
 
-/** What `onContainerStart` sees: called after PreStartContainer succeeded, before the container counts as started. */
-export interface ContainerStartEvent {
-  namespace: string;
-  name: string;
-  uid: string;
-  pod: PodLike;
-  container: string;
-  /** 0 on the first start, then 1, 2... on restarts. */
-  restart: number;
-  devices: Record<string, string[]>;
-  responses: Record<string, ContainerAllocateResponse>;
-}
+export { ContainerStartError, type ContainerStartEvent };
+import { RegisterRejected, RegistrationServer } from './registration-server.js';
 
 export interface KubeletEmulatorOptions {
   /** Device plugin directory (kubelet.sock lives here); default a new temp dir, removed on stop. */
@@ -40,14 +31,6 @@ export interface KubeletEmulatorOptions {
   /** pod-resources rate limit (kubelet: 100 qps, burst 10); false disables it. */
   podResourcesRateLimit?: { qps: number; burst: number } | false;
   logger?: Logger;
-}
-
-/** A container start that failed (PreStartContainer or the hook); the pod stays admitted, as in kubelet. */
-export class ContainerStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ContainerStartError';
-  }
 }
 
 /**
@@ -80,7 +63,7 @@ export class KubeletEmulator {
       this.ownedDirs.push(d);
       this.podResourcesSocketPath = join(d, KUBELET_SOCKET_NAME);
     }
-    this.podResources = new PodResourcesServer({ listPods: () => this.listPodResources(), allocatableDevices: () => this.allocatableDevices() }, opts.podResourcesRateLimit);
+    this.podResources = new PodResourcesServer({ listPods: () => podResourcesList(this.pods.values()), allocatableDevices: () => allocatableDevices(this.resourcesMap.values()) }, opts.podResourcesRateLimit);
   }
 
   /** Every event so far, in order. */
@@ -176,7 +159,7 @@ export class KubeletEmulator {
       if (this.pods.has(key)) throw new AdmissionError(`pod ${key} is already admitted`);
       const admitted = await allocatePod(this.admissionHost(), pod);
       this.pods.set(key, admitted);
-      if (opts.start !== false) for (const c of admitted.containers) await this.startContainer(admitted, c.name);
+      if (opts.start !== false) for (const c of admitted.containers) await startContainer(this.starterHost(), admitted, c.name);
       return admitted;
     });
   }
@@ -186,7 +169,7 @@ export class KubeletEmulator {
     return this.serialize(async () => {
       const p = this.pods.get(podKey(namespace, pod));
       if (!p) throw new AdmissionError(`pod ${namespace}/${pod} is not admitted`);
-      await this.startContainer(p, container);
+      await startContainer(this.starterHost(), p, container);
     });
   }
 
@@ -198,40 +181,8 @@ export class KubeletEmulator {
     return true;
   }
 
-  private async startContainer(p: AdmittedPod, name: string): Promise<void> {
-    const c = p.containers.find((x) => x.name === name);
-    if (!c) throw new AdmissionError(`pod ${p.namespace}/${p.name} has no container ${JSON.stringify(name)}`);
-    for (const [r, ids] of c.devices) {
-      const ep = this.resourcesMap.get(r)?.active;
-      if (!ep) throw new ContainerStartError(`pod ${p.namespace}/${p.name} container ${name}: ${r} device plugin is not registered`);
-      if (!ep.options.pre_start_required) continue;
-      const t0 = performance.now();
-      try {
-        await ep.preStart(ids);
-        this.log.push({ type: 'prestart', resourceName: r, deviceIds: ids, ms: performance.now() - t0 });
-      } catch (err) {
-        const msg = (err as { details?: string }).details || (err as Error).message;
-        this.log.push({ type: 'prestart', resourceName: r, deviceIds: ids, ms: performance.now() - t0, error: msg });
-        throw new ContainerStartError(`pod ${p.namespace}/${p.name} container ${name}: PreStartContainer ${r} failed: ${msg}`);
-      }
-    }
-    const restart = c.starts;
-    try {
-      await this.opts.onContainerStart?.({
-        namespace: p.namespace,
-        name: p.name,
-        uid: p.uid,
-        pod: p.pod,
-        container: name,
-        restart,
-        devices: Object.fromEntries(c.devices),
-        responses: Object.fromEntries(c.responses),
-      });
-    } catch (err) {
-      throw new ContainerStartError(`pod ${p.namespace}/${p.name} container ${name}: start failed: ${(err as Error).message}`);
-    }
-    c.starts++;
-    this.log.push({ type: 'container-start', namespace: p.namespace, pod: p.name, container: name, restart });
+  private starterHost(): StarterHost {
+    return { resources: this.resourcesMap, log: this.log, onContainerStart: this.opts.onContainerStart };
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
@@ -331,21 +282,5 @@ export class KubeletEmulator {
     s.active = next;
     if (next) s.setDevices(s.lists.get(next) ?? []);
     else s.markAllUnhealthy();
-  }
-
-  private listPodResources(): PodResourcesMsg[] {
-    return [...this.pods.values()].map((p) => ({
-      name: p.name,
-      namespace: p.namespace,
-      containers: p.containers
-        .filter((c) => c.kind !== 'init')
-        .map((c) => ({ name: c.name, devices: [...c.devices].map(([resource_name, device_ids]) => ({ resource_name, device_ids })), cpu_ids: [], memory: [], dynamic_resources: [] })),
-    }));
-  }
-
-  private allocatableDevices(): ContainerDevicesMsg[] {
-    const out: ContainerDevicesMsg[] = [];
-    for (const r of this.resourcesMap.values()) for (const id of r.healthyIds()) out.push({ resource_name: r.name, device_ids: [id] });
-    return out;
   }
 }
