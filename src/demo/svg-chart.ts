@@ -47,6 +47,16 @@ export function niceCeil(v: number): number {
   return 10 * p;
 }
 
+/** How many intervals to split [0, max] into so every tick is a round number (15 -> 5, 300 -> 4). */
+export function tickCount(max: number): number {
+  for (const n of [4, 5, 3, 6, 2]) {
+    const step = max / n;
+    const mant = step / 10 ** Math.floor(Math.log10(step));
+    if (Number.isInteger(Math.round(step * 1e9) / 1e9) || [1, 2, 2.5, 5].some((m) => Math.abs(mant - m) < 1e-9)) return n;
+  }
+  return 4;
+}
+
 function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100);
 }
@@ -69,12 +79,15 @@ export function lineChart(o: LineChartOptions): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${escapeXml(o.title)}">`);
   out.push(`<title>${escapeXml(o.title)}</title>`);
   out.push(`<text x="${w / 2}" y="16" text-anchor="middle" class="t">${escapeXml(o.title)}</text>`);
-  const ticks = 4;
-  for (let i = 0; i <= ticks; i++) {
-    const yv = (yMax * i) / ticks;
-    const xv = (xMax * i) / ticks;
+  const yTicks = tickCount(yMax);
+  const xTicks = tickCount(xMax);
+  for (let i = 0; i <= yTicks; i++) {
+    const yv = (yMax * i) / yTicks;
     out.push(`<line x1="${PAD.left}" x2="${w - PAD.right}" y1="${Y(yv).toFixed(1)}" y2="${Y(yv).toFixed(1)}" class="g"/>`);
     out.push(`<text x="${PAD.left - 4}" y="${(Y(yv) + 4).toFixed(1)}" text-anchor="end" class="a">${fmt(yv)}</text>`);
+  }
+  for (let i = 0; i <= xTicks; i++) {
+    const xv = (xMax * i) / xTicks;
     out.push(`<text x="${X(xv).toFixed(1)}" y="${h - PAD.bottom + 14}" text-anchor="middle" class="a">${fmt(xv)}</text>`);
   }
   out.push(`<line x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${PAD.top + ph}" class="ax"/>`);

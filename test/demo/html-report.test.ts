@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDemoTable } from '../../src/demo/format-table.js';
 import { pagingRate, renderHtmlReport } from '../../src/demo/html-report.js';
-import { lineChart, niceCeil } from '../../src/demo/svg-chart.js';
+import { lineChart, niceCeil, tickCount } from '../../src/demo/svg-chart.js';
 import { judge } from '../../src/demo/verdict.js';
 import { sampleResult } from './sample-result.js';
 import { findAll, parseXml } from './xml-check.js';
@@ -52,6 +52,10 @@ describe('charts', () => {
 
   it.each([[0, 1], [0.7, 0.8], [3, 3], [256, 300], [1000, 1000], [1234, 1500], [24, 25], [7, 8]])('niceCeil(%d) = %d', (v, want) => {
     expect(niceCeil(v)).toBe(want);
+  });
+
+  it.each([[15, 5], [300, 4], [40000, 4], [5, 5], [1.2, 6], [3, 3], [8, 4]])('tickCount(%d) = %d', (max, n) => {
+    expect(tickCount(max)).toBe(n);
   });
 
   it('scales points into the plot area and clamps outliers', () => {

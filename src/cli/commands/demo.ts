@@ -65,6 +65,6 @@ export function demoCommand(): Command {
       }
       if (f.json) process.stdout.write(JSON.stringify(result) + '\n');
       else process.stdout.write(formatDemoTable(result));
-      if (result.failures.length > 0) throw new CliError(`demo failed: ${result.failures.join('; ')}`, 1);
+      if (result.failures.length > 0) throw new CliError(`demo failed: ${result.failures.length} check(s) failed${f.json ? `: ${result.failures.join('; ')}` : ' (FAILED lines above)'}`, 1);
     });
 }
