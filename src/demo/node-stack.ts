@@ -74,10 +74,13 @@ export class NodeStack {
   private controller: ManagedChild | undefined;
   private agent: ManagedChild | undefined;
   private core: CoreV1Api | undefined;
-  /** The demo binds slots itself (the agent cannot): off run with a standalone agent, or a stand-in for missing enforcement. */
-  private demoBinds = false;
+  /** The demo binds a slot the agent left unbound at start: always in the "off" run (a pod cgroup
+   *  without limit, as on today's nodes), and as a labelled stand-in when the agent cannot enforce. */
+  private demoBinds: boolean;
 
-  constructor(private readonly o: NodeStackOptions) {}
+  constructor(private readonly o: NodeStackOptions) {
+    this.demoBinds = o.limits === 'off';
+  }
 
   get controlSocket(): string {
     return join(this.o.dir, 'ctl', 'control.sock');
@@ -118,7 +121,7 @@ export class NodeStack {
       if (caps.flags.has('--metrics-addr')) args.push('--metrics-addr', '127.0.0.1:0');
       if (caps.flags.has('--cgroup-driver')) args.push('--cgroup-driver', 'cgroupfs');
       if (this.o.limits === 'off') args.push('--enforce', 'false');
-      this.mode = this.o.limits === 'on' ? 'epc agent binds each pod\'s limit in PreStartContainer' : 'epc agent --enforce false: pod cgroups without EPC limits';
+      this.mode = this.o.limits === 'on' ? 'epc agent binds each pod\'s limit in PreStartContainer' : 'epc agent --enforce false: no EPC limits, global reclaim only';
     } else if (caps.standalone) {
       args = ['agent', ...common, '--standalone'];
       this.demoBinds = true;
@@ -133,8 +136,8 @@ export class NodeStack {
     const died = this.agent.exited.then((e) => {
       throw new Error(`epc agent exited (${e.signal ?? `code ${e.code}`}) during start-up${this.agent?.stderr() ? `:\n${this.agent.stderr()}` : ''}`);
     });
+    died.catch(() => undefined); // only the race below reports it
     await Promise.race([registered, died]);
-    void died.catch(() => undefined);
   }
 
   /**
