@@ -136,7 +136,8 @@ export class NodeStack {
     const died = this.agent.exited.then((e) => {
       throw new Error(`epc agent exited (${e.signal ?? `code ${e.code}`}) during start-up${this.agent?.stderr() ? `:\n${this.agent.stderr()}` : ''}`);
     });
-    died.catch(() => undefined); // only the race below reports it
+    died.catch(() => undefined); // only the race below reports these
+    registered.catch(() => undefined);
     await Promise.race([registered, died]);
   }
 
