@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { parseAgentHelp } from '../../src/demo/agent-capabilities.js';
+import { containerEnv } from '../../src/demo/container-env.js';
+import { defaultScenario } from '../../src/demo/default-scenario.js';
+import { soloDurationMs } from '../../src/demo/run-demo.js';
+import { statusLine } from '../../src/demo/run-phase.js';
+import { tenantPod } from '../../src/demo/tenant-pod.js';
+import { podEpcRequestBytes } from '../../src/k8s/pod-epc-request.js';
+
+describe('containerEnv', () => {
+  it('rewrites an env value naming a mounted container path to its host path', () => {
+    expect(containerEnv({
+      'sgx.intel.com/enclave': {
+        envs: { EPC_ENCLAVE_SOCKET: '/var/run/epc/enclave.sock', EPC_ENCLAVE_SLOT: 'enclave-3' },
+        mounts: [{ container_path: '/var/run/epc/enclave.sock', host_path: '/tmp/x/ctl/enclave.sock', read_only: false }],
+      },
+      'sgx.intel.com/provision': { envs: { EPC_PROVISION_SLOT: 'provision-1' } },
+    })).toEqual({ EPC_ENCLAVE_SOCKET: '/tmp/x/ctl/enclave.sock', EPC_ENCLAVE_SLOT: 'enclave-3', EPC_PROVISION_SLOT: 'provision-1' });
+  });
+
+  it('leaves values that are not mount paths alone', () => {
+    expect(containerEnv({ r: { envs: { A: '/dev/sgx_enclave' }, devices: [] } })).toEqual({ A: '/dev/sgx_enclave' });
+  });
+});
+
+describe('parseAgentHelp', () => {
+  it.each([
+    ['standalone only', '  --device-plugin-dir <dir>  x\n  --standalone   run only', { enforcement: false, enforceFlag: false, standalone: true }],
+    ['full agent', '  --kubeconfig <file>\n  --controller-socket-dir <dir>\n  --enforce <bool>  false = no limits\n  --standalone', { enforcement: true, enforceFlag: true, standalone: true }],
+  ])('%s', (_n, help, want) => {
+    expect(parseAgentHelp(help)).toMatchObject(want);
+  });
+});
+
+describe('tenant pods', () => {
+  it('request the tenant\'s EPC (scheduler semantics) and no enclave slot (the webhook adds it)', () => {
+    for (const t of defaultScenario().tenants) {
+      const pod = tenantPod(t, { nodeName: 'n1', run: 'on' });
+      expect(Number(podEpcRequestBytes(pod))).toBe(t.requestBytes);
+      expect(JSON.stringify(pod)).not.toContain('sgx.intel.com/enclave');
+      expect(pod.spec.nodeName).toBe('n1');
+    }
+  });
+});
+
+describe('phases', () => {
+  it('solo phases are a third of a run, at least 2.5 s', () => {
+    expect(soloDurationMs(12_000)).toBe(4000);
+    expect(soloDurationMs(5000)).toBe(2500);
+  });
+
+  it('status line shows resident EPC and paging rate over the last 2 s', () => {
+    const [a, , c] = defaultScenario().tenants;
+    const line = statusLine('on', [a, c], [
+      [{ t: 0, currentBytes: 0, evicted: 0, reloaded: 0 }, { t: 2, currentBytes: 48 * 1048576, evicted: 0, reloaded: 0 }],
+      [{ t: 0, currentBytes: 0, evicted: 0, reloaded: 0 }, { t: 1, currentBytes: 0, evicted: 100, reloaded: 100 }, { t: 2, currentBytes: 64 * 1048576, evicted: 5000, reloaded: 3000 }],
+    ], 2100);
+    expect(line).toBe('on   t=2s  quiet-a 48Mi 0 pg/s | noisy-c 64Mi 4000 pg/s');
+  });
+});
