@@ -28,7 +28,8 @@ const COMMANDS: Record<string, () => Command> = { agent: agentCommand, controlle
  * progress): accepted by `flagProblems`, printed by the tests.
  */
 export function agentNotYetDeclared(): string[] {
-  const declared = longFlags(agentCommand());
+  // A declared `--no-x` counts as declaring `--x`: then `--x=false` must parse for real.
+  const declared = agentCommand().options.flatMap((o) => (o.long ? [o.long, o.long.replace(/^--no-/, '--')] : []));
   return AGREED_AGENT_FLAGS.filter((f) => !declared.includes(f));
 }
 
