@@ -190,7 +190,11 @@ export class NodeStack {
     if (!slot) throw new Error(`container ${e.container} has no ${ENCLAVE_RESOURCE} slot: the webhook should have added one`);
     const control = this.control!;
     const requestBytes = Number(podEpcRequestBytes(e.pod));
-    let cgroup = (await control.bindings()).find((b) => b.slot === slot)?.path ?? null;
+    const bound = (await control.bindings()).find((b) => b.slot === slot)?.path ?? null;
+    // Only a binding to this pod's own cgroup counts (a slot reused from a deleted pod may still
+    // point at that pod's cgroup until the agent reconciles).
+    const own = bound !== null && (bound.includes(e.uid) || bound.includes(e.uid.replace(/-/g, '_')));
+    let cgroup = own ? bound : null;
     let boundBy: StartRecord['boundBy'] = 'agent';
     if (cgroup === null && this.demoBinds) {
       // What the kubelet does on today's nodes: a pod cgroup exists, with no EPC limit in it.
@@ -202,7 +206,7 @@ export class NodeStack {
     }
     const limitBytes = cgroup === null ? null : parseMiscMax(await control.readFile(cgroup, 'misc.max'));
     this.starts.set(`${e.namespace}/${e.name}`, {
-      slot, cgroup, limitBytes, requestBytes, boundBy,
+      slot, cgroup: cgroup ?? bound, limitBytes, requestBytes, boundBy,
       limitBoundBeforeStart: boundBy === 'agent' && cgroup !== null && limitBytes === requestBytes,
       env: containerEnv(e.responses),
     });
