@@ -28,6 +28,11 @@ describe('default scenario', () => {
     const s = await loadScenarioFile(join(import.meta.dirname, '../scenarios/demo/default.yaml'));
     expect(s).toEqual(defaultScenario());
   });
+
+  it('differs from the test scenario ci.yaml only in the latency bound', async () => {
+    const s = await loadScenarioFile(join(import.meta.dirname, '../scenarios/demo/ci.yaml'));
+    expect({ ...s, slowdownBound: 2 }).toEqual(defaultScenario());
+  });
 });
 
 describe('validateScenario', () => {
