@@ -129,7 +129,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const v = judge(runs, { slowdownBound: s.slowdownBound });
     const result: DemoResult = {
       scenario: { name: s.name, nodeEpcBytes: s.node.epcBytes, durationSeconds: durationMs / 1000, slowdownBound: s.slowdownBound, costScale: s.node.costScale },
-      solo, runs, ...v, reportFile: o.reportFile ? resolve(o.reportFile) : null, elapsedMs: 0,
+      solo, runs, ...v, agentEnforcement: caps.enforcement, reportFile: o.reportFile ? resolve(o.reportFile) : null, elapsedMs: 0,
     };
     if (o.keepTemp) result.notes.push(`temp dir kept: ${tmp}`);
     result.elapsedMs = Math.round(performance.now() - t0);

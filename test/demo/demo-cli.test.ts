@@ -48,6 +48,7 @@ describe('epc demo --duration 5 --json (built-in scenario, latency bound off)', 
   });
 
   it('exits 0: isolation holds and every limit was bound before its container started', () => {
+    expect(result.agentEnforcement, 'epc agent has its enforcement mode').toBe(true);
     expect(result.failures, res.stderr).toEqual([]);
     expect(result.isolationHolds).toBe(true);
     expect(result.limitsBoundBeforeStart).toBe(true);
