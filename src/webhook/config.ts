@@ -11,8 +11,12 @@ import { parseByteQuantity } from './quantity.js';
 /** Policy mode: `strict` turns the privileged-container warning into a denial. */
 export type PolicyMode = 'default' | 'strict';
 
-/** Host paths that reach SGX devices (the in-kernel driver, the legacy out-of-tree one, /dev). */
-export const DEFAULT_DEVICE_HOST_PATHS = ['/dev/sgx_enclave', '/dev/sgx_provision', '/dev/sgx', '/dev/isgx', '/dev'];
+/**
+ * Host paths that reach SGX devices: the in-kernel driver, the legacy out-of-tree one, /dev, and
+ * on model nodes the `epc controller` socket dir (enclave.sock and control.sock; /var/run is
+ * usually a symlink to /run, so both spellings).
+ */
+export const DEFAULT_DEVICE_HOST_PATHS = ['/dev/sgx_enclave', '/dev/sgx_provision', '/dev/sgx', '/dev/isgx', '/dev', '/var/run/epc', '/run/epc'];
 
 /** The resolved configuration every part of the webhook reads. */
 export interface WebhookConfig {

@@ -5,7 +5,7 @@
  */
 import type { WebhookConfig } from './config.js';
 import { createHostPathMatcher, type HostPathMatcher } from './hostpath-match.js';
-import { containerAmounts, effectivePodRequest, overheadBytes } from './pod-epc.js';
+import { containerAmounts, effectivePodRequest, overheadBytes, podRequestBytes } from './pod-epc.js';
 import { annotationAt, arrayAt, containerResource, declaresResource, isObject, objectAt, podContainers, stringAt, type ContainerRef } from './pod-view.js';
 import { formatBytes, parseByteQuantity } from './quantity.js';
 
@@ -165,9 +165,10 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
 }
 
 /**
- * Rules for a pod UPDATE: the EPC annotation is immutable, and ephemeral containers (added via
- * the ephemeralcontainers subresource) may not mount SGX devices. Other spec rules ran at CREATE;
- * re-running them would block label or finalizer updates of pods created before the webhook.
+ * Rules for a pod UPDATE (the pod itself or its `ephemeralcontainers` subresource): the EPC
+ * annotation is immutable, and ephemeral containers added by this update (`kubectl debug`) may
+ * reach SGX only in a pod that declares EPC. Other spec rules ran at CREATE; re-running them
+ * would block label or finalizer updates of pods created before the webhook.
  */
 export function reviewPodUpdate(pod: unknown, oldPod: unknown, config: WebhookConfig): PodReview {
   const violations: Finding<DenyRule>[] = [];
@@ -180,13 +181,55 @@ export function reviewPodUpdate(pod: unknown, oldPod: unknown, config: WebhookCo
       message: `annotation ${EPC_ANNOTATION} is immutable: changed from ${show(before)} to ${show(after)} [rule epc-annotation-changed]`,
     });
   }
+  const added = addedEphemeralContainers(pod, oldPod);
+  if (added.length === 0) return { usesSgx: false, violations, warnings: [] };
+  const ephemeral = reviewEphemeralContainers(pod, added, config);
+  return { usesSgx: ephemeral.usesSgx, violations: [...violations, ...ephemeral.violations], warnings: ephemeral.warnings };
+}
+
+/**
+ * Ephemeral containers in `pod` that `oldPod` does not have (matched by name: the API server
+ * never changes or removes an ephemeral container once added). Without an old pod, all of them.
+ */
+function addedEphemeralContainers(pod: unknown, oldPod: unknown): ContainerRef[] {
+  const existing = new Set<string>();
+  for (const c of podContainers(oldPod)) if (c.role === 'ephemeral') existing.add(c.name);
+  return podContainers(pod).filter((c) => c.role === 'ephemeral' && !existing.has(c.name));
+}
+
+/**
+ * Ephemeral containers cannot declare resources, so they never get a device from the plugin;
+ * what they can do is mount an existing pod volume (a hostPath reaching an SGX device or the
+ * model's enclave socket) or run privileged. Their processes run in the pod's cgroup, so in a
+ * pod that declares EPC they are bounded by the pod's EPC limit (and a debug container sharing
+ * the target's process namespace reaches its devices through /proc anyway); in a pod that
+ * declares none they would use SGX with no limit at all: denied.
+ */
+function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: WebhookConfig): { usesSgx: boolean; violations: Finding<DenyRule>[]; warnings: Finding<WarnRule>[] } {
+  const { epc, enclave, provision } = config.resourceNames;
+  const violations: Finding<DenyRule>[] = [];
+  const warnings: Finding<WarnRule>[] = [];
+  const deny = (rule: DenyRule, message: string) => violations.push({ rule, message: `${message} [rule ${rule}]` });
+  const podEpc = podRequestBytes(pod, epc);
+  const podDeclaresEpc = podEpc !== undefined && podEpc > 0n;
+  const noEpc = `in a pod that declares no ${epc} (ephemeral/debug containers may use SGX only in pods whose containers declare EPC)`;
   const devices = deviceVolumes(pod, matcherFor(config));
-  for (const c of podContainers(pod)) {
-    if (c.role !== 'ephemeral') continue;
+  let usesSgx = podDeclaresEpc;
+  for (const c of added) {
     const device = reachedDevice(c, devices);
-    if (device) {
-      violations.push({ rule: 'hostpath-device', message: `${label(c)} mounts hostPath ${device.path} (volume "${device.volume}", reaches ${device.device}) without declaring ${config.resourceNames.epc} [rule hostpath-device]` });
+    const requested = [enclave, provision].filter((r) => declaresResource(c.spec, r));
+    if (device || requested.length > 0) usesSgx = true;
+    if (podDeclaresEpc) continue;
+    for (const r of requested) deny('enclave-without-epc', `${label(c)} requests ${r} ${noEpc}`);
+    if (device) deny('hostpath-device', `${label(c)} mounts hostPath ${device.path} (volume "${device.volume}", reaches ${device.device}) ${noEpc}`);
+  }
+  if (usesSgx) {
+    for (const c of added) {
+      if (!(isObject(c.spec.securityContext) && c.spec.securityContext.privileged === true)) continue;
+      const text = `${label(c)} is privileged in a pod that uses SGX: it can open every SGX device outside the pod's EPC limit`;
+      if (config.policy === 'strict') deny('privileged', text);
+      else warnings.push({ rule: 'privileged', message: `${text} (denied with policy strict)` });
     }
   }
-  return { usesSgx: false, violations, warnings: [] };
+  return { usesSgx, violations, warnings };
 }

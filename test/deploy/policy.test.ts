@@ -41,6 +41,8 @@ const BREAKAGES: Array<{ name: string; breakIt: (o: K8sObject[]) => void; expect
   { name: 'kube-system not excluded', breakIt: (o) => (kind(o, 'MutatingWebhookConfiguration').webhooks[0].namespaceSelector.matchExpressions[0].values = [WEBHOOK_NS, AGENT_NS]), expected: /exclude kube-system/ },
   { name: 'selector on a mutable label', breakIt: (o) => (kind(o, 'ValidatingWebhookConfiguration').webhooks[0].namespaceSelector.matchExpressions[0].key = 'name'), expected: /kubernetes.io\/metadata.name/ },
   { name: 'PDB selects nothing', breakIt: (o) => (kind(o, 'PodDisruptionBudget').spec.selector.matchLabels = { app: 'other' }), expected: /PDB/ },
+  { name: 'ephemeral containers not validated', breakIt: (o) => kind(o, 'ValidatingWebhookConfiguration').webhooks[0].rules.splice(1, 1), expected: /pods\/ephemeralcontainers/ },
+  { name: 'ephemeral containers validated on CREATE only', breakIt: (o) => (kind(o, 'ValidatingWebhookConfiguration').webhooks[0].rules[1].operations = ['CREATE']), expected: /UPDATE of pods\/ephemeralcontainers/ },
   { name: 'wrong webhook path', breakIt: (o) => (kind(o, 'ValidatingWebhookConfiguration').webhooks[0].clientConfig.service.path = '/mutate'), expected: /wrong path/ },
   { name: 'no controller in model mode', breakIt: (o) => ds(o).containers.splice(1, 1), expected: /controller container/ },
 ];

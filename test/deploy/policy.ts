@@ -180,6 +180,11 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
         need(ref && svc && ref.name === svc.metadata.name && ref.namespace === svc.metadata.namespace && svc.spec.ports.some((p: K8sObject) => p.port === (ref.port ?? 443)), `${id}: clientConfig must point at the webhook Service port`);
         need(ref?.path === (cfg.kind.startsWith('Mutating') ? '/mutate' : '/validate'), `${id}: wrong path ${ref?.path}`);
         need((w.rules ?? []).some((r: K8sObject) => r.resources.includes('pods') && r.operations.includes('CREATE')), `${id}: must handle pod CREATE`);
+        if (cfg.kind.startsWith('Validating')) {
+          // `pods` does not match subresources; kubectl debug adds ephemeral containers through this one.
+          const core = (r: K8sObject) => (r.apiGroups ?? []).includes('') && (r.apiVersions ?? []).some((x: string) => x === 'v1' || x === '*');
+          need((w.rules ?? []).some((r: K8sObject) => core(r) && (r.resources ?? []).includes('pods/ephemeralcontainers') && (r.operations ?? []).some((op: string) => op === 'UPDATE' || op === '*')), `${id}: must handle UPDATE of pods/ephemeralcontainers (kubectl debug)`);
+        }
       }
     }
   }

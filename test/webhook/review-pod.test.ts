@@ -62,16 +62,23 @@ describe('pod rules (pure), one case per rule', () => {
     expect((r.body as any).response).toEqual({ uid: 'u-1', allowed: true });
   });
 
-  it('UPDATE: annotation unchanged is allowed; an ephemeral container mounting /dev is denied', () => {
+  it('UPDATE: annotation unchanged is allowed; an ephemeral container mounting /dev is denied only in a pod without EPC', () => {
     const old = { ...podWith([epc('a', '8Mi')]), metadata: { name: 'p', annotations: { [EPC]: '8388608' } } };
     const same = structuredClone(old);
     expect(handleAdmission('validate', review(same, 'UPDATE', old), config).labels.result).toBe('allowed');
-    const debug = structuredClone(old) as any;
-    debug.spec.volumes = [{ name: 'dev', hostPath: { path: '/dev' } }];
-    debug.spec.ephemeralContainers = [{ name: 'dbg', volumeMounts: [{ name: 'dev', mountPath: '/dev' }] }];
-    const r = handleAdmission('validate', { ...review(debug, 'UPDATE', old), request: { ...review(debug, 'UPDATE', old).request, subResource: 'ephemeralcontainers' } }, config);
+    const debugOf = (pod: any) => {
+      const old = structuredClone(pod);
+      old.spec.volumes = [{ name: 'dev', hostPath: { path: '/dev' } }];
+      const debug = structuredClone(old);
+      debug.spec.ephemeralContainers = [{ name: 'dbg', volumeMounts: [{ name: 'dev', mountPath: '/dev' }] }];
+      const r = review(debug, 'UPDATE', old);
+      return handleAdmission('validate', { ...r, request: { ...r.request, subResource: 'ephemeralcontainers' } }, config);
+    };
+    // EPC pod: the debug container runs in the pod's cgroup, under its EPC limit.
+    expect(debugOf(old).labels).toEqual({ rule: 'sgx-pod', result: 'allowed' });
+    const r = debugOf(podWith([{ name: 'a' }]));
     expect(r.labels).toEqual({ rule: 'hostpath-device', result: 'denied' });
-    expect((r.body as any).response.status.message).toMatch(/ephemeral container "dbg"/);
+    expect((r.body as any).response.status.message).toMatch(/ephemeral container "dbg" mounts hostPath \/dev .* declares no sgx\.intel\.com\/epc/);
   });
 
   it('DELETE and other subresources are allowed untouched', () => {
