@@ -15,6 +15,10 @@ import { UnixSocketServer } from './unix-socket-server.js';
 /** File names of the two sockets in the socket dir. */
 export const CONTROL_SOCKET = 'control.sock';
 export const ENCLAVE_SOCKET = 'enclave.sock';
+/** control.sock: the agent and node operators only (the controller's own uid, root on nodes). */
+export const CONTROL_SOCKET_MODE = 0o600;
+/** enclave.sock: pods connect through a hostPath/device-plugin mount as any uid (e.g. 65532). */
+export const ENCLAVE_SOCKET_MODE = 0o666;
 
 /** Options of `EpcController`. */
 export interface EpcControllerOptions {
@@ -53,8 +57,8 @@ export class EpcController {
     this.metrics = new ControllerMetrics(() => rt.model.snapshot());
     this.controlSocket = join(opts.socketDir, CONTROL_SOCKET);
     this.enclaveSocket = join(opts.socketDir, ENCLAVE_SOCKET);
-    this.control = new UnixSocketServer(this.controlSocket, controlApi(this.state).listener);
-    this.enclave = new UnixSocketServer(this.enclaveSocket, enclaveApi(this.state).listener);
+    this.control = new UnixSocketServer(this.controlSocket, controlApi(this.state).listener, CONTROL_SOCKET_MODE);
+    this.enclave = new UnixSocketServer(this.enclaveSocket, enclaveApi(this.state).listener, ENCLAVE_SOCKET_MODE);
   }
 
   /** Starts serving; on failure everything already opened is closed again. One start/stop cycle

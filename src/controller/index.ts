@@ -1,5 +1,5 @@
 /** The modeled EPC controller (`epc controller`) and its clients. */
-export { EpcController, CONTROL_SOCKET, ENCLAVE_SOCKET, type EpcControllerOptions } from './epc-controller.js';
+export { EpcController, CONTROL_SOCKET, CONTROL_SOCKET_MODE, ENCLAVE_SOCKET, ENCLAVE_SOCKET_MODE, type EpcControllerOptions } from './epc-controller.js';
 export { ControlClient, type NodeInfo } from './control-client.js';
 export { EnclaveClient, type SlotInfo } from './enclave-client.js';
 export { ControllerApiError } from './unix-json-client.js';

@@ -1,6 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { connect } from 'node:net';
-import { lstat, unlink } from 'node:fs/promises';
+import { chmod, lstat, unlink } from 'node:fs/promises';
 
 /** How long the liveness probe of an existing socket may take before we call it stale. */
 export const PROBE_TIMEOUT_MS = 500;
@@ -30,11 +30,13 @@ export class SocketInUseError extends Error {
 
 /**
  * An HTTP server on a unix socket that refuses to steal a live socket, replaces a stale socket
- * file, and on close drops idle keep-alive connections and removes its socket file.
+ * file, and on close drops idle keep-alive connections and removes its socket file. With `mode`,
+ * the socket file gets exactly that mode after listen (connecting needs write permission on it;
+ * until the chmod it has the umask's mode, which with the usual 022 lets only the owner connect).
  */
 export class UnixSocketServer {
   private server: Server | undefined;
-  constructor(readonly path: string, private readonly listener: RequestListener) {}
+  constructor(readonly path: string, private readonly listener: RequestListener, private readonly mode?: number) {}
 
   /** Listens; throws `SocketInUseError` if a live process serves `path`. */
   async start(): Promise<void> {
@@ -54,6 +56,15 @@ export class UnixSocketServer {
         resolve();
       });
     });
+    if (this.mode !== undefined) {
+      try {
+        await chmod(this.path, this.mode);
+      } catch (err) {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await unlink(this.path).catch(() => undefined);
+        throw new Error(`cannot set mode ${this.mode.toString(8)} on ${this.path}: ${(err as Error).message}`, { cause: err });
+      }
+    }
     this.server = server;
   }
 

@@ -1,9 +1,10 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EpcController } from '../../src/controller/epc-controller.js';
+import { CONTROL_SOCKET_MODE, ENCLAVE_SOCKET_MODE, EpcController } from '../../src/controller/epc-controller.js';
 import { SocketInUseError } from '../../src/controller/unix-socket-server.js';
 import { createLogger } from '../../src/util/logger.js';
 import { rawRequest } from './controller-fixture.js';
@@ -41,5 +42,50 @@ describe('EpcController lifecycle', () => {
     await writeFile(join(dir, 'control.sock'), 'not a socket');
     await expect(make().start()).rejects.toThrow(/not a socket/);
     expect(existsSync(join(dir, 'enclave.sock'))).toBe(false);
+  });
+
+  it('enclave.sock is 0666 (pods connect as any uid), control.sock 0600, whatever the umask', async () => {
+    expect([ENCLAVE_SOCKET_MODE, CONTROL_SOCKET_MODE]).toEqual([0o666, 0o600]);
+    for (const umask of [0o077, 0o000]) {
+      const old = process.umask(umask);
+      const c = make();
+      try {
+        await c.start();
+      } finally {
+        process.umask(old);
+      }
+      try {
+        const [enclave, control] = await Promise.all([stat(c.enclaveSocket), stat(c.controlSocket)]);
+        expect(enclave.isSocket() && control.isSocket()).toBe(true);
+        expect({ umask: umask.toString(8), enclave: (enclave.mode & 0o7777).toString(8), control: (control.mode & 0o7777).toString(8) }).toEqual({ umask: umask.toString(8), enclave: '666', control: '600' });
+      } finally {
+        await c.stop();
+      }
+    }
+  });
+
+  it('a non-root uid (65532) can use enclave.sock and is refused by control.sock', async (ctx) => {
+    if (process.getuid?.() !== 0) {
+      console.log('skipped: connecting as uid 65532 needs a test run as root (setuid child process)');
+      ctx.skip();
+    }
+    const c = make();
+    await c.start();
+    try {
+      await chmod(dir, 0o755); // mkdtemp makes it 0700; on nodes /var/run/epc is 0755
+      const script = `
+        const http = require('node:http');
+        const get = (socketPath) => new Promise((resolve) => {
+          const req = http.get({ socketPath, path: '/healthz' }, (res) => { res.resume(); resolve(String(res.statusCode)); });
+          req.on('error', (e) => resolve(e.code));
+        });
+        Promise.all([get(process.argv[1]), get(process.argv[2])]).then((r) => console.log(JSON.stringify({ uid: process.getuid(), enclave: r[0], control: r[1] })));`;
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, ['-e', script, c.enclaveSocket, c.controlSocket], { uid: 65532, gid: 65532, timeout: 20_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+      });
+      expect(JSON.parse(out)).toEqual({ uid: 65532, enclave: '200', control: 'EACCES' });
+    } finally {
+      await c.stop();
+    }
   });
 });

@@ -27,9 +27,8 @@ export function workloadPod(name: string, o: WorkloadPodOptions): Record<string,
     spec: {
       restartPolicy: 'Never',
       nodeSelector: { 'sgx-epc-enforcer.io/simulated-sgx': 'true' },
-      // The controller's enclave.sock is created by root in a root-owned host dir; until it is
-      // made connectable by any uid, workload pods run as root (see the deploy report).
-      securityContext: { runAsUser: 0 },
+      // Non-root, as real enclave apps run: the controller makes enclave.sock 0666 after listen.
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 },
       containers: [{
         name: 'app',
         image: E2E_IMAGE,
