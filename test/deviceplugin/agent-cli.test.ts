@@ -37,7 +37,7 @@ describe('epc agent (device plugin part) as a real child process', () => {
   });
 
   it.each([
-    { name: 'cluster mode not built yet', args: ['agent'], msg: /not built yet.*--standalone/ },
+    { name: 'cluster mode without a node name', args: ['agent', '--node-name', ''], msg: /--node-name is required/ },
     { name: 'slots not a number', args: ['agent', '--standalone', '--enclave-slots', 'many'], msg: /--enclave-slots must be a whole number >= 1, got "many"/ },
     { name: 'zero enclave slots', args: ['agent', '--standalone', '--enclave-slots', '0'], msg: /--enclave-slots must be >= 1/ },
     { name: 'too many slots for 4 MiB', args: ['agent', '--standalone', '--enclave-slots', '1000000'], msg: /--enclave-slots 1000000: the ListAndWatch message would be \d+ bytes, over kubelet's 4 MiB/ },

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 
-/** Parsed `epc agent` flags (device-plugin part; the enforcement part extends this). */
+/** Parsed `epc agent` flags: the device plugins, then cluster mode (enforcement). */
 export interface AgentFlags {
   devicePluginDir: string;
   devRoot: string;
@@ -11,6 +11,18 @@ export interface AgentFlags {
   provisionResource: string;
   modelSocket?: string;
   standalone?: boolean;
+  kubeconfig?: string;
+  nodeName?: string;
+  podResourcesSocket: string;
+  controllerSocketDir: string;
+  epcBackend: string;
+  cgroupRoot: string;
+  cgroupDriver: string;
+  metricsAddr: string;
+  advertise: string | boolean;
+  enforce: string | boolean;
+  prestartTimeout: string;
+  reconcileInterval: string;
 }
 
 function slots(flag: string, v: string, min: number): number {
@@ -20,10 +32,10 @@ function slots(flag: string, v: string, min: number): number {
   return n;
 }
 
-/** `epc agent`: the node agent. For now the device plugins; cluster enforcement comes with the agent issue. */
+/** `epc agent`: the node agent (cluster mode with enforcement by default, or `--standalone` device plugins only). */
 export function agentCommand(): Command {
   return new Command('agent')
-    .description('run the node agent: SGX device plugins (sgx.intel.com/enclave with PreStartContainer, sgx.intel.com/provision)')
+    .description('run the node agent: SGX device plugins whose PreStartContainer binds each pod\'s EPC limit to its cgroup, reconcile, metrics, EPC advertisement')
     .option('--device-plugin-dir <dir>', 'kubelet device plugin directory', '/var/lib/kubelet/device-plugins')
     .option('--dev-root <dir>', 'root under which dev/sgx_enclave and dev/sgx_provision are looked up', '/')
     .option('--enclave-slots <n>', 'shareable enclave slots advertised (slot IDs enclave-0..n-1)', '110')
@@ -32,10 +44,20 @@ export function agentCommand(): Command {
     .option('--provision-resource <name>', 'extended resource name of the provision slots', 'sgx.intel.com/provision')
     .option('--model-socket <path>', 'host path of the modeled EPC controller enclave socket (model node: mounted into containers instead of /dev/sgx_*)')
     .option('--standalone', 'run only the device plugins, without a cluster (enforcement off)')
+    .option('--kubeconfig <file>', 'kubeconfig of the API server (default: in-cluster config, else $KUBECONFIG / ~/.kube/config)')
+    .option('--node-name <name>', 'this node (default $NODE_NAME); only pods bound to it are watched')
+    .option('--pod-resources-socket <path>', 'kubelet pod-resources v1 socket', '/var/lib/kubelet/pod-resources/kubelet.sock')
+    .option('--controller-socket-dir <dir>', 'socket dir of `epc controller` (model backend)', '/var/run/epc')
+    .option('--epc-backend <kind>', 'model | cgroupfs | auto (cgroupfs when the kernel has sgx_epc, else model)', 'auto')
+    .option('--cgroup-root <dir>', 'cgroup v2 mount (cgroupfs backend, cgroup driver detection)', '/sys/fs/cgroup')
+    .option('--cgroup-driver <driver>', 'kubelet cgroup driver: systemd | cgroupfs | auto', 'auto')
+    .option('--metrics-addr <host:port>', 'serve /metrics, /healthz, /readyz here (port 0: any free port, logged in the ready line)', '0.0.0.0:9102')
+    .option('--advertise [bool]', 'advertise sgx.intel.com/epc on the Node status and label it (true|false)', 'true')
+    .option('--enforce [bool]', 'write each pod\'s EPC request as misc.max (false: cgroups bound but unlimited) (true|false)', 'true')
+    .option('--prestart-timeout <duration>', 'bound on PreStartContainer before the start is refused (e.g. 10s, 500ms)', '10s')
+    .option('--reconcile-interval <duration>', 'period of the full reconcile (drift, deleted pods)', '30s')
     .action(async (o: AgentFlags) => {
-      if (!o.standalone) throw new CliError('epc agent without --standalone (cluster mode with enforcement) is not built yet: it comes with the agent issue; use --standalone', 2);
-      const { runStandaloneDevicePlugins } = await import('../../deviceplugin/sgx/run-standalone.js');
-      const opts = {
+      const plugins = {
         pluginDir: o.devicePluginDir,
         devRoot: o.devRoot,
         enclaveSlots: slots('--enclave-slots', o.enclaveSlots, 1),
@@ -44,6 +66,20 @@ export function agentCommand(): Command {
         provisionResource: o.provisionResource,
         modelSocketPath: o.modelSocket,
       };
-      await runStandaloneDevicePlugins(opts, (msg) => new CliError(msg, 2));
+      if (o.standalone) {
+        const { runStandaloneDevicePlugins } = await import('../../deviceplugin/sgx/run-standalone.js');
+        await runStandaloneDevicePlugins(plugins, (msg) => new CliError(msg, 2));
+        return;
+      }
+      const { parseAgentConfig, AgentConfigError } = await import('../../agent/agent-config.js');
+      let cfg;
+      try {
+        cfg = parseAgentConfig(o);
+      } catch (err) {
+        if (err instanceof AgentConfigError) throw new CliError(err.message, 2);
+        throw err;
+      }
+      const { runClusterAgent } = await import('../../agent/run-agent.js');
+      await runClusterAgent(cfg, plugins, (msg) => new CliError(msg, 2));
     });
 }

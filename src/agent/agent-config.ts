@@ -1,0 +1,106 @@
+/**
+ * Pure: `epc agent` (cluster mode) flags -> a validated configuration. Every bad value is an
+ * `AgentConfigError` whose message names the flag (the CLI exits 2 with it).
+ */
+import type { BackendKind } from '../backend/select-backend.js';
+import type { CgroupDriverFlag } from './cgroup-driver.js';
+import { parseListenAddr } from './health-server.js';
+
+export const DEFAULT_POD_RESOURCES_SOCKET = '/var/lib/kubelet/pod-resources/kubelet.sock';
+export const DEFAULT_CONTROLLER_SOCKET_DIR = '/var/run/epc';
+export const DEFAULT_METRICS_ADDR = '0.0.0.0:9102';
+/** kubelet waits 30 s for PreStartContainer; the agent must answer well before. */
+const MAX_PRESTART_TIMEOUT_MS = 25_000;
+
+export class AgentConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AgentConfigError';
+  }
+}
+
+/** The raw cluster-mode flags as commander hands them over (strings; booleans may be true). */
+export interface AgentClusterFlags {
+  kubeconfig?: string;
+  nodeName?: string;
+  podResourcesSocket: string;
+  controllerSocketDir: string;
+  epcBackend: string;
+  cgroupRoot: string;
+  cgroupDriver: string;
+  metricsAddr: string;
+  advertise: string | boolean;
+  enforce: string | boolean;
+  prestartTimeout: string;
+  reconcileInterval: string;
+}
+
+export interface AgentConfig {
+  kubeconfig?: string;
+  nodeName: string;
+  podResourcesSocket: string;
+  controllerSocketDir: string;
+  backend: BackendKind;
+  cgroupRoot: string;
+  cgroupDriver: CgroupDriverFlag;
+  metricsAddr: { host: string; port: number };
+  advertise: boolean;
+  enforce: boolean;
+  prestartTimeoutMs: number;
+  reconcileIntervalMs: number;
+}
+
+/** true|false (also given as a bare flag = true); anything else names the flag. */
+export function parseBoolFlag(flag: string, v: string | boolean): boolean {
+  if (v === true || v === false) return v;
+  const s = String(v).trim().toLowerCase();
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  throw new AgentConfigError(`${flag} must be true or false, got ${JSON.stringify(v)}`);
+}
+
+/** "10s", "500ms", "2m", "1.5s" or a plain number of seconds -> milliseconds. */
+export function parseDurationMs(flag: string, v: string, range: { min: number; max: number }): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(String(v));
+  if (!m) throw new AgentConfigError(`${flag} must be a duration like 10s, 500ms or 2m, got ${JSON.stringify(v)}`);
+  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  if (ms < range.min || ms > range.max) throw new AgentConfigError(`${flag} must be between ${range.min} ms and ${range.max} ms, got ${JSON.stringify(v)}`);
+  return Math.round(ms);
+}
+
+function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw new AgentConfigError(`${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+}
+
+function nonEmpty(flag: string, v: string | undefined): string {
+  if (typeof v !== 'string' || v.trim() === '') throw new AgentConfigError(`${flag} must not be empty`);
+  return v;
+}
+
+export function parseAgentConfig(f: AgentClusterFlags, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const nodeName = f.nodeName ?? env.NODE_NAME;
+  if (!nodeName || nodeName.trim() === '') throw new AgentConfigError('--node-name is required (or set NODE_NAME): the agent only watches pods bound to this node');
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) throw new AgentConfigError(`--node-name must be a Kubernetes node name (lowercase DNS subdomain), got ${JSON.stringify(nodeName)}`);
+  if (f.kubeconfig !== undefined) nonEmpty('--kubeconfig', f.kubeconfig);
+  let metricsAddr: { host: string; port: number };
+  try {
+    metricsAddr = parseListenAddr(f.metricsAddr, '--metrics-addr');
+  } catch (err) {
+    throw new AgentConfigError((err as Error).message);
+  }
+  return {
+    kubeconfig: f.kubeconfig,
+    nodeName,
+    podResourcesSocket: nonEmpty('--pod-resources-socket', f.podResourcesSocket),
+    controllerSocketDir: nonEmpty('--controller-socket-dir', f.controllerSocketDir),
+    backend: oneOf('--epc-backend', f.epcBackend, ['auto', 'model', 'cgroupfs'] as const),
+    cgroupRoot: nonEmpty('--cgroup-root', f.cgroupRoot),
+    cgroupDriver: oneOf('--cgroup-driver', f.cgroupDriver, ['auto', 'systemd', 'cgroupfs'] as const),
+    metricsAddr,
+    advertise: parseBoolFlag('--advertise', f.advertise),
+    enforce: parseBoolFlag('--enforce', f.enforce),
+    prestartTimeoutMs: parseDurationMs('--prestart-timeout', f.prestartTimeout, { min: 100, max: MAX_PRESTART_TIMEOUT_MS }),
+    reconcileIntervalMs: parseDurationMs('--reconcile-interval', f.reconcileInterval, { min: 100, max: 24 * 3600_000 }),
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * The enforcement path (PreStartContainer hook of the enclave plugin): device IDs ->
+ * pod-resources -> the pod from the informer -> limit -> pod cgroup created and limited -> slots
+ * bound -> only then return, so the container never runs unlimited. Fails closed after a bounded
+ * wait with an error naming the pod and the cause (kubelet retries the start). Idempotent: a
+ * container restart re-applies the same cgroup, limit and binding.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { canBindSlots, type EpcBackend } from '../backend/epc-backend.js';
+import { normalizeCgroupPath } from '../backend/cgroup-path.js';
+import { podCgroupPath, type CgroupDriver } from '../k8s/pod-cgroup-path.js';
+import type { Logger } from '../util/logger.js';
+import { findDeviceOwners, ownerPodOf } from './device-owners.js';
+import { decidePodLimit } from './limit-decision.js';
+import type { PodRecords } from './pod-records.js';
+import type { PodResourcesLister } from './pod-resources-client.js';
+
+/** Default bound on one PreStartContainer (kubelet gives the plugin 30 s). */
+export const DEFAULT_PRESTART_TIMEOUT_MS = 10_000;
+/** Pause between pod-resources lookups while the slot is not listed yet. */
+const LIST_RETRY_MS = 25;
+
+/** The pod lookup the enforcer needs (PodInformer has it). */
+export interface PodLookup {
+  waitForPod(namespace: string, name: string, timeoutMs: number): Promise<V1Pod | undefined>;
+}
+
+export interface EnforcerOptions {
+  podResources: PodResourcesLister;
+  pods: PodLookup;
+  backend: EpcBackend;
+  driver: () => Promise<CgroupDriver>;
+  records: PodRecords;
+  /** false: cgroups get misc.max 'max' (bound, observable, unlimited). */
+  enforce: boolean;
+  timeoutMs?: number;
+  /** Called once per PreStart with its outcome and duration (metrics). */
+  onResult?: (result: 'ok' | 'error', seconds: number) => void;
+  logger?: Logger;
+}
+
+/** A refused container start; the message names the pod (or the device IDs) and the cause. */
+export class EnforcementError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EnforcementError';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Enforcer {
+  constructor(private readonly o: EnforcerOptions) {}
+
+  /** The PreStartHook: resolves once the pod's limit and binding are in place, else throws EnforcementError. */
+  async preStart(req: { resourceName: string; deviceIds: string[] }): Promise<void> {
+    const t0 = performance.now();
+    const timeoutMs = this.o.timeoutMs ?? DEFAULT_PRESTART_TIMEOUT_MS;
+    const progress = { who: `the container with ${req.resourceName} ${req.deviceIds.join(', ')}`, step: 'looking up its device IDs in pod-resources' };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = Date.now() + timeoutMs;
+    try {
+      await Promise.race([
+        this.apply(req, deadline, progress),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms while ${progress.step}`)), timeoutMs);
+        }),
+      ]);
+      this.o.onResult?.('ok', (performance.now() - t0) / 1000);
+    } catch (err) {
+      this.o.onResult?.('error', (performance.now() - t0) / 1000);
+      const msg = `epc agent refused to start ${progress.who}: ${(err as Error).message}`;
+      this.o.logger?.warn({ deviceIds: req.deviceIds, error: msg }, 'PreStartContainer refused');
+      throw new EnforcementError(msg);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async apply(req: { resourceName: string; deviceIds: string[] }, deadline: number, progress: { who: string; step: string }): Promise<void> {
+    const owner = await this.resolveOwner(req, deadline);
+    progress.who = `pod ${owner.namespace}/${owner.pod} (container ${owner.container})`;
+    progress.step = `waiting for pod ${owner.namespace}/${owner.pod} in the API server`;
+    const pod = await this.o.pods.waitForPod(owner.namespace, owner.pod, Math.max(0, deadline - Date.now()));
+    if (!pod) throw new Error(`pod ${owner.namespace}/${owner.pod} is not in the API server (node-scoped pod informer) within the ${this.o.timeoutMs ?? DEFAULT_PRESTART_TIMEOUT_MS} ms bound`);
+    const decision = decidePodLimit(pod, { enforce: this.o.enforce });
+    if (!decision.ok) throw new Error(decision.reason);
+    progress.step = 'deriving the pod cgroup path';
+    const cgroup = normalizeCgroupPath(podCgroupPath(pod, await this.o.driver()));
+    const { backend } = this.o;
+    progress.step = `creating cgroup ${cgroup}`;
+    await backend.ensureCgroup(cgroup);
+    progress.step = `writing misc.max of ${cgroup} and binding ${req.deviceIds.join(', ')}`;
+    await Promise.all([
+      backend.setMax(cgroup, decision.max),
+      ...(canBindSlots(backend) ? req.deviceIds.map((id) => backend.bindSlot(id, cgroup)) : []),
+    ]);
+    this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max: decision.max, slots: req.deviceIds });
+    this.o.logger?.info({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max: decision.max, slots: req.deviceIds }, 'EPC limit bound before container start');
+  }
+
+  /** Asks pod-resources until every ID is assigned (kubelet commits before PreStart, but a restarting kubelet may not answer yet). */
+  private async resolveOwner(req: { resourceName: string; deviceIds: string[] }, deadline: number) {
+    let last = 'no answer';
+    for (;;) {
+      try {
+        const list = await this.o.podResources.list();
+        const r = ownerPodOf(findDeviceOwners(list, req.resourceName, req.deviceIds), req.deviceIds);
+        if (r.ok) return r;
+        if (r.reason === 'several-pods') throw Object.assign(new Error(r.detail), { final: true });
+        last = r.detail;
+      } catch (err) {
+        if ((err as { final?: boolean }).final) throw err;
+        last = (err as Error).message;
+      }
+      if (Date.now() + LIST_RETRY_MS >= deadline) throw new Error(last);
+      await sleep(LIST_RETRY_MS);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The agent's HTTP endpoint on `--metrics-addr`: GET /metrics (Prometheus), /healthz (the process
+ * answers), /readyz (every readiness check passes: 200, else 503 naming the failing checks).
+ * Anything else is 404, other methods on known paths 405.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface HealthServerOptions {
+  /** Renders the metrics text (refreshing first). */
+  metrics: () => Promise<{ contentType: string; text: string }>;
+  /** Named readiness checks: true = ready; a string = why not. */
+  readiness: () => Promise<Record<string, true | string>>;
+}
+
+/** Parses HOST:PORT ([v6]:PORT too); throws naming the flag. Port 0 = any free port. */
+export function parseListenAddr(addr: string, flag = '--metrics-addr'): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error(`${flag} must be HOST:PORT (port 0-65535), got ${JSON.stringify(addr)}`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export class HealthServer {
+  private server: Server | undefined;
+
+  constructor(private readonly o: HealthServerOptions) {}
+
+  /** Listens; resolves with the bound address ("host:port", the real port when 0 was asked). */
+  async listen(addr: { host: string; port: number }): Promise<string> {
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const known = path === '/metrics' || path === '/healthz' || path === '/readyz';
+      if (!known) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path} (try /metrics, /healthz, /readyz)\n`);
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' }).end(`method ${req.method} not allowed on ${path}\n`);
+        return;
+      }
+      if (path === '/healthz') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        return;
+      }
+      const fail = (err: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`error: ${(err as Error)?.message ?? String(err)}\n`);
+      };
+      if (path === '/metrics') {
+        this.o.metrics().then(({ contentType, text }) => res.writeHead(200, { 'content-type': contentType }).end(text), fail);
+        return;
+      }
+      this.o.readiness().then((checks) => {
+        const bad = Object.entries(checks).filter(([, v]) => v !== true);
+        const body = Object.entries(checks).map(([k, v]) => `[${v === true ? '+' : '-'}] ${k}${v === true ? '' : `: ${v}`}`).join('\n') + '\n';
+        res.writeHead(bad.length === 0 ? 200 : 503, { 'content-type': 'text/plain' }).end(body);
+      }, fail);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(addr.port, addr.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const a = server.address() as AddressInfo;
+    return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+  }
+
+  /** Closes the server and its connections. Idempotent. */
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s) return;
+    await new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeAllConnections();
+    });
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The node agent in cluster mode, assembled: pod informer, pod-resources client, the enforcer as
+ * the enclave plugin's PreStartContainer hook, the reconciler, metrics/health endpoint, the
+ * EpcLimitReached Event poll and the Node advertiser. `stop` stops everything it started and
+ * leaves every limit and binding in place (containers keep running under their limits).
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { EpcBackend } from '../backend/epc-backend.js';
+import { ModelBackend } from '../backend/model-backend.js';
+import { startSgxPlugins, DEFAULT_ENCLAVE_RESOURCE, type SgxPlugins, type SgxPluginsOptions } from '../deviceplugin/sgx/start-sgx-plugins.js';
+import { NodeAdvertiser, type Advertiser } from '../k8s/node-advertiser.js';
+import { PodInformer } from '../k8s/pod-informer.js';
+import type { Logger } from '../util/logger.js';
+import { AgentMetrics } from './agent-metrics.js';
+import { CgroupDriverResolver, type CgroupDriverFlag } from './cgroup-driver.js';
+import { Enforcer } from './enforcer.js';
+import { HealthServer } from './health-server.js';
+import { ApiEventSink, limitEventDue, type EventSink } from './limit-events.js';
+import { PodRecords } from './pod-records.js';
+import { PodResourcesClient, type PodResourcesLister } from './pod-resources-client.js';
+import { readPodStats } from './pod-stats.js';
+import { Reconciler } from './reconciler.js';
+
+/** How long between 'not synced yet' warnings before the reconciler can start. */
+const INITIAL_SYNC_WAIT_MS = 10_000;
+
+export interface NodeAgentOptions {
+  kubeConfig: KubeConfig;
+  nodeName: string;
+  backend: EpcBackend;
+  /** Device plugin options (the preStartHook is the agent's). */
+  plugins: Omit<SgxPluginsOptions, 'preStartHook' | 'logger' | 'onEvent'>;
+  podResourcesSocket: string;
+  cgroupRoot: string;
+  cgroupDriver: CgroupDriverFlag;
+  enforce: boolean;
+  advertise: boolean;
+  prestartTimeoutMs: number;
+  reconcileIntervalMs: number;
+  /** Where to serve /metrics, /healthz, /readyz; omitted = no HTTP server. */
+  metricsAddr?: { host: string; port: number };
+  /** Period of the limit-event poll (default min(reconcile interval, 5 s)). */
+  statsIntervalMs?: number;
+  /** Test seams: another pod-resources lister or Event sink. */
+  podResources?: PodResourcesLister;
+  events?: EventSink;
+  logger?: Logger;
+}
+
+export class NodeAgent {
+  readonly records = new PodRecords();
+  readonly metrics = new AgentMetrics();
+  readonly informer: PodInformer;
+  readonly enforcer: Enforcer;
+  readonly reconciler: Reconciler;
+  private readonly podResources: PodResourcesLister;
+  private readonly events: EventSink;
+  private readonly advertiser: Advertiser;
+  private readonly health: HealthServer;
+  private plugins: SgxPlugins | undefined;
+  private enclaveRegistered = false;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private state: 'new' | 'running' | 'stopped' = 'new';
+  /** The bound metrics address, once listening. */
+  metricsAddress: string | undefined;
+
+  constructor(private readonly o: NodeAgentOptions) {
+    const log = o.logger;
+    const enclaveResource = o.plugins.enclaveResource ?? DEFAULT_ENCLAVE_RESOURCE;
+    this.informer = new PodInformer({ kubeConfig: o.kubeConfig, nodeName: o.nodeName, logger: log });
+    this.podResources = o.podResources ?? new PodResourcesClient(o.podResourcesSocket);
+    this.events = o.events ?? new ApiEventSink({ kubeConfig: o.kubeConfig, nodeName: o.nodeName, logger: log });
+    const resolver = new CgroupDriverResolver({ flag: o.cgroupDriver, cgroupRoot: o.cgroupRoot, backendKind: o.backend.kind, logger: log });
+    const driver = () => resolver.driver();
+    this.enforcer = new Enforcer({
+      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, enforce: o.enforce,
+      timeoutMs: o.prestartTimeoutMs, logger: log,
+      onResult: (result, s) => this.metrics.enforcement.observe({ result }, s),
+    });
+    this.reconciler = new Reconciler({
+      pods: this.informer, podResources: this.podResources, backend: o.backend, driver, records: this.records, enclaveResource,
+      enforce: o.enforce, removeCgroups: o.backend.kind === 'model', intervalMs: o.reconcileIntervalMs, logger: log,
+      onAction: (action, ok) => this.metrics.reconcileActions.inc({ action, result: ok ? 'ok' : 'error' }),
+      onRound: (ok, s) => {
+        this.metrics.reconcileRounds.inc({ result: ok ? 'ok' : 'error' });
+        this.metrics.reconcileDuration.observe(s);
+      },
+    });
+    this.advertiser = new NodeAdvertiser({ enabled: o.advertise, kubeConfig: o.kubeConfig, nodeName: o.nodeName, capacityBytes: () => o.backend.capacity(), logger: log });
+    this.health = new HealthServer({ metrics: () => this.renderMetrics(), readiness: () => this.readiness() });
+  }
+
+  /** Starts everything; resolves once the plugins serve (registration with kubelet continues in the background). */
+  async start(): Promise<void> {
+    if (this.state !== 'new') return;
+    this.state = 'running';
+    const log = this.o.logger;
+    try {
+      if (this.o.metricsAddr) this.metricsAddress = await this.health.listen(this.o.metricsAddr);
+      // Plugins first: their config errors surface at once; a PreStart before the first pod list
+      // simply waits for the pod (bounded), and the reconciler starts only once synced.
+      this.plugins = await startSgxPlugins({
+        ...this.o.plugins,
+        logger: log,
+        preStartHook: (req) => this.enforcer.preStart(req),
+        onEvent: (resource, e) => {
+          if (resource !== (this.o.plugins.enclaveResource ?? DEFAULT_ENCLAVE_RESOURCE)) return;
+          if (e.type === 'registered') this.enclaveRegistered = true;
+          else if (e.type === 'stream-ended' || e.type === 'kubelet-restart' || e.type === 'register-failed') this.enclaveRegistered = false;
+        },
+      });
+      this.informer.onEvent(() => this.reconciler.trigger());
+      await this.informer.start();
+      void this.startReconcilerWhenSynced();
+      this.advertiser.start();
+      this.scheduleStats();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Stops everything it started; limits and bindings stay. Idempotent, safe before start. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    clearTimeout(this.statsTimer);
+    await this.reconciler.stop();
+    await this.plugins?.stop();
+    await this.advertiser.stop();
+    await this.informer.stop();
+    await this.health.close();
+    this.podResources.close();
+    await this.o.backend.close();
+  }
+
+  /** One poll of every enforced pod's counters: Events for first limit hits, metrics refreshed. */
+  async pollStats(): Promise<void> {
+    const stats = await readPodStats(this.records, this.o.backend);
+    for (const { rec, stats: s } of stats) if (s && limitEventDue(rec, s)) await this.events.limitReached(rec, s);
+    this.metrics.update(stats, await this.nodeFigures());
+  }
+
+  private async startReconcilerWhenSynced(): Promise<void> {
+    while (this.state === 'running') {
+      if (await this.informer.waitForSync(INITIAL_SYNC_WAIT_MS)) {
+        if (this.state === 'running') this.reconciler.start();
+        return;
+      }
+      if (this.state === 'running') this.o.logger?.warn({ node: this.o.nodeName }, 'pod informer not synced yet; reconcile waits for it');
+    }
+  }
+
+  private scheduleStats(): void {
+    const every = this.o.statsIntervalMs ?? Math.min(this.o.reconcileIntervalMs, 5000);
+    const tick = () => {
+      this.statsTimer = setTimeout(() => {
+        this.pollStats().catch((err) => this.o.logger?.debug({ error: (err as Error).message }, 'stats poll failed')).finally(() => {
+          if (this.state === 'running') tick();
+        });
+      }, every);
+    };
+    tick();
+  }
+
+  private async nodeFigures(): Promise<{ capacityBytes?: number; freeBytes?: number }> {
+    const b = this.o.backend;
+    if (b instanceof ModelBackend) {
+      const n = await b.controlClient().node().catch(() => undefined);
+      return n ? { capacityBytes: n.capacityBytes, freeBytes: n.freeBytes } : {};
+    }
+    return { capacityBytes: await b.capacity().catch(() => undefined) };
+  }
+
+  private async renderMetrics(): Promise<{ contentType: string; text: string }> {
+    await this.pollStats();
+    return { contentType: this.metrics.contentType, text: await this.metrics.metrics() };
+  }
+
+  private async readiness(): Promise<Record<string, true | string>> {
+    let backend: true | string = true;
+    try {
+      await this.o.backend.capacity();
+    } catch (err) {
+      backend = (err as Error).message;
+    }
+    return {
+      informer: this.informer.hasSynced ? true : 'pod informer has not listed pods yet',
+      backend,
+      plugins: this.plugins && this.enclaveRegistered ? true : 'enclave device plugin not registered with kubelet',
+    };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * `epc agent` in cluster mode as a process: loads the kubeconfig (file or in-cluster/default),
+ * selects the EPC backend, starts the NodeAgent, prints one `ready` JSON line on stdout, runs
+ * until SIGTERM/SIGINT and stops cleanly (plugin sockets removed, limits left in place).
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { EpcBackendError } from '../backend/epc-backend-error.js';
+import { selectBackend } from '../backend/select-backend.js';
+import { SgxPluginsConfigError, type SgxPluginsOptions } from '../deviceplugin/sgx/start-sgx-plugins.js';
+import { untilSignal } from '../deviceplugin/sgx/run-standalone.js';
+import { createLogger } from '../util/logger.js';
+import type { AgentConfig } from './agent-config.js';
+import { NodeAgent } from './node-agent.js';
+
+export async function runClusterAgent(cfg: AgentConfig, plugins: Omit<SgxPluginsOptions, 'preStartHook' | 'logger' | 'onEvent'>, badInput: (msg: string) => Error): Promise<void> {
+  const log = createLogger('agent');
+  const kubeConfig = new KubeConfig();
+  try {
+    if (cfg.kubeconfig) kubeConfig.loadFromFile(cfg.kubeconfig);
+    else kubeConfig.loadFromDefault();
+  } catch (err) {
+    throw badInput(`--kubeconfig ${cfg.kubeconfig ?? '(default)'}: ${(err as Error).message}`);
+  }
+  let backend;
+  try {
+    backend = await selectBackend({ kind: cfg.backend, cgroupRoot: cfg.cgroupRoot, controllerSocketDir: cfg.controllerSocketDir, logger: log });
+  } catch (err) {
+    if (err instanceof EpcBackendError && err.code === 'EINVAL') throw badInput(err.message);
+    throw err;
+  }
+  const agent = new NodeAgent({
+    kubeConfig, nodeName: cfg.nodeName, backend, plugins, podResourcesSocket: cfg.podResourcesSocket, cgroupRoot: cfg.cgroupRoot,
+    cgroupDriver: cfg.cgroupDriver, enforce: cfg.enforce, advertise: cfg.advertise, prestartTimeoutMs: cfg.prestartTimeoutMs,
+    reconcileIntervalMs: cfg.reconcileIntervalMs, metricsAddr: cfg.metricsAddr, logger: log,
+  });
+  try {
+    await agent.start();
+  } catch (err) {
+    if (err instanceof SgxPluginsConfigError) throw badInput(err.message);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw badInput(`--metrics-addr ${cfg.metricsAddr.host}:${cfg.metricsAddr.port}: address in use`);
+    throw err;
+  }
+  if (!cfg.enforce) log.warn('--enforce false: pod cgroups are created and bound with misc.max "max" (no EPC limits, global reclaim only)');
+  process.stdout.write(JSON.stringify({ event: 'ready', node: cfg.nodeName, backend: backend.kind, enforce: cfg.enforce, metricsAddr: agent.metricsAddress ?? null }) + '\n');
+  const sig = await untilSignal();
+  log.info({ signal: sig }, 'stopping the agent; EPC limits stay in place');
+  await agent.stop();
+}
