@@ -19,6 +19,7 @@ import type { PodResourcesLister } from './pod-resources-client.js';
 export const DEFAULT_PRESTART_TIMEOUT_MS = 10_000;
 /** Pause between pod-resources lookups while the slot is not listed yet. */
 const LIST_RETRY_MS = 25;
+const POD_WAIT_MARGIN_MS = 50;
 
 /** The pod lookup the enforcer needs (PodInformer has it). */
 export interface PodLookup {
@@ -81,7 +82,8 @@ export class Enforcer {
     const owner = await this.resolveOwner(req, deadline);
     progress.who = `pod ${owner.namespace}/${owner.pod} (container ${owner.container})`;
     progress.step = `waiting for pod ${owner.namespace}/${owner.pod} in the API server`;
-    const pod = await this.o.pods.waitForPod(owner.namespace, owner.pod, Math.max(0, deadline - Date.now()));
+    // A little before the deadline, so the answer names the cause rather than the timeout.
+    const pod = await this.o.pods.waitForPod(owner.namespace, owner.pod, Math.max(0, deadline - Date.now() - POD_WAIT_MARGIN_MS));
     if (!pod) throw new Error(`pod ${owner.namespace}/${owner.pod} is not in the API server (node-scoped pod informer) within the ${this.o.timeoutMs ?? DEFAULT_PRESTART_TIMEOUT_MS} ms bound`);
     const decision = decidePodLimit(pod, { enforce: this.o.enforce });
     if (!decision.ok) throw new Error(decision.reason);

@@ -120,6 +120,16 @@ export class AgentStack {
     this.api.deletePod(namespace, name);
   }
 
+  /** Waits for two reconcile rounds after now (one may have been in flight). */
+  async reconcileSettles(): Promise<void> {
+    const rounds = async () => {
+      const m = /epc_reconcile_rounds_total\{result="ok"\} (\d+)/.exec(await (await this.fetch('/metrics')).text());
+      return m ? Number(m[1]) : 0;
+    };
+    const start = await rounds();
+    if (!(await eventually(async () => (await rounds()) >= start + 2, 10_000))) throw new Error('no reconcile rounds');
+  }
+
   async fetch(path: string, init?: RequestInit): Promise<Response> {
     return fetch(`http://${this.metricsAddr}${path}`, init);
   }
