@@ -81,31 +81,35 @@ export class SgxMain {
     const { next, px, flags } = pages;
     const owner = this.owner;
     const n = lru.lruLen < SGX_NR_TO_SCAN ? lru.lruLen : SGX_NR_TO_SCAN;
+    // The LRU's ends stay in locals for the batch and are written back after it (nothing the
+    // loop calls touches an LRU): this is the hottest loop of a thrashing cgroup.
+    let head = lru.lruHead;
+    let tail = lru.lruTail;
     let old = 0;
     for (let i = 0; i < n; i++) {
-      // list_first_entry + list_del_init (EpcPages.lruTakeHead, inlined: the hottest loop)
-      const p = lru.lruHead;
+      // list_first_entry + list_del_init (EpcPages.lruTakeHead, inlined)
+      const p = head;
       const o = px[p] ^ NIL;
-      const nx = next[p];
-      if (nx === NIL) lru.lruTail = NIL;
-      else px[nx] ^= p ^ NIL;
-      lru.lruHead = nx;
+      head = next[p];
+      if (head === NIL) tail = NIL;
+      else px[head] ^= p ^ NIL;
       const f = flags[p];
       if ((f & PAGE_ACCESSED) !== 0) {
         // sgx_reclaimer_age(): young -> accessed bit cleared, back to the tail (second chance).
         flags[p] = f & ~PAGE_ACCESSED;
-        const t = lru.lruTail;
         next[p] = NIL;
-        px[p] = o ^ t;
-        if (t === NIL) lru.lruHead = p;
-        else next[t] = p;
-        lru.lruTail = p;
+        px[p] = o ^ tail;
+        if (tail === NIL) head = p;
+        else next[tail] = p;
+        tail = p;
         continue;
       }
       owner.reclaimerWrite(p, o, lru);
       pages.free(p); // sgx_free_epc_page(); the batch is uncharged below
       old++;
     }
+    lru.lruHead = head;
+    lru.lruTail = tail;
     lru.lruLen -= old;
     pages.nrReclaimable -= old;
     if (old > 0) {
