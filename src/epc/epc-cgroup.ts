@@ -25,8 +25,14 @@ export class SgxCgroups {
   ) {}
 
   // mirrors sgx_cgroup_lru_empty(): true if no cgroup in root's subtree has a reclaimable page.
+  // Called on every charge near the limit: the cgroup's own LRU is tested here, small enough to
+  // inline, and the subtree walk is split out.
   lruEmpty(root: MiscCgroup): boolean {
-    if (root.lruLen > 0) return false;
+    return root.lruLen === 0 && this.subtreeLruEmpty(root);
+  }
+
+  /** lruEmpty() below a cgroup whose own LRU is empty. */
+  private subtreeLruEmpty(root: MiscCgroup): boolean {
     if (root === this.tree.root) return this.pages.nrReclaimable === 0;
     for (const c of root.children) if (!this.lruEmpty(c)) return false;
     return true;
@@ -83,7 +89,10 @@ export class SgxCgroups {
 
   /** queue_work(): a no-op while the cgroup's item is already queued. */
   queueWork(cg: MiscCgroup): void {
-    if (cg.workQueued) return;
+    if (!cg.workQueued) this.enqueue(cg);
+  }
+
+  private enqueue(cg: MiscCgroup): void {
     cg.workQueued = true;
     this.queue.push(cg);
     if (this.queue.length === 1) this.ports.onQueued();

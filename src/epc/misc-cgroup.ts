@@ -166,18 +166,21 @@ export class MiscCgroupTree {
     const capacity = this.capacity;
     for (let i: MiscCgroup | null = cg; i !== null; i = i.parent) {
       const newUsage = ++i.usage;
-      if (newUsage > i.limit || newUsage > capacity) {
-        this.event(i);
-        for (let j: MiscCgroup | null = cg; j !== null; j = j.parent) {
-          j.usage--;
-          if (j === i) break;
-        }
-        return i;
-      }
+      if (newUsage > i.limit || newUsage > capacity) return this.refuse(cg, i);
       // The watermark moves as the walk passes, even if a higher level refuses afterwards.
       if (newUsage > i.peak) i.peak = newUsage;
     }
     return null;
+  }
+
+  /** The refused end of misc_cg_try_charge(): the event at `at`, the walk rolled back up to it. */
+  private refuse(cg: MiscCgroup, at: MiscCgroup): MiscCgroup {
+    this.event(at);
+    for (let j: MiscCgroup | null = cg; j !== null; j = j.parent) {
+      j.usage--;
+      if (j === at) break;
+    }
+    return at;
   }
 
   // mirrors misc_cg_uncharge() (n pages at once).

@@ -165,14 +165,17 @@ export class SgxEnclaves implements ReclaimOwner {
     e.resident--;
     if (e.bare) return;
     e.secsChildCnt--;
-    if (e.secsChildCnt === 0 && e.initialized && e.secsPage !== NIL) {
-      const secs = e.secsPage;
-      const secsCg = this.main.tree.byId[this.main.pages.cg[secs]]!;
-      secsCg.evicted++;
-      this.main.nrEvicted++;
-      this.main.freeEpcPage(secs);
-      e.secsPage = NIL;
-    }
+    if (e.secsChildCnt === 0 && e.initialized && e.secsPage !== NIL) this.evictSecs(e);
+  }
+
+  /** The SECS follows its initialized enclave's last child out (EWB, uncharge, free). */
+  private evictSecs(e: Enclave): void {
+    const main = this.main;
+    const secs = e.secsPage;
+    main.tree.byId[main.pages.cg[secs]]!.evicted++;
+    main.nrEvicted++;
+    main.freeEpcPage(secs);
+    e.secsPage = NIL;
   }
 
   /** One EADD/EAUG: the page, then a VA page when page_cnt is a multiple of 512. 0 or -errno. */

@@ -57,7 +57,7 @@ export class SgxMain {
     // charged, so the free list cannot be empty here (the kernel's global-reclaim retry loop
     // never runs in this model).
     const p = this.pages.alloc(kind, cg.id);
-    if (p === NIL) throw new Error('EPC free list empty after a successful charge');
+    if (p === NIL) freeListEmpty();
     if (this.shouldReclaimGlobal(SGX_NR_LOW_PAGES)) this.wakeKsgxd();
     return p;
   }
@@ -146,4 +146,9 @@ export class SgxMain {
   markReclaimable(p: number, owner: number, cg: MiscCgroup): void {
     this.pages.lruAddTail(cg, p, owner);
   }
+}
+
+/** A successful charge found no free page: the model's accounting is broken. */
+function freeListEmpty(): never {
+  throw new Error('EPC free list empty after a successful charge');
 }
