@@ -1,5 +1,8 @@
 import { type MiscCgroup, type MiscCgroupTree, nextDescendantPre } from './misc-cgroup.js';
-import { EBUSY, ENOMEM, SGX_NR_TO_SCAN } from './sgx.js';
+import * as sgx from './sgx.js';
+
+// Hot-path constants as this module's own consts (see sgx-main.ts).
+const { EBUSY, ENOMEM, SGX_NR_TO_SCAN } = sgx;
 
 /** Ports the cgroup reclaimer needs from main.c and from the scheduler. */
 export interface SgxCgroupPorts {

@@ -1,4 +1,7 @@
-import { MAX_CAPACITY_PAGES, NIL, PAGE_ACCESSED, PAGE_FREE } from './sgx.js';
+import * as sgx from './sgx.js';
+
+// Hot-path constants as this module's own consts (see sgx-main.ts).
+const { MAX_CAPACITY_PAGES, NIL, PAGE_ACCESSED, PAGE_FREE } = sgx;
 
 /**
  * An LRU list head (struct sgx_epc_lru_list): the reclaimable pages of one cgroup, oldest at the

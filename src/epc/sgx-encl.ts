@@ -1,16 +1,11 @@
-import { EnclavePageTable, EVICTED } from './encl-page-table.js';
+import * as pageTable from './encl-page-table.js';
 import type { MiscCgroup } from './misc-cgroup.js';
 import type { ReclaimOwner, SgxMain } from './sgx-main.js';
-import {
-  NIL,
-  PAGE_ACCESSED,
-  PAGE_REG,
-  PAGE_SECS,
-  PAGE_VA,
-  SGX_DO_RECLAIM,
-  SGX_NO_RECLAIM,
-  SGX_VA_SLOT_COUNT,
-} from './sgx.js';
+import * as sgx from './sgx.js';
+
+// Hot-path constants as this module's own consts (see sgx-main.ts).
+const { EnclavePageTable, EVICTED } = pageTable;
+const { NIL, PAGE_ACCESSED, PAGE_REG, PAGE_SECS, PAGE_VA, SGX_DO_RECLAIM, SGX_NO_RECLAIM, SGX_VA_SLOT_COUNT } = sgx;
 
 /** One enclave (struct sgx_encl): its SECS, VA pages and the page table of its REG pages. */
 export class Enclave {
