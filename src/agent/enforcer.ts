@@ -8,6 +8,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { canBindSlots, type EpcBackend } from '../backend/epc-backend.js';
 import { normalizeCgroupPath } from '../backend/cgroup-path.js';
+import { EpcBackendError } from '../backend/epc-backend-error.js';
 import { podCgroupPath, type CgroupDriver } from '../k8s/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
 import { findDeviceOwners, ownerPodOf } from './device-owners.js';
@@ -90,13 +91,27 @@ export class Enforcer {
     progress.step = 'deriving the pod cgroup path';
     const cgroup = normalizeCgroupPath(podCgroupPath(pod, await this.o.driver()));
     const { backend } = this.o;
-    progress.step = `creating cgroup ${cgroup}`;
-    await backend.ensureCgroup(cgroup);
-    progress.step = `writing misc.max of ${cgroup} and binding ${req.deviceIds.join(', ')}`;
-    await Promise.all([
+    const limitAndBind = () => Promise.all([
       backend.setMax(cgroup, decision.max),
       ...(canBindSlots(backend) ? req.deviceIds.map((id) => backend.bindSlot(id, cgroup)) : []),
     ]);
+    const known = this.o.records.get(pod.metadata!.uid!)?.cgroup === cgroup;
+    progress.step = `writing misc.max of ${cgroup} and binding ${req.deviceIds.join(', ')}`;
+    if (known) {
+      // A container restart: the cgroup should still be there; create it only if it vanished.
+      try {
+        await limitAndBind();
+      } catch (err) {
+        if (!(err instanceof EpcBackendError && err.code === 'ENOENT')) throw err;
+        await backend.ensureCgroup(cgroup);
+        await limitAndBind();
+      }
+    } else {
+      progress.step = `creating cgroup ${cgroup}`;
+      await backend.ensureCgroup(cgroup);
+      progress.step = `writing misc.max of ${cgroup} and binding ${req.deviceIds.join(', ')}`;
+      await limitAndBind();
+    }
     this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max: decision.max, slots: req.deviceIds });
     this.o.logger?.info({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max: decision.max, slots: req.deviceIds }, 'EPC limit bound before container start');
   }

@@ -134,6 +134,11 @@ export class NodeAgent {
     await this.o.backend.close();
   }
 
+  /** The device plugins' sockets (once started). */
+  get pluginSockets(): string[] {
+    return this.plugins?.plugins.map((p) => p.socketPath) ?? [];
+  }
+
   /** One poll of every enforced pod's counters: Events for first limit hits, metrics refreshed. */
   async pollStats(): Promise<void> {
     const stats = await readPodStats(this.records, this.o.backend);

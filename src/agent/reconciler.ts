@@ -136,6 +136,8 @@ export class Reconciler {
   private async gather() {
     const { backend, records } = this.o;
     const driver = await this.o.driver();
+    // Records first: a PreStart finishing while we read must not look like a vanished cgroup.
+    const recorded = records.all().map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, cgroup: r.cgroup }));
     const pods = this.o.pods.list();
     const live = pods.filter((p) => !podIsTerminal(p) && p.metadata?.uid);
     const liveUids = new Set(live.map((p) => p.metadata!.uid!));
@@ -188,7 +190,7 @@ export class Reconciler {
         if (uid) podCgroups.push({ uid, cgroup: c });
       }
     }
-    return { desired, liveUids, records: records.all(), currentMax, bindings, podCgroups, removeCgroups: this.o.removeCgroups };
+    return { desired, liveUids, records: recorded, currentMax, bindings, podCgroups, removeCgroups: this.o.removeCgroups };
   }
 
   private async apply(a: ReconcileAction): Promise<boolean> {

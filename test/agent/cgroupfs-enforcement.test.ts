@@ -60,6 +60,10 @@ describe('cgroupfs backend enforcement (temp dir laid out like cgroupfs)', () =>
     // idempotent: a container restart re-applies without error
     await enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
     expect(await readFile(join(f.root, path, 'misc.max'), 'utf8')).toBe(`sgx_epc ${64 * 1024 * 1024}\n`);
+    // the pod cgroup vanished between two starts (kubelet recreates it on a real node): created again
+    await f.port.rmdir(join(f.root, path));
+    await enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
+    expect(await readFile(join(f.root, path, 'misc.max'), 'utf8')).toBe(`sgx_epc ${64 * 1024 * 1024}\n`);
   });
 
   it('a kernel without sgx_epc fails the start closed with the reason', async () => {
