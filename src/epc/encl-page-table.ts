@@ -38,6 +38,16 @@ export class EnclavePageTable {
     return this.slabs[gid >>> SLAB_SHIFT][gid & SLAB_MASK];
   }
 
+  /** The slab holding gid's location, at slotOf(gid): look it up once to read and then write. */
+  slabOf(gid: number): Int32Array {
+    return this.slabs[gid >>> SLAB_SHIFT];
+  }
+
+  /** Index of gid's location in slabOf(gid). */
+  slotOf(gid: number): number {
+    return gid & SLAB_MASK;
+  }
+
   setLoc(gid: number, where: number): void {
     this.slabs[gid >>> SLAB_SHIFT][gid & SLAB_MASK] = where;
   }

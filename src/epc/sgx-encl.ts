@@ -106,7 +106,8 @@ export class SgxEnclaves implements ReclaimOwner {
     const chunks = e.chunks;
     for (let i = a; i <= b; i++) {
       const gid = table.gidOf(chunks, i);
-      const p = table.loc(gid);
+      const slab = table.slabOf(gid);
+      const p = slab[table.slotOf(gid)];
       if (p !== EVICTED) {
         flags[p] |= PAGE_ACCESSED;
         continue;
@@ -116,8 +117,9 @@ export class SgxEnclaves implements ReclaimOwner {
         const err = this.elduSecs(e, from);
         if (err !== 0) return { done: i - a, err };
       }
-      const err = this.eldu(e, gid, from);
-      if (err !== 0) return { done: i - a, err };
+      const q = this.eldu(e, gid, from);
+      if (q < 0) return { done: i - a, err: q };
+      slab[table.slotOf(gid)] = q;
     }
     return { done: b - a + 1, err: 0 };
   }
@@ -211,7 +213,8 @@ export class SgxEnclaves implements ReclaimOwner {
     this.main.freeEpcPage(e.vaPages.pop()!);
   }
 
-  // mirrors sgx_encl_eldu() for a REG page, charged to the faulting task (NO_RECLAIM). 0 or -errno.
+  // mirrors sgx_encl_eldu() for a REG page, charged to the faulting task (NO_RECLAIM). Returns the
+  // EPC page (the caller records it in the page table, whose slab it has at hand) or -errno.
   private eldu(e: Enclave, gid: number, from: MiscCgroup): number {
     const main = this.main;
     // The access that faulted completes once the page is back: a reloaded page is young.
@@ -219,11 +222,10 @@ export class SgxEnclaves implements ReclaimOwner {
     if (p < 0) return p;
     from.reloaded++;
     main.nrReloaded++;
-    this.table.setLoc(gid, p);
     e.resident++;
     if (!e.bare) e.secsChildCnt++;
     main.pages.lruAddTail(from, p, gid); // sgx_mark_page_reclaimable()
-    return 0;
+    return p;
   }
 
   // mirrors sgx_encl_eldu() for the SECS (encl->secs), before its first child comes back.
