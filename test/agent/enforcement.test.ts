@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnclaveClient } from '../../src/controller/enclave-client.js';
-import { AgentStack, eventually } from './agent-stack.js';
+import { AgentStack, eventually, NODE } from './agent-stack.js';
 
 const MI64 = 64 * 1024 * 1024;
 let s: AgentStack;
@@ -107,6 +107,13 @@ describe('epc agent enforcement (real processes)', () => {
     await s.reconcileSettles();
     await (await s.fetch('/metrics')).text();
     expect(s.api.events().filter((e) => e.involvedObject?.uid === pod.metadata.uid)).toHaveLength(1);
+  });
+
+  it('advertises the node\'s EPC (capacity and allocatable in bytes) and labels the Node', async () => {
+    const node = s.api.getNode(NODE);
+    expect(node.status.capacity['sgx.intel.com/epc']).toBe('268435456');
+    expect(node.status.allocatable['sgx.intel.com/epc']).toBe('268435456');
+    expect(node.metadata.labels['sgx.intel.com/capable']).toBe('true');
   });
 
   it('health endpoints: /healthz and /readyz 200, unknown paths 404, other methods 405', async () => {

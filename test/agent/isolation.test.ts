@@ -46,7 +46,7 @@ async function build(c: EnclaveClient, pages: number): Promise<string> {
 }
 
 async function scenario(enforce: boolean) {
-  stack = await AgentStack.start({ capacity: '256Mi', agentArgs: enforce ? [] : ['--enforce', 'false'] });
+  stack = await AgentStack.start({ capacity: '256Mi', agentArgs: enforce ? [] : ['--enforce', 'false', '--advertise=false'] });
   const s = stack;
   const a = await s.runPod('quiet-a', '64Mi');
   const b = await s.runPod('noisy-b', '64Mi');
@@ -87,6 +87,7 @@ describe('isolation on a 256Mi node (A 64Mi works in 48Mi, B 64Mi pushes 240Mi)'
   it('with --enforce false (global reclaim only): A is paged', async () => {
     const { a, b } = await scenario(false);
     expect(a.max).toBe('max');
+    expect(stack!.api.getNode('node-a').status?.capacity?.['sgx.intel.com/epc']).toBeUndefined(); // --advertise=false: no Node patch
     expect(a.evicted).toBeGreaterThan(0);
     expect(a.reloaded).toBeGreaterThan(0);
     expect(b.evicted).toBeGreaterThan(0);
