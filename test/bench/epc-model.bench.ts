@@ -257,7 +257,7 @@ function bareThrash(): (ops: number) => number {
 }
 
 const bench: BenchModule = {
-  title: 'EPC model: charges, evict+reload, bytes per page, vs bare Int32Array lists',
+  title: 'EPC model: charges, evict+reload, bytes per page, vs the same per-page work on bare typed arrays',
   async run(): Promise<BenchFigure[]> {
     const figures: BenchFigure[] = [];
     // (a) + (d) fill 64 GiB; best of 3 model runs, bare runs interleaved (the machine is shared).
