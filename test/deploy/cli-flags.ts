@@ -1,7 +1,7 @@
 /**
  * Checks the flags the manifests pass against the flags the real CLI commands declare
- * (commander definitions, no process). The agent command may still lack some agreed flags;
- * those agreed in notes/interfaces.md are accepted meanwhile, and the tests say which.
+ * (commander definitions, no process). `epc agent` declares every agreed flag now (cluster
+ * mode), so nothing is accepted on trust any more; `agentNotYetDeclared` stays as a check.
  */
 import type { Command } from 'commander';
 import { agentCommand } from '../../src/cli/commands/agent.js';
@@ -23,10 +23,7 @@ function longFlags(cmd: Command): string[] {
 /** Fresh command definitions by subcommand name (commander keeps parse state, so one per use). */
 const COMMANDS: Record<string, () => Command> = { agent: agentCommand, controller: controllerCommand, webhook: webhookCommand };
 
-/**
- * The agreed agent flags `epc agent` does not declare yet (while the agent issue is in
- * progress): accepted by `flagProblems`, printed by the tests.
- */
+/** The agreed agent flags `epc agent` does not declare (expected: none since cluster mode). */
 export function agentNotYetDeclared(): string[] {
   // A declared `--no-x` counts as declaring `--x`: then `--x=false` must parse for real.
   const declared = agentCommand().options.flatMap((o) => (o.long ? [o.long, o.long.replace(/^--no-/, '--')] : []));
@@ -41,7 +38,6 @@ export function agentNotYetDeclared(): string[] {
  * checked against the flags its module parses.
  */
 export function flagProblems(objs: K8sObject[]): string[] {
-  const pending = agentNotYetDeclared();
   const out: string[] = [];
   for (const o of objs) {
     const spec = o.spec?.template?.spec;
@@ -62,7 +58,7 @@ export function flagProblems(objs: K8sObject[]): string[] {
       const cmd = make().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
       try {
         const { operands, unknown } = cmd.parseOptions(args.slice(1));
-        for (const u of unknown) if (!(args[0] === 'agent' && pending.includes(u.split('=')[0]))) out.push(`${id}: not accepted: ${u}`);
+        for (const u of unknown) out.push(`${id}: not accepted: ${u}`);
         for (const op of operands) out.push(`${id}: stray operand ${op}`);
       } catch (err) {
         out.push(`${id}: ${(err as Error).message}`);
