@@ -6,7 +6,7 @@
  * container restart re-applies the same cgroup, limit and binding.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { canBindSlots, type EpcBackend } from '../backend/epc-backend.js';
+import { canBindSlots, type EpcBackend, type EpcMax } from '../backend/epc-backend.js';
 import { normalizeCgroupPath } from '../backend/cgroup-path.js';
 import { EpcBackendError } from '../backend/epc-backend-error.js';
 import { podCgroupPath, type CgroupDriver } from '../k8s/pod-cgroup-path.js';
@@ -51,8 +51,34 @@ export class EnforcementError extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export class Enforcer {
+/** What the reconciler asks the enforcer so it never races a PreStart (no false drift or adoption). */
+export interface PreStartActivity {
+  /** A marker of "now". */
+  mark(): number;
+  /** True if a PreStart is writing `cgroup` now or started writing it after `mark`. */
+  touchedSince(mark: number, cgroup: string): boolean;
+  /** The pod is gone: drop what is remembered about its cgroup. */
+  forget(cgroup: string): void;
+}
+
+export class Enforcer implements PreStartActivity {
+  private readonly applying = new Map<string, number>();
+  private readonly touched = new Map<string, number>();
+  private seq = 0;
+
   constructor(private readonly o: EnforcerOptions) {}
+
+  mark(): number {
+    return this.seq;
+  }
+
+  touchedSince(mark: number, cgroup: string): boolean {
+    return this.applying.has(cgroup) || (this.touched.get(cgroup) ?? 0) > mark;
+  }
+
+  forget(cgroup: string): void {
+    if (!this.applying.has(cgroup)) this.touched.delete(cgroup);
+  }
 
   /** The PreStartHook: resolves once the pod's limit and binding are in place, else throws EnforcementError. */
   async preStart(req: { resourceName: string; deviceIds: string[] }): Promise<void> {
@@ -90,13 +116,26 @@ export class Enforcer {
     if (!decision.ok) throw new Error(decision.reason);
     progress.step = 'deriving the pod cgroup path';
     const cgroup = normalizeCgroupPath(podCgroupPath(pod, await this.o.driver()));
+    this.applying.set(cgroup, (this.applying.get(cgroup) ?? 0) + 1);
+    this.touched.set(cgroup, ++this.seq);
+    try {
+      await this.bind(pod, owner, cgroup, decision.max, req.deviceIds, progress);
+    } finally {
+      const n = (this.applying.get(cgroup) ?? 1) - 1;
+      if (n > 0) this.applying.set(cgroup, n);
+      else this.applying.delete(cgroup);
+    }
+  }
+
+  /** Creates (first start) or re-applies (restart) the cgroup's limit and the slot bindings. */
+  private async bind(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, cgroup: string, max: EpcMax, deviceIds: string[], progress: { step: string }): Promise<void> {
     const { backend } = this.o;
     const limitAndBind = () => Promise.all([
-      backend.setMax(cgroup, decision.max),
-      ...(canBindSlots(backend) ? req.deviceIds.map((id) => backend.bindSlot(id, cgroup)) : []),
+      backend.setMax(cgroup, max),
+      ...(canBindSlots(backend) ? deviceIds.map((id) => backend.bindSlot(id, cgroup)) : []),
     ]);
     const known = this.o.records.get(pod.metadata!.uid!)?.cgroup === cgroup;
-    progress.step = `writing misc.max of ${cgroup} and binding ${req.deviceIds.join(', ')}`;
+    progress.step = `writing misc.max of ${cgroup} and binding ${deviceIds.join(', ')}`;
     if (known) {
       // A container restart: the cgroup should still be there; create it only if it vanished.
       try {
@@ -109,11 +148,11 @@ export class Enforcer {
     } else {
       progress.step = `creating cgroup ${cgroup}`;
       await backend.ensureCgroup(cgroup);
-      progress.step = `writing misc.max of ${cgroup} and binding ${req.deviceIds.join(', ')}`;
+      progress.step = `writing misc.max of ${cgroup} and binding ${deviceIds.join(', ')}`;
       await limitAndBind();
     }
-    this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max: decision.max, slots: req.deviceIds });
-    this.o.logger?.info({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max: decision.max, slots: req.deviceIds }, 'EPC limit bound before container start');
+    this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max: max, slots: deviceIds });
+    this.o.logger?.info({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max: max, slots: deviceIds }, 'EPC limit bound before container start');
   }
 
   /** Asks pod-resources until every ID is assigned (kubelet commits before PreStart, but a restarting kubelet may not answer yet). */

@@ -79,6 +79,7 @@ export class NodeAgent {
     });
     this.reconciler = new Reconciler({
       pods: this.informer, podResources: this.podResources, backend: o.backend, driver, records: this.records, enclaveResource,
+      preStarts: this.enforcer,
       enforce: o.enforce, removeCgroups: o.backend.kind === 'model', intervalMs: o.reconcileIntervalMs, logger: log,
       onAction: (action, ok) => this.metrics.reconcileActions.inc({ action, result: ok ? 'ok' : 'error' }),
       onRound: (ok, s) => {

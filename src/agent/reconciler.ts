@@ -16,6 +16,7 @@ import { kubepodsRoot, podUidFromCgroup } from './cgroup-driver.js';
 import { slotsByPod } from './device-owners.js';
 import { decidePodLimit, podIsTerminal } from './limit-decision.js';
 import type { PodRecords } from './pod-records.js';
+import type { PreStartActivity } from './enforcer.js';
 import type { PodResourcesLister } from './pod-resources-client.js';
 import { planReconcile, type DesiredPod, type ReconcileAction } from './reconcile-plan.js';
 
@@ -32,6 +33,8 @@ export interface ReconcilerOptions {
   backend: EpcBackend;
   driver: () => Promise<CgroupDriver>;
   records: PodRecords;
+  /** PreStartContainer activity: cgroups it touches during a round are left to it. */
+  preStarts?: PreStartActivity;
   enclaveResource: string;
   enforce: boolean;
   /** The agent owns the pod cgroup directories (model): it removes them for gone pods. */
@@ -117,9 +120,12 @@ export class Reconciler {
   private async round(): Promise<ReconcileReport> {
     const t0 = performance.now();
     try {
+      const mark = this.o.preStarts?.mark() ?? 0;
       const actions = planReconcile(await this.gather());
       let failed = 0;
       for (const a of actions) {
+        // A PreStart wrote this cgroup while we were reading: what we read may be half-done.
+        if (a.type !== 'cleanup' && this.o.preStarts?.touchedSince(mark, a.pod.cgroup)) continue;
         const ok = await this.apply(a);
         if (!ok) failed++;
         this.o.onAction?.(a.type, ok);
@@ -218,6 +224,7 @@ export class Reconciler {
         case 'cleanup':
           if (a.removeCgroup) await backend.removeCgroup(a.cgroup);
           records.delete(a.uid);
+          this.o.preStarts?.forget(a.cgroup);
           this.o.onForget?.({ uid: a.uid, namespace: a.namespace, name: a.name });
           logger?.info({ pod: a.namespace ? `${a.namespace}/${a.name}` : undefined, uid: a.uid, cgroup: a.cgroup, removed: a.removeCgroup }, 'reconcile: pod gone; cleaned up');
           break;
