@@ -106,12 +106,15 @@ export class Enforcer implements PreStartActivity {
   }
 
   private async apply(req: { resourceName: string; deviceIds: string[] }, deadline: number, progress: { who: string; step: string }): Promise<void> {
+    const t0 = performance.now();
     const owner = await this.resolveOwner(req, deadline);
+    const tList = performance.now();
     progress.who = `pod ${owner.namespace}/${owner.pod} (container ${owner.container})`;
     progress.step = `waiting for pod ${owner.namespace}/${owner.pod} in the API server`;
     // A little before the deadline, so the answer names the cause rather than the timeout.
     const pod = await this.o.pods.waitForPod(owner.namespace, owner.pod, Math.max(0, deadline - Date.now() - POD_WAIT_MARGIN_MS));
     if (!pod) throw new Error(`pod ${owner.namespace}/${owner.pod} is not in the API server (node-scoped pod informer) within the ${this.o.timeoutMs ?? DEFAULT_PRESTART_TIMEOUT_MS} ms bound`);
+    const tPod = performance.now();
     const decision = decidePodLimit(pod, { enforce: this.o.enforce });
     if (!decision.ok) throw new Error(decision.reason);
     progress.step = 'deriving the pod cgroup path';
@@ -120,6 +123,9 @@ export class Enforcer implements PreStartActivity {
     this.touched.set(cgroup, ++this.seq);
     try {
       await this.bind(pod, owner, cgroup, decision.max, req.deviceIds, progress);
+      const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
+      const tEnd = performance.now();
+      this.o.logger?.info({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max: decision.max, slots: req.deviceIds, ms: { podResources: ms(t0, tList), pod: ms(tList, tPod), cgroup: ms(tPod, tEnd), total: ms(t0, tEnd) } }, 'EPC limit bound before container start');
     } finally {
       const n = (this.applying.get(cgroup) ?? 1) - 1;
       if (n > 0) this.applying.set(cgroup, n);
@@ -151,8 +157,7 @@ export class Enforcer implements PreStartActivity {
       progress.step = `writing misc.max of ${cgroup} and binding ${deviceIds.join(', ')}`;
       await limitAndBind();
     }
-    this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max: max, slots: deviceIds });
-    this.o.logger?.info({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max: max, slots: deviceIds }, 'EPC limit bound before container start');
+    this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max, slots: deviceIds });
   }
 
   /** Asks pod-resources until every ID is assigned (kubelet commits before PreStart, but a restarting kubelet may not answer yet). */
