@@ -43,6 +43,14 @@ describe('epc agent enforcement (real processes)', () => {
     expect(startsOf('a64')[1]).toMatchObject({ restart: 1, slot: first.slot, boundTo: cgroupOf(pod), miscMax: `sgx_epc ${MI64}\n` });
   });
 
+  it('a pod with two enclave containers: both slots charge the one pod cgroup with the pod\'s limit', async () => {
+    const pod = await s.runPod('duo', '24Mi', { containers: 2 });
+    const starts = startsOf('duo');
+    expect(starts.map((x) => x.container)).toEqual(['c0', 'c1']);
+    expect(new Set(starts.map((x) => x.slot)).size).toBe(2);
+    for (const st of starts) expect(st).toMatchObject({ boundTo: cgroupOf(pod), miscMax: `sgx_epc ${48 * 1024 * 1024}\n` });
+  });
+
   it('pod deleted -> its enclaves destroyed, its cgroup removed, its slot unbound, its metrics gone', async () => {
     const pod = await s.runPod('gone', '32Mi');
     const { slot } = startsOf('gone')[0];
