@@ -90,8 +90,6 @@ export interface DemoResult {
   isolationHolds: boolean;
   /** Every pod of the "on" run had its limit bound before its container started. */
   limitsBoundBeforeStart: boolean;
-  /** This build's `epc agent` has its enforcement mode (else the "on" run is a labelled stand-in and fails). */
-  agentEnforcement: boolean;
   /** What failed (empty when the demo passes). */
   failures: string[];
   /** Things worth knowing that do not fail the demo (e.g. the "off" run did not show the problem). */

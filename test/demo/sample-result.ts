@@ -31,6 +31,6 @@ export function sampleResult(): DemoResult {
     scenario: { name: 'sample <&> "scenario"', nodeEpcBytes: 256 * Mi, durationSeconds: 5, slowdownBound: 2, costScale: 1 },
     solo: on.map((p) => ({ namespace: p.namespace, name: p.name, p50AccessUs: 90, p99AccessUs: 180, meanAccessUs: 100, samples: 400 })),
     runs: { off: run('off', off, 40, 30), on: run('on', on, 300, 0) },
-    isolationHolds: true, limitsBoundBeforeStart: true, agentEnforcement: true, failures: [], notes: [], reportFile: '/tmp/epc-demo-report.html', elapsedMs: 30000,
+    isolationHolds: true, limitsBoundBeforeStart: true, failures: [], notes: [], reportFile: '/tmp/epc-demo-report.html', elapsedMs: 30000,
   };
 }
