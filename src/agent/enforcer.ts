@@ -4,6 +4,10 @@
  * bound -> only then return, so the container never runs unlimited. Fails closed after a bounded
  * wait with an error naming the pod and the cause (kubelet retries the start). Idempotent: a
  * container restart re-applies the same cgroup, limit and binding.
+ *
+ * Without a usable EPC controller (no sgx_epc in the kernel, no modeled controller) the start is
+ * refused while enforcing; with `--enforce false` (observe-only) the pod starts without a cgroup
+ * binding (result 'unbound', logged once per pod), as it does when the binding itself fails.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { canBindSlots, type EpcBackend, type EpcMax } from '../backend/epc-backend.js';
@@ -12,6 +16,7 @@ import { EpcBackendError } from '../backend/epc-backend-error.js';
 import { podCgroupPath, type CgroupDriver } from '../k8s/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
 import { findDeviceOwners, ownerPodOf } from './device-owners.js';
+import { startPolicy, USABLE, type EpcControllerState } from './epc-controller-state.js';
 import { decidePodLimit } from './limit-decision.js';
 import type { PodRecords } from './pod-records.js';
 import type { PodResourcesLister } from './pod-resources-client.js';
@@ -21,6 +26,8 @@ export const DEFAULT_PRESTART_TIMEOUT_MS = 10_000;
 /** Pause between pod-resources lookups while the slot is not listed yet. */
 const LIST_RETRY_MS = 25;
 const POD_WAIT_MARGIN_MS = 50;
+/** Pods remembered for the once-per-pod 'started unbound' log (forgotten all at once beyond this). */
+const UNBOUND_LOGGED_MAX = 1024;
 
 /** The pod lookup the enforcer needs (PodInformer has it). */
 export interface PodLookup {
@@ -33,11 +40,13 @@ export interface EnforcerOptions {
   backend: EpcBackend;
   driver: () => Promise<CgroupDriver>;
   records: PodRecords;
-  /** false: cgroups get misc.max 'max' (bound, observable, unlimited). */
+  /** false: cgroups get misc.max 'max' (bound, observable, unlimited); observe-only without a usable EPC controller. */
   enforce: boolean;
+  /** Whether the backend can hold pods to their EPC (EpcControllerCheck); omitted = assumed usable. */
+  controller?: { state(): Promise<EpcControllerState> };
   timeoutMs?: number;
   /** Called once per PreStart with its outcome and duration (metrics). */
-  onResult?: (result: 'ok' | 'error', seconds: number) => void;
+  onResult?: (result: EnforcementResult, seconds: number) => void;
   logger?: Logger;
 }
 
@@ -48,6 +57,9 @@ export class EnforcementError extends Error {
     this.name = 'EnforcementError';
   }
 }
+
+/** ok: limit bound; error: start refused; unbound: --enforce false, started without a cgroup binding. */
+export type EnforcementResult = 'ok' | 'error' | 'unbound';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -65,6 +77,7 @@ export class Enforcer implements PreStartActivity {
   private readonly applying = new Map<string, number>();
   private readonly touched = new Map<string, number>();
   private seq = 0;
+  private readonly unboundLogged = new Set<string>();
 
   constructor(private readonly o: EnforcerOptions) {}
 
@@ -88,13 +101,13 @@ export class Enforcer implements PreStartActivity {
     let timer: NodeJS.Timeout | undefined;
     const deadline = Date.now() + timeoutMs;
     try {
-      await Promise.race([
+      const result = await Promise.race([
         this.apply(req, deadline, progress),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms while ${progress.step}`)), timeoutMs);
         }),
       ]);
-      this.o.onResult?.('ok', (performance.now() - t0) / 1000);
+      this.o.onResult?.(result, (performance.now() - t0) / 1000);
     } catch (err) {
       this.o.onResult?.('error', (performance.now() - t0) / 1000);
       const msg = `epc agent refused to start ${progress.who}: ${(err as Error).message}`;
@@ -105,7 +118,7 @@ export class Enforcer implements PreStartActivity {
     }
   }
 
-  private async apply(req: { resourceName: string; deviceIds: string[] }, deadline: number, progress: { who: string; step: string }): Promise<void> {
+  private async apply(req: { resourceName: string; deviceIds: string[] }, deadline: number, progress: { who: string; step: string }): Promise<'ok' | 'unbound'> {
     const t0 = performance.now();
     const owner = await this.resolveOwner(req, deadline);
     const tList = performance.now();
@@ -117,20 +130,45 @@ export class Enforcer implements PreStartActivity {
     const tPod = performance.now();
     const decision = decidePodLimit(pod, { enforce: this.o.enforce });
     if (!decision.ok) throw new Error(decision.reason);
+    progress.step = 'checking the EPC controller';
+    const policy = startPolicy(this.o.enforce, this.o.controller ? await this.o.controller.state() : USABLE);
+    if (policy.action === 'refuse') throw new Error(policy.reason);
+    if (policy.action === 'start-unbound') return this.startUnbound(pod, owner, policy.reason, 'debug');
+    if (!this.o.enforce) {
+      // Observe-only: a binding that fails (controller gone, cgroup driver unknown) does not stop the pod.
+      return this.bindPod(pod, owner, req.deviceIds, decision.max, progress, { t0, tList, tPod })
+        .catch((err: Error) => this.startUnbound(pod, owner, err.message, 'warn'));
+    }
+    return this.bindPod(pod, owner, req.deviceIds, decision.max, progress, { t0, tList, tPod });
+  }
+
+  private async bindPod(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, deviceIds: string[], max: EpcMax, progress: { step: string }, { t0, tList, tPod }: { t0: number; tList: number; tPod: number }): Promise<'ok'> {
     progress.step = 'deriving the pod cgroup path';
     const cgroup = normalizeCgroupPath(podCgroupPath(pod, await this.o.driver()));
     this.applying.set(cgroup, (this.applying.get(cgroup) ?? 0) + 1);
     this.touched.set(cgroup, ++this.seq);
     try {
-      await this.bind(pod, owner, cgroup, decision.max, req.deviceIds, progress);
+      await this.bind(pod, owner, cgroup, max, deviceIds, progress);
       const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
       const tEnd = performance.now();
-      this.o.logger?.info({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max: decision.max, slots: req.deviceIds, ms: { podResources: ms(t0, tList), pod: ms(tList, tPod), cgroup: ms(tPod, tEnd), total: ms(t0, tEnd) } }, 'EPC limit bound before container start');
+      this.o.logger?.info({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max, slots: deviceIds, ms: { podResources: ms(t0, tList), pod: ms(tList, tPod), cgroup: ms(tPod, tEnd), total: ms(t0, tEnd) } }, 'EPC limit bound before container start');
+      return 'ok';
     } finally {
       const n = (this.applying.get(cgroup) ?? 1) - 1;
       if (n > 0) this.applying.set(cgroup, n);
       else this.applying.delete(cgroup);
     }
+  }
+
+  /** --enforce false: the container starts without a cgroup binding; said once per pod. */
+  private startUnbound(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, reason: string, level: 'debug' | 'warn'): 'unbound' {
+    const uid = pod.metadata?.uid ?? `${owner.namespace}/${owner.pod}`;
+    if (!this.unboundLogged.has(uid)) {
+      if (this.unboundLogged.size >= UNBOUND_LOGGED_MAX) this.unboundLogged.clear();
+      this.unboundLogged.add(uid);
+      this.o.logger?.[level]({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, reason }, 'observe-only (--enforce=false): container starts without an EPC cgroup binding');
+    }
+    return 'unbound';
   }
 
   /** Creates (first start) or re-applies (restart) the cgroup's limit and the slot bindings. */

@@ -1,16 +1,25 @@
 /**
  * The agent's HTTP endpoint on `--metrics-addr`: GET /metrics (Prometheus), /healthz (the process
- * answers), /readyz (every readiness check passes: 200, else 503 naming the failing checks).
+ * answers), /readyz (every readiness check passes: 200, else 503 naming the failing checks; a
+ * passing check may carry a note, e.g. observe-only without an EPC controller).
  * Anything else is 404, other methods on known paths 405.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+export type ReadinessCheck = true | string | { note: string };
+
+/** The /readyz body: one `[+] name` / `[+] name: note` / `[-] name: why` line per check. */
+export function renderReadiness(checks: Record<string, ReadinessCheck>): { ready: boolean; body: string } {
+  const lines = Object.entries(checks).map(([k, v]) => (v === true ? `[+] ${k}` : typeof v === 'string' ? `[-] ${k}: ${v}` : `[+] ${k}: ${v.note}`));
+  return { ready: Object.values(checks).every((v) => typeof v !== 'string'), body: lines.join('\n') + '\n' };
+}
+
 export interface HealthServerOptions {
   /** Renders the metrics text (refreshing first). */
   metrics: () => Promise<{ contentType: string; text: string }>;
-  /** Named readiness checks: true = ready; a string = why not. */
-  readiness: () => Promise<Record<string, true | string>>;
+  /** Named readiness checks: true = ready; a string = why not; { note } = ready, with something to say. */
+  readiness: () => Promise<Record<string, ReadinessCheck>>;
 }
 
 /** Parses HOST:PORT ([v6]:PORT too); throws naming the flag. Port 0 = any free port. */
@@ -52,9 +61,8 @@ export class HealthServer {
         return;
       }
       this.o.readiness().then((checks) => {
-        const bad = Object.entries(checks).filter(([, v]) => v !== true);
-        const body = Object.entries(checks).map(([k, v]) => `[${v === true ? '+' : '-'}] ${k}${v === true ? '' : `: ${v}`}`).join('\n') + '\n';
-        res.writeHead(bad.length === 0 ? 200 : 503, { 'content-type': 'text/plain' }).end(body);
+        const { ready, body } = renderReadiness(checks);
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(body);
       }, fail);
     });
     await new Promise<void>((resolve, reject) => {

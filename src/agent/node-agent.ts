@@ -13,8 +13,10 @@ import { PodInformer } from '../k8s/pod-informer.js';
 import type { Logger } from '../util/logger.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { CgroupDriverResolver, type CgroupDriverFlag } from './cgroup-driver.js';
+import { EpcControllerCheck } from './epc-controller-check.js';
+import { backendReadiness } from './epc-controller-state.js';
 import { Enforcer } from './enforcer.js';
-import { HealthServer } from './health-server.js';
+import { HealthServer, type ReadinessCheck } from './health-server.js';
 import { ApiEventSink, limitEventDue, type EventSink } from './limit-events.js';
 import { PodRecords } from './pod-records.js';
 import { PodResourcesClient, type PodResourcesLister } from './pod-resources-client.js';
@@ -33,7 +35,10 @@ export interface NodeAgentOptions {
   podResourcesSocket: string;
   cgroupRoot: string;
   cgroupDriver: CgroupDriverFlag;
+  /** false: observe-only; pods also start where no EPC controller is usable (ready, said in /readyz). */
   enforce: boolean;
+  /** `--epc-backend auto` found neither sgx_epc nor this controller socket (named in the reason). */
+  missingControllerSocket?: string;
   advertise: boolean;
   prestartTimeoutMs: number;
   reconcileIntervalMs: number;
@@ -53,6 +58,8 @@ export class NodeAgent {
   readonly informer: PodInformer;
   readonly enforcer: Enforcer;
   readonly reconciler: Reconciler;
+  /** Whether the backend can hold pods to their EPC. */
+  readonly controller: EpcControllerCheck;
   private readonly podResources: PodResourcesLister;
   private readonly events: EventSink;
   private readonly advertiser: Advertiser;
@@ -72,14 +79,15 @@ export class NodeAgent {
     this.events = o.events ?? new ApiEventSink({ kubeConfig: o.kubeConfig, nodeName: o.nodeName, logger: log });
     const resolver = new CgroupDriverResolver({ flag: o.cgroupDriver, cgroupRoot: o.cgroupRoot, backendKind: o.backend.kind, logger: log });
     const driver = () => resolver.driver();
+    this.controller = new EpcControllerCheck({ backend: o.backend, cgroupRoot: o.cgroupRoot, missingControllerSocket: o.missingControllerSocket });
     this.enforcer = new Enforcer({
-      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, enforce: o.enforce,
+      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, enforce: o.enforce, controller: this.controller,
       timeoutMs: o.prestartTimeoutMs, logger: log,
       onResult: (result, s) => this.metrics.enforcement.observe({ result }, s),
     });
     this.reconciler = new Reconciler({
       pods: this.informer, podResources: this.podResources, backend: o.backend, driver, records: this.records, enclaveResource,
-      preStarts: this.enforcer,
+      preStarts: this.enforcer, active: async () => (await this.controller.state()).usable,
       enforce: o.enforce, removeCgroups: o.backend.kind === 'model', intervalMs: o.reconcileIntervalMs, logger: log,
       onAction: (action, ok) => this.metrics.reconcileActions.inc({ action, result: ok ? 'ok' : 'error' }),
       onRound: (ok, s) => {
@@ -183,16 +191,10 @@ export class NodeAgent {
     return { contentType: this.metrics.contentType, text: await this.metrics.metrics() };
   }
 
-  private async readiness(): Promise<Record<string, true | string>> {
-    let backend: true | string = true;
-    try {
-      await this.o.backend.capacity();
-    } catch (err) {
-      backend = (err as Error).message;
-    }
+  private async readiness(): Promise<Record<string, ReadinessCheck>> {
     return {
       informer: this.informer.hasSynced ? true : 'pod informer has not listed pods yet',
-      backend,
+      backend: backendReadiness(this.o.enforce, await this.controller.probe()),
       plugins: this.plugins && this.enclaveRegistered ? true : 'enclave device plugin not registered with kubelet',
     };
   }

@@ -37,6 +37,8 @@ export interface ReconcilerOptions {
   preStarts?: PreStartActivity;
   enclaveResource: string;
   enforce: boolean;
+  /** False while no EPC controller can be used (rounds are skipped, nothing to repair); omitted = always. */
+  active?: () => Promise<boolean>;
   /** The agent owns the pod cgroup directories (model): it removes them for gone pods. */
   removeCgroups: boolean;
   intervalMs?: number;
@@ -119,6 +121,7 @@ export class Reconciler {
 
   private async round(): Promise<ReconcileReport> {
     const t0 = performance.now();
+    if (this.o.active && !(await this.o.active().catch(() => false))) return { actions: [], failed: 0 };
     try {
       const mark = this.o.preStarts?.mark() ?? 0;
       const actions = planReconcile(await this.gather());

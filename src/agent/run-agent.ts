@@ -21,15 +21,16 @@ export async function runClusterAgent(cfg: AgentConfig, plugins: Omit<SgxPlugins
   } catch (err) {
     throw badInput(`--kubeconfig ${cfg.kubeconfig ?? '(default)'}: ${(err as Error).message}`);
   }
-  let backend;
+  let selection;
   try {
-    backend = await selectBackend({ kind: cfg.backend, cgroupRoot: cfg.cgroupRoot, controllerSocketDir: cfg.controllerSocketDir, logger: log });
+    selection = await selectBackend({ kind: cfg.backend, cgroupRoot: cfg.cgroupRoot, controllerSocketDir: cfg.controllerSocketDir, logger: log });
   } catch (err) {
     if (err instanceof EpcBackendError && err.code === 'EINVAL') throw badInput(err.message);
     throw err;
   }
+  const { backend } = selection;
   const agent = new NodeAgent({
-    kubeConfig, nodeName: cfg.nodeName, backend, plugins, podResourcesSocket: cfg.podResourcesSocket, cgroupRoot: cfg.cgroupRoot,
+    kubeConfig, nodeName: cfg.nodeName, backend, missingControllerSocket: selection.missingControllerSocket, plugins, podResourcesSocket: cfg.podResourcesSocket, cgroupRoot: cfg.cgroupRoot,
     cgroupDriver: cfg.cgroupDriver, enforce: cfg.enforce, advertise: cfg.advertise, prestartTimeoutMs: cfg.prestartTimeoutMs,
     reconcileIntervalMs: cfg.reconcileIntervalMs, metricsAddr: cfg.metricsAddr, logger: log,
   });
@@ -40,8 +41,11 @@ export async function runClusterAgent(cfg: AgentConfig, plugins: Omit<SgxPlugins
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw badInput(`--metrics-addr ${cfg.metricsAddr.host}:${cfg.metricsAddr.port}: address in use`);
     throw err;
   }
-  if (!cfg.enforce) log.warn('--enforce false: pod cgroups are created and bound with misc.max "max" (no EPC limits, global reclaim only)');
-  process.stdout.write(JSON.stringify({ event: 'ready', node: cfg.nodeName, backend: backend.kind, enforce: cfg.enforce, metricsAddr: agent.metricsAddress ?? null }) + '\n');
+  const controller = await agent.controller.probe();
+  if (!controller.usable && cfg.enforce) log.error({ backend: selection.kind, reason: controller.reason }, 'no usable EPC controller: every EPC pod start on this node is refused and /readyz fails');
+  else if (!controller.usable) log.warn({ backend: selection.kind, reason: controller.reason }, '--enforce false without a usable EPC controller: observe-only, EPC pods start without a cgroup binding or limit');
+  else if (!cfg.enforce) log.warn('--enforce false: pod cgroups are created and bound with misc.max "max" (no EPC limits, global reclaim only)');
+  process.stdout.write(JSON.stringify({ event: 'ready', node: cfg.nodeName, backend: selection.kind, enforce: cfg.enforce, epcController: controller.usable ? 'usable' : controller.reason, metricsAddr: agent.metricsAddress ?? null }) + '\n');
   const sig = await untilSignal();
   log.info({ signal: sig }, 'stopping the agent; EPC limits stay in place');
   await agent.stop();

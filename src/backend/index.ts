@@ -6,4 +6,4 @@ export { normalizeCgroupPath } from './cgroup-path.js';
 export { CgroupfsBackend, DEFAULT_CGROUP_ROOT, type CgroupfsBackendOptions } from './cgroupfs-backend.js';
 export type { CgroupFsPort } from './cgroup-fs-port.js';
 export { ModelBackend, type ModelBackendOptions } from './model-backend.js';
-export { selectBackend, kernelHasSgxEpc, type BackendKind, type SelectBackendOptions } from './select-backend.js';
+export { selectBackend, chooseAutoBackend, kernelHasSgxEpc, type AutoChoice, type BackendKind, type BackendSelection, type SelectBackendOptions } from './select-backend.js';

@@ -1,11 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canBindSlots } from '../../src/backend/epc-backend.js';
 import { CgroupfsBackend } from '../../src/backend/cgroupfs-backend.js';
 import { ModelBackend } from '../../src/backend/model-backend.js';
-import { selectBackend } from '../../src/backend/select-backend.js';
+import { chooseAutoBackend, selectBackend } from '../../src/backend/select-backend.js';
 import { EnclaveClient } from '../../src/controller/enclave-client.js';
 import { createLogger } from '../../src/util/logger.js';
 import { startControllerFixture, type ControllerFixture } from '../controller/controller-fixture.js';
@@ -84,40 +85,98 @@ describe('ModelBackend specifics', () => {
   });
 });
 
+describe('chooseAutoBackend (pure)', () => {
+  const root = '/sys/fs/cgroup';
+  const sock = '/var/run/epc/control.sock';
+  it.each([
+    { name: 'sgx_epc -> cgroupfs (socket or not)', hasSgxEpc: true, controlSocketExists: true, kind: 'cgroupfs', why: /\/sys\/fs\/cgroup\/misc.capacity has sgx_epc -> cgroupfs/ },
+    { name: 'no sgx_epc, socket exists -> model', hasSgxEpc: false, controlSocketExists: true, kind: 'model', why: /no sgx_epc in .*misc.capacity, controller socket \/var\/run\/epc\/control.sock exists -> model \(epc controller\)/ },
+    { name: 'no sgx_epc, no socket -> none', hasSgxEpc: false, controlSocketExists: false, kind: 'none', why: /no sgx_epc in .*misc.capacity and no controller socket \/var\/run\/epc\/control.sock -> no EPC controller/ },
+  ])('$name', ({ hasSgxEpc, controlSocketExists, kind, why }) => {
+    const c = chooseAutoBackend({ cgroupRoot: root, hasSgxEpc, controlSocket: sock, controlSocketExists });
+    expect(c.kind).toBe(kind);
+    expect(c.why).toMatch(why);
+  });
+  it('no socket dir given: none, saying so', () => {
+    expect(chooseAutoBackend({ cgroupRoot: root, hasSgxEpc: false, controlSocketExists: false })).toMatchObject({ kind: 'none', why: expect.stringContaining('no --controller-socket-dir') });
+  });
+});
+
 describe('selectBackend', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0)) await c();
   });
   const quiet = createLogger('select-test', 'silent');
+  const capture = async () => {
+    const lines: string[] = [];
+    const { pino } = await import('pino');
+    return { lines, logger: pino({ level: 'info' }, { write: (s: string) => lines.push(s) }) };
+  };
+  /** A dir with a listening control.sock, like a running `epc controller`. */
+  const socketDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sel-'));
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(join(dir, 'control.sock'), r));
+    cleanups.push(async () => {
+      await new Promise((r) => server.close(r));
+      await rm(dir, { recursive: true, force: true });
+    });
+    return dir;
+  };
 
   it('auto picks cgroupfs when misc.capacity has sgx_epc', async () => {
     const fake = await FakeCgroupfs.create({ capacityBytes: 1 << 20 });
     cleanups.push(() => fake.destroy());
-    const b = await selectBackend({ kind: 'auto', cgroupRoot: fake.root, fs: fake.port, controllerSocketDir: '/x', logger: quiet });
-    expect(b.kind).toBe('cgroupfs');
-    expect(await b.capacity()).toBe(1 << 20);
+    const s = await selectBackend({ kind: 'auto', cgroupRoot: fake.root, fs: fake.port, controllerSocketDir: '/x', logger: quiet });
+    expect(s.kind).toBe('cgroupfs');
+    expect(s.backend.kind).toBe('cgroupfs');
+    expect(await s.backend.capacity()).toBe(1 << 20);
   });
 
-  it('auto picks the model when the kernel has no sgx_epc, and logs why', async () => {
+  it('auto picks the model when the kernel has no sgx_epc and control.sock exists, and logs why', async () => {
     const fake = await FakeCgroupfs.create({ capacityBytes: 1 << 20, sgxEpc: false });
     cleanups.push(() => fake.destroy());
-    const lines: string[] = [];
-    const { pino } = await import('pino');
-    const logger = pino({ level: 'info' }, { write: (s: string) => lines.push(s) });
-    const b = await selectBackend({ kind: 'auto', cgroupRoot: fake.root, controllerSocketDir: '/run/epc', logger });
-    expect(b.kind).toBe('model');
-    expect(lines.join('')).toMatch(/no sgx_epc.*-> model/);
+    const dir = await socketDir();
+    const { lines, logger } = await capture();
+    const s = await selectBackend({ kind: 'auto', cgroupRoot: fake.root, controllerSocketDir: dir, logger });
+    expect([s.kind, s.backend.kind]).toEqual(['model', 'model']);
+    expect(lines.join('')).toMatch(/no sgx_epc.*controller socket .*control.sock exists -> model/);
   });
 
-  it('auto on a machine without cgroup v2 misc (missing dir) picks the model', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'nocg-'));
+  it('auto without sgx_epc and without control.sock: kind none over the node cgroupfs, naming the socket, logged as a warning', async () => {
+    const fake = await FakeCgroupfs.create({ capacityBytes: 1 << 20, sgxEpc: false });
+    cleanups.push(() => fake.destroy());
+    const dir = await mkdtemp(join(tmpdir(), 'sel-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { lines, logger } = await capture();
+    const s = await selectBackend({ kind: 'auto', cgroupRoot: fake.root, controllerSocketDir: dir, logger });
+    expect(s).toMatchObject({ kind: 'none', missingControllerSocket: join(dir, 'control.sock') });
+    expect(s.backend.kind).toBe('cgroupfs');
+    await expect(s.backend.capacity()).rejects.toMatchObject({ code: 'ENOTSUP' });
+    const line = JSON.parse(lines.find((l) => l.includes('epc backend auto'))!);
+    expect(line.level).toBe(40);
+    expect(line.msg).toMatch(/no sgx_epc in .*misc.capacity and no controller socket .*control.sock -> no EPC controller/);
+  });
+
+  it('auto: a plain file named control.sock is not a controller', async () => {
+    const fake = await FakeCgroupfs.create({ capacityBytes: 1 << 20, sgxEpc: false });
+    cleanups.push(() => fake.destroy());
+    const dir = await mkdtemp(join(tmpdir(), 'sel-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'control.sock'), '');
+    expect((await selectBackend({ kind: 'auto', cgroupRoot: fake.root, controllerSocketDir: dir, logger: quiet })).kind).toBe('none');
+  });
+
+  it('auto on a machine without cgroup v2 misc (missing dir) picks the model only where its socket is', async () => {
+    const dir = await socketDir();
     expect((await selectBackend({ kind: 'auto', cgroupRoot: join(dir, 'none'), controllerSocketDir: dir, logger: quiet })).kind).toBe('model');
+    expect((await selectBackend({ kind: 'auto', cgroupRoot: join(dir, 'none'), controllerSocketDir: join(dir, 'nothing'), logger: quiet })).kind).toBe('none');
   });
 
   it('explicit kinds; the model without a socket dir is EINVAL', async () => {
     expect((await selectBackend({ kind: 'cgroupfs', cgroupRoot: '/x' })).kind).toBe('cgroupfs');
+    expect((await selectBackend({ kind: 'model', controllerSocketDir: '/nonexistent' })).backend.kind).toBe('model');
     await expect(selectBackend({ kind: 'model' })).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringContaining('--controller-socket-dir') });
     await expect(selectBackend({ kind: 'bogus' as 'auto' })).rejects.toMatchObject({ code: 'EINVAL' });
   });
