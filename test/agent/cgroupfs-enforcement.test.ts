@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { EpcControllerCheck } from '../../src/agent/epc-controller-check.js';
 import { Enforcer } from '../../src/agent/enforcer.js';
 import { PodRecords } from '../../src/agent/pod-records.js';
 import type { PodResourcesLister } from '../../src/agent/pod-resources-client.js';
@@ -66,12 +68,70 @@ describe('cgroupfs backend enforcement (temp dir laid out like cgroupfs)', () =>
     expect(await readFile(join(f.root, path, 'misc.max'), 'utf8')).toBe(`sgx_epc ${64 * 1024 * 1024}\n`);
   });
 
-  it('a kernel without sgx_epc fails the start closed with the reason', async () => {
+  it('a kernel without sgx_epc fails the start closed, naming the pod, the kernel and the way out', async () => {
     const f = await FakeCgroupfs.create({ capacityBytes: 0, sgxEpc: false });
     fakes.push(f);
     const { podResources, lookup } = setup('cgroupfs');
-    const enforcer = new Enforcer({ podResources, pods: lookup, backend: new CgroupfsBackend({ cgroupRoot: f.root, fs: f.port }), driver: async () => 'cgroupfs', records: new PodRecords(), enforce: true, timeoutMs: 1000 });
-    await expect(enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] })).rejects.toThrow(/refused to start pod shop\/web \(container app\): .*no sgx_epc/);
+    const backend = new CgroupfsBackend({ cgroupRoot: f.root, fs: f.port });
+    const results: string[] = [];
+    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver: async () => 'cgroupfs', records: new PodRecords(), enforce: true, timeoutMs: 1000,
+      controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }), onResult: (r) => results.push(r) });
+    await expect(enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] })).rejects.toThrow(
+      `epc agent refused to start pod shop/web (container app): kernel has no sgx_epc misc cgroup (${f.root}/misc.capacity) - this kernel cannot hold pods to their EPC; run a kernel with the EPC cgroup, or the model (--epc-backend model), or --enforce false to start pods without limits`);
+    expect(results).toEqual(['error']);
+    expect(await f.port.listDirs(f.root)).toEqual([]);
+    // Without the controller check the backend's own error still fails the start closed.
+    const bare = new Enforcer({ podResources, pods: lookup, backend, driver: async () => 'cgroupfs', records: new PodRecords(), enforce: true, timeoutMs: 1000 });
+    await expect(bare.preStart({ resourceName: E, deviceIds: ['enclave-4'] })).rejects.toThrow(/refused to start pod shop\/web \(container app\): .*no sgx_epc line: this kernel has no EPC cgroup/);
+  });
+
+  it('--enforce false on a kernel without sgx_epc: the container starts unbound (nothing written, nothing recorded), logged once per pod at debug', async () => {
+    const f = await FakeCgroupfs.create({ capacityBytes: 0, sgxEpc: false });
+    fakes.push(f);
+    const { podResources, lookup } = setup('cgroupfs');
+    const backend = new CgroupfsBackend({ cgroupRoot: f.root, fs: f.port });
+    const records = new PodRecords();
+    const results: string[] = [];
+    const lines: Array<{ level: number; msg: string; pod?: string; reason?: string }> = [];
+    const logger = pino({ level: 'debug' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver: async () => { throw new Error('driver must not be asked'); }, records, enforce: false, timeoutMs: 1000,
+      controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }), onResult: (r) => results.push(r), logger });
+    await enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
+    await enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] }); // container restart
+    expect(results).toEqual(['unbound', 'unbound']);
+    expect(records.size).toBe(0);
+    expect(await f.port.listDirs(f.root)).toEqual([]);
+    expect(await readFile(join(f.root, 'cgroup.subtree_control'), 'utf8')).toBe('\n');
+    const said = lines.filter((l) => l.msg.includes('without an EPC cgroup binding'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatchObject({ level: 20, pod: 'shop/web', reason: expect.stringContaining('kernel has no sgx_epc misc cgroup') });
+  });
+
+  it('--enforce false where the kernel has sgx_epc: today\'s behaviour (cgroup bound with misc.max max, recorded)', async () => {
+    const f = await fake();
+    const backend = new CgroupfsBackend({ cgroupRoot: f.root, fs: f.port });
+    const records = new PodRecords();
+    const { podResources, lookup, driver } = setup('cgroupfs');
+    const results: string[] = [];
+    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver, records, enforce: false, timeoutMs: 1000, controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }), onResult: (r) => results.push(r) });
+    await enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
+    expect(await readFile(join(f.root, `kubepods/burstable/pod${UID}`, 'misc.max'), 'utf8')).toBe('sgx_epc max\n');
+    expect(records.get(UID)).toMatchObject({ max: 'max' });
+    expect(results).toEqual(['ok']);
+  });
+
+  it('--enforce false: a binding that fails on a usable controller starts the pod unbound (warn); enforcing refuses it', async () => {
+    const f = await fake();
+    const backend = new CgroupfsBackend({ cgroupRoot: f.root, fs: f.port });
+    const { podResources, lookup } = setup('cgroupfs');
+    const driver = async (): Promise<CgroupDriver> => { throw new Error('cannot tell the kubelet cgroup driver'); };
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: 'debug' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const observe = new Enforcer({ podResources, pods: lookup, backend, driver, records: new PodRecords(), enforce: false, timeoutMs: 1000, controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }), logger });
+    await observe.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
+    expect(lines.find((l) => l.msg.includes('without an EPC cgroup binding'))).toMatchObject({ level: 40, reason: 'cannot tell the kubelet cgroup driver' });
+    const enforcing = new Enforcer({ podResources, pods: lookup, backend, driver, records: new PodRecords(), enforce: true, timeoutMs: 1000, controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }) });
+    await expect(enforcing.preStart({ resourceName: E, deviceIds: ['enclave-4'] })).rejects.toThrow(/refused to start pod shop\/web.*cannot tell the kubelet cgroup driver/);
   });
 
   it('reconcile repairs a rewritten misc.max, and for a gone pod forgets it without removing kubelet\'s cgroup', async () => {

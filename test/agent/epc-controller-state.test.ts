@@ -1,0 +1,86 @@
+/** Unit tests: what a container start and readiness do with and without a usable EPC controller, with and without --enforce. */
+import { describe, expect, it } from 'vitest';
+import { EpcControllerCheck } from '../../src/agent/epc-controller-check.js';
+import { backendReadiness, NO_EPC_CGROUP_ADVICE, startPolicy, unusableReason, USABLE } from '../../src/agent/epc-controller-state.js';
+import { renderReadiness } from '../../src/agent/health-server.js';
+import { CgroupfsBackend } from '../../src/backend/cgroupfs-backend.js';
+import { EpcBackendError } from '../../src/backend/epc-backend-error.js';
+import type { EpcBackend } from '../../src/backend/epc-backend.js';
+import { FakeCgroupfs } from '../backend/fake-cgroupfs.js';
+
+const ROOT = '/sys/fs/cgroup';
+const KERNEL = `kernel has no sgx_epc misc cgroup (/sys/fs/cgroup/misc.capacity) - ${NO_EPC_CGROUP_ADVICE}`;
+
+describe('unusableReason', () => {
+  it.each([
+    { name: 'cgroupfs, misc.capacity without sgx_epc', kind: 'cgroupfs', err: new EpcBackendError('ENOTSUP', 'x has no sgx_epc line'), want: KERNEL },
+    { name: 'cgroupfs, no misc.capacity at all', kind: 'cgroupfs', err: new EpcBackendError('ENOENT', 'cgroupfs read misc.capacity /: ENOENT'), want: KERNEL },
+    { name: 'cgroupfs, other errors keep their message', kind: 'cgroupfs', err: new EpcBackendError('EACCES', 'cgroupfs read misc.capacity /: EACCES'), want: 'cgroupfs read misc.capacity /: EACCES' },
+    { name: 'model unreachable keeps its message', kind: 'model', err: new EpcBackendError('EIO', 'model controller at /run/epc/control.sock unreachable: ENOENT'), want: 'model controller at /run/epc/control.sock unreachable: ENOENT' },
+    { name: 'not an EpcBackendError', kind: 'cgroupfs', err: new Error('boom'), want: 'boom' },
+  ] as const)('$name', ({ kind, err, want }) => {
+    expect(unusableReason(err, { kind, cgroupRoot: ROOT })).toBe(want);
+  });
+
+  it('auto without a controller socket names it too', () => {
+    expect(unusableReason(new EpcBackendError('ENOTSUP', 'x'), { kind: 'cgroupfs', cgroupRoot: ROOT, missingControllerSocket: '/var/run/epc/control.sock' }))
+      .toBe(`kernel has no sgx_epc misc cgroup (/sys/fs/cgroup/misc.capacity) and no epc controller socket (/var/run/epc/control.sock) - ${NO_EPC_CGROUP_ADVICE}`);
+  });
+
+  it('the advice names every way out', () => {
+    expect(KERNEL).toMatch(/this kernel cannot hold pods to their EPC; run a kernel with the EPC cgroup, or the model \(--epc-backend model\), or --enforce false to start pods without limits/);
+  });
+});
+
+describe('startPolicy and backend readiness', () => {
+  const none = { usable: false, reason: KERNEL } as const;
+  it.each([
+    { name: 'usable, enforcing', enforce: true, state: USABLE, start: { action: 'bind' }, ready: true },
+    { name: 'usable, observe-only (cgroups bound with max)', enforce: false, state: USABLE, start: { action: 'bind' }, ready: true },
+    { name: 'none, enforcing: refuse, not ready', enforce: true, state: none, start: { action: 'refuse', reason: KERNEL }, ready: KERNEL },
+    { name: 'none, observe-only: start unbound, ready with a note', enforce: false, state: none, start: { action: 'start-unbound', reason: KERNEL }, ready: { note: expect.stringContaining(`observe-only (--enforce=false), EPC pods start without a cgroup binding: ${KERNEL}`) } },
+  ])('$name', ({ enforce, state, start, ready }) => {
+    expect(startPolicy(enforce, state)).toEqual(start);
+    expect(backendReadiness(enforce, state)).toEqual(ready);
+  });
+});
+
+describe('renderReadiness', () => {
+  it('a note passes, a string fails; both are printed', () => {
+    expect(renderReadiness({ informer: true, backend: { note: 'observe-only' } })).toEqual({ ready: true, body: '[+] informer\n[+] backend: observe-only\n' });
+    expect(renderReadiness({ informer: true, backend: 'no sgx_epc' })).toEqual({ ready: false, body: '[+] informer\n[-] backend: no sgx_epc\n' });
+  });
+});
+
+describe('EpcControllerCheck', () => {
+  it('on a fake cgroupfs without sgx_epc: not usable, with the kernel reason', async () => {
+    const f = await FakeCgroupfs.create({ capacityBytes: 0, sgxEpc: false });
+    try {
+      const c = new EpcControllerCheck({ backend: new CgroupfsBackend({ cgroupRoot: f.root, fs: f.port }), cgroupRoot: f.root });
+      expect(await c.state()).toEqual({ usable: false, reason: `kernel has no sgx_epc misc cgroup (${f.root}/misc.capacity) - ${NO_EPC_CGROUP_ADVICE}` });
+    } finally {
+      await f.destroy();
+    }
+  });
+
+  it('state() asks until usable, then answers from the cache; probe() always asks', async () => {
+    let calls = 0;
+    let up = false;
+    const backend = { kind: 'model', capacity: async () => {
+      calls++;
+      if (!up) throw new EpcBackendError('EIO', 'model controller at /s unreachable: ENOENT');
+      return 4096;
+    } } as unknown as EpcBackend;
+    const c = new EpcControllerCheck({ backend, cgroupRoot: ROOT });
+    expect(await c.state()).toEqual({ usable: false, reason: 'model controller at /s unreachable: ENOENT' });
+    expect(await c.state()).toMatchObject({ usable: false });
+    expect(calls).toBe(2);
+    up = true;
+    expect(await c.state()).toEqual(USABLE);
+    expect(await c.state()).toEqual(USABLE);
+    expect(calls).toBe(3);
+    up = false;
+    expect(await c.probe()).toMatchObject({ usable: false });
+    expect(calls).toBe(4);
+  });
+});
