@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ControlClient } from '../controller/control-client.js';
-import { CONTROL_SOCKET } from '../controller/epc-controller.js';
+import { CONTROL_SOCKET } from '../controller/socket-names.js';
 import { ControllerApiError } from '../controller/unix-json-client.js';
 import type { EpcBackend, EpcCgroupStats, EpcMax, SlotBinder } from './epc-backend.js';
 import { EpcBackendError, toBackendCode } from './epc-backend-error.js';

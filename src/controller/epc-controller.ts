@@ -12,13 +12,9 @@ import { RealtimeModel } from './realtime-model.js';
 import { SlotTable } from './slot-table.js';
 import { UnixSocketServer } from './unix-socket-server.js';
 
-/** File names of the two sockets in the socket dir. */
-export const CONTROL_SOCKET = 'control.sock';
-export const ENCLAVE_SOCKET = 'enclave.sock';
-/** control.sock: the agent and node operators only (the controller's own uid, root on nodes). */
-export const CONTROL_SOCKET_MODE = 0o600;
-/** enclave.sock: pods connect through a hostPath/device-plugin mount as any uid (e.g. 65532). */
-export const ENCLAVE_SOCKET_MODE = 0o666;
+import { CONTROL_SOCKET, CONTROL_SOCKET_MODE, ENCLAVE_SOCKET, ENCLAVE_SOCKET_MODE } from './socket-names.js';
+
+export { CONTROL_SOCKET, CONTROL_SOCKET_MODE, ENCLAVE_SOCKET, ENCLAVE_SOCKET_MODE } from './socket-names.js';
 
 /** Options of `EpcController`. */
 export interface EpcControllerOptions {
