@@ -39,7 +39,7 @@ export class AgentMetrics {
     this.free = new Gauge({ name: 'epc_node_free_bytes', help: 'free EPC of the node (model backend)', registers });
     this.pods = new Gauge({ name: 'epc_agent_enforced_pods', help: 'pods whose cgroup the agent limits', registers });
     this.enforcement = new Histogram({
-      name: 'epc_enforcement_duration_seconds', help: 'PreStartContainer to limit bound', labelNames: ['result'], registers,
+      name: 'epc_enforcement_duration_seconds', help: 'PreStartContainer to limit bound (result ok; error = start refused; unbound = --enforce false without a usable EPC controller, started without a cgroup)', labelNames: ['result'], registers,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     });
     this.reconcileRounds = new Counter({ name: 'epc_reconcile_rounds_total', help: 'reconcile rounds by result', labelNames: ['result'], registers });

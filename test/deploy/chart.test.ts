@@ -122,6 +122,7 @@ describe('values.schema.json rejects bad values', () => {
     { name: 'unknown policy', values: { webhook: { policy: 'paranoid' } }, field: 'webhook/policy' },
     { name: 'bad maxPodEpc', values: { webhook: { maxPodEpc: '-1Mi' } }, field: 'webhook/maxPodEpc' },
     { name: 'unknown backend', values: { agent: { epcBackend: 'ebpf' } }, field: 'agent/epcBackend' },
+    { name: 'enforce not a boolean', values: { agent: { enforce: 'no' } }, field: 'agent/enforce' },
     { name: 'port out of range', values: { agent: { metricsPort: 70000 } }, field: 'agent/metricsPort' },
     { name: 'relative kubelet dir', values: { agent: { kubeletDir: 'var/lib/kubelet' } }, field: 'agent/kubeletDir' },
     { name: 'bad capacity', values: { controller: { capacity: 'lots' } }, field: 'controller/capacity' },

@@ -10,6 +10,8 @@ export interface Variant {
   mode: 'model' | 'hardware' | 'enforce-only';
   certs: 'bootstrap' | 'cert-manager';
   aks: boolean;
+  /** false: installed observe-only (agent --enforce=false); default true. */
+  enforce?: boolean;
   agentNamespace: string;
   webhookNamespace: string;
 }
@@ -131,6 +133,8 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
     need(args[0] === 'agent' && args.includes('--node-name=$(NODE_NAME)'), 'agent args must start with `agent` and pass --node-name=$(NODE_NAME)');
     need(args.includes(`--epc-backend=${v.mode === 'model' ? 'model' : 'cgroupfs'}`), `agent --epc-backend must match mode ${v.mode}`);
     need(args.includes('--advertise=false') === (v.mode === 'enforce-only'), 'agent --advertise=false exactly in enforce-only mode');
+    need(args.includes('--enforce=false') === (v.enforce === false), 'agent --enforce=false exactly in an observe-only install (enforcing is the default)');
+    need(!args.some((a) => /^--enforce(=true)?$/.test(a)), 'agent: enforcing is the default, not a flag');
     const ctl = (spec.containers ?? []).find((c: K8sObject) => c.name === 'controller');
     need(Boolean(ctl) === (v.mode === 'model'), 'the epc controller container runs exactly in model mode');
     if (ctl) need(ctl.args?.[0] === 'controller' && ctl.args.includes('--socket-dir=/var/run/epc'), 'controller must serve in /var/run/epc');

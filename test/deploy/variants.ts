@@ -30,6 +30,7 @@ export const PAIRED: PairedVariant[] = [
 export const CHART_ONLY: Array<{ name: string; values: Record<string, unknown>; variant: Variant }> = [
   { name: 'enforce-only without aks', values: { mode: 'enforce-only' }, variant: { ...base, mode: 'enforce-only' } },
   { name: 'model + cert-manager', values: { mode: 'model', certs: { mode: 'cert-manager' } }, variant: { ...base, mode: 'model', certs: 'cert-manager' } },
+  { name: 'aks observe-only (agent.enforce=false)', values: { mode: 'enforce-only', aks: { enabled: true }, agent: { enforce: false } }, variant: { ...base, mode: 'enforce-only', aks: true, enforce: false } },
   { name: 'enforce-only + aks + cert-manager', values: { mode: 'enforce-only', aks: { enabled: true }, certs: { mode: 'cert-manager' } }, variant: { ...base, mode: 'enforce-only', aks: true, certs: 'cert-manager' } },
   {
     name: 'custom namespaces, strict policy, monitoring',

@@ -53,6 +53,10 @@ export const RENDER_CHECKS: Record<string, (objs: K8sObject[]) => void> = {
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer': (o) => expect(agent(o).args).toContain('--epc-backend=cgroupfs'),
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=model': (o) => expect(agent(o).containers).toContain('controller'),
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=enforce-only --set aks.enabled=true': (o) => expect(agent(o).args).toContain('--advertise=false'),
+  'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=enforce-only --set aks.enabled=true --set agent.enforce=false': (o) => {
+    expect(agent(o).args).toContain('--enforce=false');
+    expect(agent(o).args).toContain('--advertise=false');
+  },
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set certs.mode=cert-manager': (o) => expect(kinds(o)).toContain('Certificate'),
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=model --set monitoring.prometheusRule.enabled=true --set monitoring.grafanaDashboard.enabled=true': (o) => {
     expect(kinds(o)).toContain('PrometheusRule');

@@ -205,8 +205,9 @@ describe('README messages = what the code says', () => {
     const src = sourceText();
     const QUOTED = [
       'epc webhook: listening on https://', // the webhook's start line
-      'line: this kernel has no EPC cgroup', // cgroupfs backend on a kernel without sgx_epc
-      'epc backend auto: ', '-> model (epc controller)', // the agent's backend choice
+      'kernel has no sgx_epc misc cgroup (', 'this kernel cannot hold pods to their EPC; ', 'and no epc controller socket (', // no EPC controller
+      'observe-only (--enforce=false), EPC pods start without a cgroup binding: ', // readiness with --enforce false
+      'epc backend auto: ', '-> model (epc controller)', '-> no EPC controller on this node', // the agent's backend choice
       'isolation holds: ', 'every limit bound before start: ', 'FAILED:', // the demo's summary
       'rounds down to', // the webhook's page-multiple warning
       'epc agent refused to start ', 'is not in the API server (node-scoped pod informer) within the ', // PreStart refusals
