@@ -103,8 +103,10 @@ describe('helm template: optional monitoring', () => {
 
 describe('NOTES.txt', () => {
   it.each([
-    { name: 'model', values: { mode: 'model' }, has: ['mode "model"', 'sgx-epc-enforcer.io/simulated-sgx=true', 'EPC advertised', 'Secret sgx-epc-enforcer-webhook-tls'], hasNot: ['cert-manager issues'] },
+    { name: 'model', values: { mode: 'model' }, has: ['mode "model"', 'sgx-epc-enforcer.io/simulated-sgx=true', 'EPC advertised', 'Secret sgx-epc-enforcer-webhook-tls'], hasNot: ['cert-manager issues', 'Enforcing:'] },
     { name: 'enforce-only + aks + cert-manager', values: { mode: 'enforce-only', aks: { enabled: true }, certs: { mode: 'cert-manager' } }, has: ['mode "enforce-only"', 'cert-manager issues'], hasNot: ['EPC advertised', 'simulated-sgx', 'Node Feature Discovery'] },
+    { name: 'hardware (enforcing)', values: {}, has: ['Enforcing: nodes need a kernel with the EPC cgroup', 'runs limited'], hasNot: ['Observe-only'] },
+    { name: 'aks observe-only', values: { mode: 'enforce-only', aks: { enabled: true }, agent: { enforce: false } }, has: ['Observe-only (agent.enforce=false)'], hasNot: ['runs limited', 'Enforcing:'] },
   ])('renders for $name', async ({ values, has, hasNot }) => {
     const notes = await helmNotes(values);
     for (const h of has) expect(notes).toContain(h);
