@@ -42,7 +42,7 @@ export async function runClusterAgent(cfg: AgentConfig, plugins: Omit<SgxPlugins
     throw err;
   }
   const controller = await agent.controller.probe();
-  if (!controller.usable && cfg.enforce) log.error({ backend: selection.kind, reason: controller.reason }, 'no usable EPC controller: every EPC pod start on this node is refused and /readyz fails');
+  if (!controller.usable && cfg.enforce) log.error({ backend: selection.kind, reason: controller.reason }, 'no usable EPC controller: EPC pod starts on this node are refused and /readyz fails while this lasts');
   else if (!controller.usable) log.warn({ backend: selection.kind, reason: controller.reason }, '--enforce false without a usable EPC controller: observe-only, EPC pods start without a cgroup binding or limit');
   else if (!cfg.enforce) log.warn('--enforce false: pod cgroups are created and bound with misc.max "max" (no EPC limits, global reclaim only)');
   process.stdout.write(JSON.stringify({ event: 'ready', node: cfg.nodeName, backend: selection.kind, enforce: cfg.enforce, epcController: controller.usable ? 'usable' : controller.reason, metricsAddr: agent.metricsAddress ?? null }) + '\n');

@@ -56,7 +56,7 @@ export function chooseAutoBackend(p: { cgroupRoot: string; hasSgxEpc: boolean; c
   if (p.hasSgxEpc) return { kind: 'cgroupfs', why: `epc backend auto: ${capacity} has sgx_epc -> cgroupfs` };
   if (p.controlSocket && p.controlSocketExists) return { kind: 'model', why: `epc backend auto: no sgx_epc in ${capacity}, controller socket ${p.controlSocket} exists -> model (epc controller)` };
   const socket = p.controlSocket ? `no controller socket ${p.controlSocket}` : 'no --controller-socket-dir';
-  return { kind: 'none', why: `epc backend auto: no sgx_epc in ${capacity} and ${socket} -> no EPC controller on this node` };
+  return { kind: 'none', why: `epc backend auto: no sgx_epc in ${capacity} and ${socket} -> no EPC controller on this node (auto decides once, at start)` };
 }
 
 /** The backend `--epc-backend` resolved to, and why. */
