@@ -1,7 +1,7 @@
 /**
  * Pure: which pod and container hold an enclave slot, from a pod-resources `List` answer.
  */
-import type { PodResourcesMsg } from '../kubelet/pod-resources-server.js';
+import type { PodDevices } from './pod-devices.js';
 
 /** Where one device ID is assigned. */
 export interface DeviceOwner {
@@ -11,7 +11,7 @@ export interface DeviceOwner {
 }
 
 /** The owners of `ids` of `resourceName`; ids no container holds are absent from the map. */
-export function findDeviceOwners(list: readonly PodResourcesMsg[], resourceName: string, ids: readonly string[]): Map<string, DeviceOwner> {
+export function findDeviceOwners(list: readonly PodDevices[], resourceName: string, ids: readonly string[]): Map<string, DeviceOwner> {
   const want = new Set(ids);
   const out = new Map<string, DeviceOwner>();
   for (const p of list) {
@@ -38,7 +38,7 @@ export function ownerPodOf(owners: Map<string, DeviceOwner>, ids: readonly strin
 }
 
 /** Every slot of `resourceName` per pod `namespace/name` (the reconciler rebinds them after a restart). */
-export function slotsByPod(list: readonly PodResourcesMsg[], resourceName: string): Map<string, string[]> {
+export function slotsByPod(list: readonly PodDevices[], resourceName: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const p of list) {
     const key = `${p.namespace}/${p.name}`;
