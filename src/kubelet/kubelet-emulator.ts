@@ -48,6 +48,8 @@ export class KubeletEmulator {
   private readonly resourcesMap = new Map<string, ResourceState>();
   private readonly allocated = new Map<string, Map<string, string>>();
   private readonly pods = new Map<string, AdmittedPod>();
+  /** Bumped on every commit and removal of a pod (pod-resources encodes List once per change). */
+  private podsVersion = 0;
   private registration = new RegistrationServer((r) => this.onRegister(r));
   private readonly podResources: PodResourcesServer;
   private state: 'new' | 'running' | 'stopped' = 'new';
@@ -63,7 +65,11 @@ export class KubeletEmulator {
       this.ownedDirs.push(d);
       this.podResourcesSocketPath = join(d, KUBELET_SOCKET_NAME);
     }
-    this.podResources = new PodResourcesServer({ listPods: () => podResourcesList(this.pods.values()), allocatableDevices: () => allocatableDevices(this.resourcesMap.values()) }, opts.podResourcesRateLimit);
+    this.podResources = new PodResourcesServer({
+      listPods: () => podResourcesList(this.pods.values()),
+      allocatableDevices: () => allocatableDevices(this.resourcesMap.values()),
+      listVersion: () => this.podsVersion,
+    }, opts.podResourcesRateLimit);
   }
 
   /** Every event so far, in order. */
@@ -159,6 +165,7 @@ export class KubeletEmulator {
       if (this.pods.has(key)) throw new AdmissionError(`pod ${key} is already admitted`);
       const admitted = await allocatePod(this.admissionHost(), pod);
       this.pods.set(key, admitted);
+      this.podsVersion++;
       if (opts.start !== false) for (const c of admitted.containers) await startContainer(this.starterHost(), admitted, c.name);
       return admitted;
     });
@@ -177,6 +184,7 @@ export class KubeletEmulator {
   removePod(namespace: string, name: string): boolean {
     const key = podKey(namespace, name);
     if (!this.pods.delete(key)) return false;
+    this.podsVersion++;
     for (const held of this.allocated.values()) for (const [id, k] of held) if (k === key) held.delete(id);
     return true;
   }

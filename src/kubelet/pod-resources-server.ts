@@ -20,6 +20,11 @@ export interface PodResourcesMsg {
 export interface PodResourcesSource {
   listPods(): PodResourcesMsg[];
   allocatableDevices(): ContainerDevicesMsg[];
+  /**
+   * Optional: a number that changes whenever `listPods` would answer differently. With it the
+   * server encodes the `List` answer once per change instead of once per call.
+   */
+  listVersion?(): number;
 }
 
 /** The pod-resources v1 service constructor (also used by clients, e.g. the agent). */
@@ -54,8 +59,19 @@ export class PodResourcesServer {
         cb({ code: (err as { code?: number }).code ?? status.INTERNAL, details: (err as Error).message });
       }
     };
-    server.addService(podResourcesService().service, {
-      List: limited(() => ({ pod_resources: this.source.listPods() })),
+    const service = podResourcesService().service;
+    const encodeList = service.List.responseSerialize;
+    let cached: { version: number; bytes: Buffer } | undefined;
+    const list = (): Buffer | object => {
+      const version = this.source.listVersion?.();
+      if (version === undefined) return { pod_resources: this.source.listPods() };
+      if (cached?.version !== version) cached = { version, bytes: encodeList({ pod_resources: this.source.listPods() }) };
+      return cached.bytes;
+    };
+    // List answers may be pre-encoded bytes (see listVersion); everything else is encoded per call.
+    const listDef = { ...service.List, responseSerialize: (v: Buffer | object) => (Buffer.isBuffer(v) ? v : encodeList(v)) };
+    server.addService({ ...service, List: listDef }, {
+      List: limited(list),
       GetAllocatableResources: limited(() => ({ devices: this.source.allocatableDevices(), cpu_ids: [], memory: [] })),
       Get: limited((req: { pod_name?: string; pod_namespace?: string }) => {
         const pod = this.source.listPods().find((p) => p.name === req.pod_name && p.namespace === req.pod_namespace);

@@ -177,6 +177,27 @@ describe('kubelet emulator: pod-resources v1', () => {
     }
   });
 
+  it('List follows every admission and removal (the encoded answer is reused only while no pod changed)', async () => {
+    const { kubelet } = await withPlugin({ podResourcesRateLimit: false });
+    const client = new (podResourcesService())(`unix:${kubelet.podResourcesSocketPath}`, credentials.createInsecure(), PRIVATE_CHANNEL_OPTIONS);
+    const names = async () => ((await unary(client, 'List')).res.pod_resources as { name: string; containers: { devices: { device_ids: string[] }[] }[] }[])
+      .map((p) => `${p.name}:${p.containers.flatMap((c) => c.devices.flatMap((d) => d.device_ids)).join(',')}`);
+    try {
+      expect(await names()).toEqual([]);
+      await kubelet.admitPod(pod('p1', [{ name: 'app', req: { [R]: 1 } }]));
+      expect(await names()).toEqual(['p1:a']);
+      expect(await names()).toEqual(['p1:a']);
+      await kubelet.admitPod(pod('p2', [{ name: 'app', req: { [R]: 1 } }]));
+      expect(await names()).toEqual(['p1:a', 'p2:b']);
+      kubelet.removePod('default', 'p1');
+      expect(await names()).toEqual(['p2:b']);
+      await kubelet.admitPod(pod('p3', [{ name: 'app', req: { [R]: 1 } }]));
+      expect(await names()).toEqual(['p2:b', 'p3:a']);
+    } finally {
+      client.close();
+    }
+  });
+
   it('rate-limits like kubelet (burst, then RESOURCE_EXHAUSTED)', async () => {
     const kubelet = await scope.emulator({ podResourcesRateLimit: { qps: 1, burst: 10 } });
     const client = new (podResourcesService())(`unix:${kubelet.podResourcesSocketPath}`, credentials.createInsecure(), PRIVATE_CHANNEL_OPTIONS);
