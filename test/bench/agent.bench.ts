@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { AGENT_RUNTIME_ENV } from '../../src/agent/agent-runtime-env.js';
 import { PodRecords } from '../../src/agent/pod-records.js';
 import { PodResourcesClient } from '../../src/agent/pod-resources-client.js';
 import { Reconciler } from '../../src/agent/reconciler.js';
@@ -62,7 +63,9 @@ function spawnEpc(args: string[]) {
   const built = join(packageRoot(), 'dist/cli/main.js');
   const useDist = existsSync(built);
   const argv = useDist ? [built] : ['--import', 'tsx', join(packageRoot(), 'src/cli/main.ts')];
-  const child = spawn(process.execPath, [...argv, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, EPC_LOG_LEVEL: 'warn' } });
+  // The agent runs with the environment its DaemonSet gives it (V8 and malloc settings).
+  const runtime = args[0] === 'agent' ? AGENT_RUNTIME_ENV : {};
+  const child = spawn(process.execPath, [...argv, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...runtime, EPC_LOG_LEVEL: 'warn' } });
   const ready = new Promise<any>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (l) => l.includes('"ready"') && resolve(JSON.parse(l)));
     child.once('exit', (c) => reject(new Error(`epc ${args[0]} exited ${c}`)));
@@ -160,7 +163,7 @@ async function agentOnNode(): Promise<BenchFigure[]> {
     await (await fetch(`http://${ready.metricsAddr}/metrics`)).text();
     await new Promise((r) => setTimeout(r, 1000));
     const rssAfterLoop = rssOf();
-    const how = agent.useDist ? 'dist' : 'tsx, no dist build';
+    const how = `${agent.useDist ? 'dist' : 'tsx, no dist build'}, ${Object.entries(AGENT_RUNTIME_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}`;
     return [
       { name: `first start, cold agent: PreStartContainer -> cgroup made, limited, bound p50`, value: pct(warm.ms, 0.5), unit: 'ms' },
       { name: `first start, cold agent: p99`, value: pct(warm.ms, 0.99), unit: 'ms' },

@@ -45,6 +45,7 @@ const BREAKAGES: Array<{ name: string; breakIt: (o: K8sObject[]) => void; expect
   { name: 'ephemeral containers validated on CREATE only', breakIt: (o) => (kind(o, 'ValidatingWebhookConfiguration').webhooks[0].rules[1].operations = ['CREATE']), expected: /UPDATE of pods\/ephemeralcontainers/ },
   { name: 'wrong webhook path', breakIt: (o) => (kind(o, 'ValidatingWebhookConfiguration').webhooks[0].clientConfig.service.path = '/mutate'), expected: /wrong path/ },
   { name: 'no controller in model mode', breakIt: (o) => ds(o).containers.splice(1, 1), expected: /controller container/ },
+  { name: 'agent without its runtime env', breakIt: (o) => (ds(o).containers[0].env = ds(o).containers[0].env.filter((e: K8sObject) => e.name !== 'NODE_OPTIONS')), expected: /agent env NODE_OPTIONS/ },
 ];
 
 describe('checkPolicy finds each broken point', () => {

@@ -3,6 +3,7 @@
  * and the kustomize tests: `checkPolicy(objects, variant)` returns every violation as text, so a
  * test asserts `[]` and a broken copy of the objects shows the checker can fail.
  */
+import { AGENT_RUNTIME_ENV } from '../../src/agent/agent-runtime-env.js';
 import type { K8sObject } from './render.js';
 
 /** Which install is being checked. */
@@ -129,6 +130,9 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
     need(cgMount && Boolean(cgMount.readOnly) === (v.mode === 'model'), 'agent /sys/fs/cgroup: read-only exactly in model mode (the cgroupfs backend writes misc.max)');
     const nodeName = agent?.env?.find((e: K8sObject) => e.name === 'NODE_NAME');
     need(nodeName?.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName', 'agent NODE_NAME must come from the downward API spec.nodeName');
+    for (const [name, value] of Object.entries(AGENT_RUNTIME_ENV)) {
+      need(agent?.env?.find((e: K8sObject) => e.name === name)?.value === value, `agent env ${name} must be ${JSON.stringify(value)} (src/agent/agent-runtime-env.ts, as the bench runs it)`);
+    }
     const args: string[] = agent?.args ?? [];
     need(args[0] === 'agent' && args.includes('--node-name=$(NODE_NAME)'), 'agent args must start with `agent` and pass --node-name=$(NODE_NAME)');
     need(args.includes(`--epc-backend=${v.mode === 'model' ? 'model' : 'cgroupfs'}`), `agent --epc-backend must match mode ${v.mode}`);
