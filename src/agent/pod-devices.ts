@@ -86,6 +86,16 @@ class Reader {
   }
 }
 
+/**
+ * Appends to an array that is usually left with one element: the first element makes an array of
+ * exactly one slot (`push` onto `[]` would reserve 17), which keeps a full node's List small.
+ */
+function add<T>(arr: T[], x: T): T[] {
+  if (arr.length === 0) return [x];
+  arr.push(x);
+  return arr;
+}
+
 /** Decodes a `ListPodResourcesResponse` (or throws PodDevicesDecodeError). */
 export function decodePodDevicesList(bytes: Uint8Array): PodDevices[] {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -106,7 +116,7 @@ function pod(r: Reader, end: number): PodDevices {
     const tag = r.varint(end);
     if (tag === ((1 << 3) | LEN)) p.name = r.string(end);
     else if (tag === ((2 << 3) | LEN)) p.namespace = r.string(end);
-    else if (tag === ((3 << 3) | LEN)) p.containers.push(container(r, r.len(end)));
+    else if (tag === ((3 << 3) | LEN)) p.containers = add(p.containers, container(r, r.len(end)));
     else r.skip(tag & 7, end);
   }
   return p;
@@ -117,7 +127,7 @@ function container(r: Reader, end: number): PodDevices['containers'][number] {
   while (r.pos < end) {
     const tag = r.varint(end);
     if (tag === ((1 << 3) | LEN)) c.name = r.string(end);
-    else if (tag === ((2 << 3) | LEN)) c.devices.push(devices(r, r.len(end)));
+    else if (tag === ((2 << 3) | LEN)) c.devices = add(c.devices, devices(r, r.len(end)));
     else r.skip(tag & 7, end);
   }
   return c;
@@ -128,7 +138,7 @@ function devices(r: Reader, end: number): PodDeviceIds {
   while (r.pos < end) {
     const tag = r.varint(end);
     if (tag === ((1 << 3) | LEN)) d.resource_name = r.string(end);
-    else if (tag === ((2 << 3) | LEN)) d.device_ids.push(r.string(end));
+    else if (tag === ((2 << 3) | LEN)) d.device_ids = add(d.device_ids, r.string(end));
     else r.skip(tag & 7, end);
   }
   return d;
