@@ -32,7 +32,8 @@ export interface PhaseOptions {
 
 /**
  * Runs tenants together on one node: each pod goes through webhook, API double and kubelet
- * emulator, then all workloads start at once for `durationMs` of accesses while the controller
+ * emulator, then the quiet tenants' workloads start and, once their enclaves are built, the
+ * noisy ones; each runs `durationMs` of accesses while the controller
  * is sampled every SAMPLE_INTERVAL_MS. Resolves when every workload has exited; a Ctrl-C
  * (`signal`) ends them early. Rejects only when a pod cannot be admitted.
  */
@@ -56,16 +57,30 @@ export async function runPhase(stack: NodeStack, tenants: DemoTenant[], o: Phase
     sampling ??= sample().finally(() => (sampling = undefined));
   }, SAMPLE_INTERVAL_MS);
   const status = setInterval(() => o.log(statusLine(o.label, tenants, series, performance.now() - t0)), STATUS_INTERVAL_MS);
-  const procs = tenants.map((t, i) => new TenantProcess({
-    tenant: t, env: starts[i].env, durationMs: o.durationMs, launcher: o.launcher, seed: i + 1,
-    onProgress: (p: WorkloadProgress) => (lastLatency[i] = { p50Us: p.intervalP50Us, p99Us: p.intervalP99Us }),
-  }));
-  const onAbort = () => void Promise.all(procs.map((p) => p.stop()));
+  const procs: TenantProcess[] = [];
+  const launch = (i: number) => {
+    procs[i] = new TenantProcess({
+      tenant: tenants[i], env: starts[i].env, durationMs: o.durationMs, launcher: o.launcher, seed: i + 1,
+      onProgress: (p: WorkloadProgress) => (lastLatency[i] = { p50Us: p.intervalP50Us, p99Us: p.intervalP99Us }),
+    });
+  };
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    void Promise.all(procs.filter(Boolean).map((p) => p.stop()));
+  };
   o.signal?.addEventListener('abort', onAbort, { once: true });
   let outcomes: TenantOutcome[];
   try {
     await sample();
-    outcomes = await Promise.all(procs.map((p) => p.done));
+    // The quiet tenants are running when the noisy neighbour arrives: their enclaves are built
+    // first. (Building them while the node is full is a race the kernel loses too: a cgroup
+    // with nothing on its LRU gets ENOMEM when the node's EPC is fully charged.)
+    const quiet = tenants.flatMap((t, i) => (t.role === 'quiet' ? [i] : []));
+    for (const i of quiet) launch(i);
+    await Promise.all(quiet.map((i) => procs[i].running));
+    if (!aborted) tenants.forEach((t, i) => t.role !== 'quiet' && launch(i));
+    outcomes = await Promise.all(tenants.map((t, i) => procs[i]?.done ?? { ok: false as const, error: 'not started (interrupted)' }));
   } finally {
     clearInterval(sampler);
     clearInterval(status);

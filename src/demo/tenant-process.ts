@@ -17,9 +17,13 @@ export type TenantOutcome = { ok: true; report: WorkloadReport } | { ok: false; 
 export class TenantProcess {
   private readonly child: ManagedChild;
   readonly done: Promise<TenantOutcome>;
+  /** Resolves at the first progress line (the enclave is built and being accessed) or at exit. */
+  readonly running: Promise<void>;
 
   constructor(opts: { tenant: DemoTenant; env: Record<string, string>; durationMs: number; launcher: EpcLauncher; seed?: number; onProgress?: (p: WorkloadProgress) => void }) {
     const t = opts.tenant;
+    let markRunning!: () => void;
+    this.running = new Promise<void>((resolve) => (markRunning = resolve));
     this.child = new ManagedChild({
       name: `workload ${t.namespace}/${t.pod}`,
       launcher: opts.launcher,
@@ -29,6 +33,7 @@ export class TenantProcess {
       env: { ...process.env, EPC_LOG_LEVEL: process.env.EPC_LOG_LEVEL ?? 'warn', ...opts.env },
       onStderrLine: (line) => {
         if (!line.startsWith('{"type":"progress"')) return;
+        markRunning();
         try {
           opts.onProgress?.(JSON.parse(line) as WorkloadProgress);
         } catch {
@@ -36,6 +41,7 @@ export class TenantProcess {
         }
       },
     });
+    void this.child.exited.then(markRunning);
     this.done = this.child.exited.then((e) => {
       const last = this.child.stdout.trim().split('\n').pop() ?? '';
       let report: WorkloadReport | undefined;
