@@ -1,9 +1,11 @@
 /**
  * Pure: the part of a pod-resources v1 `ListPodResourcesResponse` the agent uses (pod and
- * container names, device IDs per resource), read straight from the protobuf bytes. Every other
- * field (cpu_ids, memory, dynamic_resources, topology, fields of newer kubelets) is skipped by its
- * wire type without being decoded, so a List of a full node allocates little on the PreStart path.
+ * container names, device IDs per resource), read from the protobuf bytes with protobufjs's wire
+ * `Reader`. Every other field (cpu_ids, memory, dynamic_resources, topology, fields of newer
+ * kubelets) is skipped by its wire type without being decoded, so a List of a full node
+ * allocates little on the PreStart path (a full decode + toObject was most of the agent's garbage).
  */
+import protobuf from 'protobufjs/minimal.js';
 
 /** pod-resources `ContainerDevices` as far as the agent reads it. */
 export interface PodDeviceIds {
@@ -26,64 +28,54 @@ export class PodDevicesDecodeError extends Error {
   }
 }
 
-const VARINT = 0;
-const I64 = 1;
-const LEN = 2;
-const I32 = 5;
+type Reader = protobuf.Reader;
 
-/** A cursor over one buffer; `end` bounds the current (sub)message. */
-class Reader {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
+/** Wire tags (field number << 3 | wire type 2, length-delimited) of the fields the agent reads. */
+const FIELD_1 = (1 << 3) | 2;
+const FIELD_2 = (2 << 3) | 2;
+const FIELD_3 = (3 << 3) | 2;
 
-  varint(end: number): number {
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= end) throw new PodDevicesDecodeError(`truncated varint at byte ${this.pos}`);
-      const b = this.buf[this.pos++];
-      // Lengths and tags fit in 2^53; larger varints (skipped int64 values) only need to be consumed.
-      if (i < 8) result += (b & 0x7f) * mul;
-      mul *= 128;
-      if (b < 0x80) return result;
+/** Decodes a `ListPodResourcesResponse` (or throws PodDevicesDecodeError). */
+export function decodePodDevicesList(bytes: Uint8Array): PodDevices[] {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const r = protobuf.Reader.create(buf);
+  const out: PodDevices[] = [];
+  try {
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (tag === FIELD_1) out.push(pod(r, subEnd(r)));
+      else r.skipType(tag & 7);
     }
-    throw new PodDevicesDecodeError(`varint longer than 10 bytes at byte ${this.pos}`);
+  } catch (err) {
+    if (err instanceof PodDevicesDecodeError) throw err;
+    throw new PodDevicesDecodeError(`malformed pod-resources List answer at byte ${r.pos} of ${r.len}: ${(err as Error).message}`);
   }
+  return out;
+}
 
-  /** The end offset of a length-delimited field that starts at `pos`. */
-  len(end: number): number {
-    const n = this.varint(end);
-    const e = this.pos + n;
-    if (e > end) throw new PodDevicesDecodeError(`length ${n} at byte ${this.pos} runs past its message (ends at ${end})`);
-    return e;
-  }
+/** The end offset of the length-delimited submessage whose length prefix is next. */
+function subEnd(r: Reader): number {
+  const n = r.uint32();
+  const end = r.pos + n;
+  if (end > r.len) throw new PodDevicesDecodeError(`length ${n} at byte ${r.pos} runs past the answer (${r.len} bytes)`);
+  return end;
+}
 
-  string(end: number): string {
-    const e = this.len(end);
-    const s = this.buf.toString('utf8', this.pos, e);
-    this.pos = e;
-    return s;
-  }
+/**
+ * A string field bounded by its message. (protobufjs's `string()` on a Buffer clamps a length that
+ * runs past the buffer instead of failing, so the bound is checked here.)
+ */
+function str(r: Reader, end: number): string {
+  const n = r.uint32();
+  const start = r.pos;
+  if (start + n > end) throw new PodDevicesDecodeError(`string of ${n} bytes at byte ${start} runs past its message (ends at byte ${end})`);
+  r.pos = start + n;
+  return (r.buf as Buffer).toString('utf8', start, r.pos);
+}
 
-  skip(wire: number, end: number): void {
-    switch (wire) {
-      case VARINT:
-        this.varint(end);
-        return;
-      case I64:
-        this.pos += 8;
-        break;
-      case LEN:
-        this.pos = this.len(end);
-        return;
-      case I32:
-        this.pos += 4;
-        break;
-      default:
-        throw new PodDevicesDecodeError(`unsupported wire type ${wire} at byte ${this.pos}`);
-    }
-    if (this.pos > end) throw new PodDevicesDecodeError(`truncated fixed-size field before byte ${end}`);
-  }
+/** Checks a submessage ended exactly at its bound (a field must not straddle it). */
+function closed(r: Reader, end: number): void {
+  if (r.pos !== end) throw new PodDevicesDecodeError(`a field runs past its message (ends at byte ${end}, read to ${r.pos})`);
 }
 
 /**
@@ -96,50 +88,39 @@ function add<T>(arr: T[], x: T): T[] {
   return arr;
 }
 
-/** Decodes a `ListPodResourcesResponse` (or throws PodDevicesDecodeError). */
-export function decodePodDevicesList(bytes: Uint8Array): PodDevices[] {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const r = new Reader(buf);
-  const out: PodDevices[] = [];
-  const end = buf.length;
-  while (r.pos < end) {
-    const tag = r.varint(end);
-    if (tag === ((1 << 3) | LEN)) out.push(pod(r, r.len(end)));
-    else r.skip(tag & 7, end);
-  }
-  return out;
-}
-
 function pod(r: Reader, end: number): PodDevices {
   const p: PodDevices = { name: '', namespace: '', containers: [] };
   while (r.pos < end) {
-    const tag = r.varint(end);
-    if (tag === ((1 << 3) | LEN)) p.name = r.string(end);
-    else if (tag === ((2 << 3) | LEN)) p.namespace = r.string(end);
-    else if (tag === ((3 << 3) | LEN)) p.containers = add(p.containers, container(r, r.len(end)));
-    else r.skip(tag & 7, end);
+    const tag = r.uint32();
+    if (tag === FIELD_1) p.name = str(r, end);
+    else if (tag === FIELD_2) p.namespace = str(r, end);
+    else if (tag === FIELD_3) p.containers = add(p.containers, container(r, subEnd(r)));
+    else r.skipType(tag & 7);
   }
+  closed(r, end);
   return p;
 }
 
 function container(r: Reader, end: number): PodDevices['containers'][number] {
   const c: PodDevices['containers'][number] = { name: '', devices: [] };
   while (r.pos < end) {
-    const tag = r.varint(end);
-    if (tag === ((1 << 3) | LEN)) c.name = r.string(end);
-    else if (tag === ((2 << 3) | LEN)) c.devices = add(c.devices, devices(r, r.len(end)));
-    else r.skip(tag & 7, end);
+    const tag = r.uint32();
+    if (tag === FIELD_1) c.name = str(r, end);
+    else if (tag === FIELD_2) c.devices = add(c.devices, devices(r, subEnd(r)));
+    else r.skipType(tag & 7);
   }
+  closed(r, end);
   return c;
 }
 
 function devices(r: Reader, end: number): PodDeviceIds {
   const d: PodDeviceIds = { resource_name: '', device_ids: [] };
   while (r.pos < end) {
-    const tag = r.varint(end);
-    if (tag === ((1 << 3) | LEN)) d.resource_name = r.string(end);
-    else if (tag === ((2 << 3) | LEN)) d.device_ids = add(d.device_ids, r.string(end));
-    else r.skip(tag & 7, end);
+    const tag = r.uint32();
+    if (tag === FIELD_1) d.resource_name = str(r, end);
+    else if (tag === FIELD_2) d.device_ids = add(d.device_ids, str(r, end));
+    else r.skipType(tag & 7);
   }
+  closed(r, end);
   return d;
 }

@@ -52,11 +52,14 @@ describe('decodePodDevicesList', () => {
   });
 
   it.each([
-    { name: 'truncated pod', bytes: encode(FULL).subarray(0, 20), match: /runs past its message/ },
-    { name: 'truncated varint', bytes: Buffer.from([0x0a, 0x80]), match: /truncated varint/ },
-    { name: 'group wire type', bytes: Buffer.from([(9 << 3) | 3]), match: /unsupported wire type 3/ },
-    { name: 'truncated fixed64', bytes: Buffer.from([(9 << 3) | 1, 1, 2]), match: /truncated fixed-size field/ },
-    { name: 'varint longer than 10 bytes', bytes: Buffer.from([(9 << 3) | 0, ...Array(11).fill(0xff)]), match: /longer than 10 bytes/ },
+    { name: 'truncated pod', bytes: encode(FULL).subarray(0, 20), match: /length \d+ at byte \d+ runs past the answer/ },
+    { name: 'string past its message', bytes: Buffer.from([0x0a, 3, 0x0a, 5, 0x61, 0x62, 0x63, 0x64]), match: /string of 5 bytes at byte 4 runs past its message \(ends at byte 5\)/ },
+    { name: 'field straddling its message', bytes: Buffer.from([0x0a, 2, (9 << 3) | 1, 1, 2, 3, 4, 5, 6, 7, 8]), match: /a field runs past its message \(ends at byte 4, read to 11\)/ },
+    { name: 'truncated varint', bytes: Buffer.from([0x0a, 0x80]), match: /malformed pod-resources List answer at byte 2 of 2: index out of range/ },
+    { name: 'unterminated group', bytes: Buffer.from([(9 << 3) | 3]), match: /malformed pod-resources List answer at byte 1 of 1/ },
+    { name: 'truncated fixed64', bytes: Buffer.from([(9 << 3) | 1, 1, 2]), match: /malformed pod-resources List answer at byte 1 of 3: index out of range/ },
+    { name: 'endless varint', bytes: Buffer.from([(9 << 3) | 0, ...Array(11).fill(0xff)]), match: /malformed pod-resources List answer at byte 12 of 12/ },
+    { name: 'invalid wire type', bytes: Buffer.from([(9 << 3) | 7]), match: /malformed pod-resources List answer at byte 1 of 1: invalid wire type 7/ },
   ])('malformed bytes are a PodDevicesDecodeError naming the cause: $name', ({ bytes, match }) => {
     expect(() => decodePodDevicesList(bytes)).toThrow(PodDevicesDecodeError);
     expect(() => decodePodDevicesList(bytes)).toThrow(match);
