@@ -73,7 +73,7 @@ export class AgentStack {
       args: ['agent', '--kubeconfig', join(this.dir, 'kubeconfig'), '--node-name', NODE, '--device-plugin-dir', this.kubelet.deviceDir,
         '--pod-resources-socket', this.kubelet.podResourcesSocketPath, '--controller-socket-dir', this.ctlDir, '--epc-backend', 'model',
         '--model-socket', join(this.ctlDir, 'enclave.sock'), '--enclave-slots', '16', '--provision-slots', '0',
-        '--metrics-addr', '127.0.0.1:0', '--cgroup-driver', 'cgroupfs', '--prestart-timeout', '2s', '--reconcile-interval', '300ms', ...extra],
+        '--metrics-addr', '127.0.0.1:0', '--cgroup-driver', 'cgroupfs', '--prestart-timeout', '10s', '--reconcile-interval', '300ms', ...extra],
     });
     this.agent = agent;
     const ready = await agent.waitForLine((l) => l.includes('"event":"ready"'), { timeoutMs: 30_000, what: 'agent ready line' });
