@@ -26,6 +26,7 @@ import type { PodResourcesMsg } from '../../src/kubelet/index.js';
 import { createLogger } from '../../src/util/logger.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { LatencyRecorder } from '../../src/workload/latency-recorder.js';
+import { measureInterleaved } from './interleave.js';
 import type { BenchFigure, BenchModule } from './bench-report.js';
 
 const NODE = 'bench-node';
@@ -150,16 +151,7 @@ async function agentOnNode(): Promise<BenchFigure[]> {
       () => podResources!.list(),
       (i: number) => call(dp!, 'PreStartContainer', { devices_ids: [slotOf[i % PODS]] }),
     ];
-    for (let i = 0; i < WARMUP; i++) for (const fn of fns) await fn(i);
-    const recs = fns.map(() => new LatencyRecorder());
-    for (let i = 0; i < CALLS; i++) {
-      for (const [k, fn] of fns.entries()) {
-        const t = performance.now();
-        await fn(i);
-        recs[k].record((performance.now() - t) * 1000);
-      }
-    }
-    const [b, l, p] = recs.map((r) => r.summary());
+    const [b, l, p] = await measureInterleaved(fns, { calls: CALLS, warmup: WARMUP });
     await (await fetch(`http://${ready.metricsAddr}/metrics`)).text();
     await new Promise((r) => setTimeout(r, 1000));
     const rssAfterLoop = rssOf();

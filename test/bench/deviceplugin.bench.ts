@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { devicePluginServices } from '../../src/deviceplugin/proto/load-proto.js';
 import { PRIVATE_CHANNEL_OPTIONS } from '../../src/deviceplugin/register-with-kubelet.js';
 import { startSgxPlugins } from '../../src/deviceplugin/sgx/start-sgx-plugins.js';
-import { LatencyRecorder } from '../../src/workload/latency-recorder.js';
+import { measureInterleaved } from './interleave.js';
 import type { BenchFigure, BenchModule } from './bench-report.js';
 
 const CALLS = 5000;
@@ -25,23 +25,6 @@ const ECHO = {
     responseDeserialize: (b: Buffer) => b,
   },
 };
-
-/**
- * Times several calls side by side: call i of every kind runs back to back, so noise from other
- * processes on a shared machine hits each kind alike. Returns one summary per kind.
- */
-async function measureInterleaved(fns: ((i: number) => Promise<unknown>)[]) {
-  for (let i = 0; i < WARMUP; i++) for (const fn of fns) await fn(i);
-  const recs = fns.map(() => new LatencyRecorder());
-  for (let i = 0; i < CALLS; i++) {
-    for (const [k, fn] of fns.entries()) {
-      const t = performance.now();
-      await fn(i);
-      recs[k].record((performance.now() - t) * 1000);
-    }
-  }
-  return recs.map((r) => r.summary());
-}
 
 /**
  * Allocate and PreStartContainer of the SGX enclave plugin (model mode, default hook) over its
@@ -69,7 +52,7 @@ const bench: BenchModule = {
         () => p(echo, 'Echo', payload),
         (i) => p(dp, 'Allocate', allocReq(i)),
         (i) => p(dp, 'PreStartContainer', { devices_ids: [`enclave-${i % 110}`] }),
-      ]);
+      ], { calls: CALLS, warmup: WARMUP });
       const [b50, b99, a50, a99, s50, s99] = [base.p50, base.p99, alloc.p50, alloc.p99, pre.p50, pre.p99];
       return [
         { name: 'bare grpc-js unary echo p50', value: b50, unit: 'µs' },

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
+import type { AgentClusterFlags } from '../../agent/agent-config.js';
 
 /** Parsed `epc agent` flags: the device plugins, then cluster mode (enforcement). */
-export interface AgentFlags {
+export interface AgentFlags extends AgentClusterFlags {
   devicePluginDir: string;
   devRoot: string;
   enclaveSlots: string;
@@ -11,18 +12,6 @@ export interface AgentFlags {
   provisionResource: string;
   modelSocket?: string;
   standalone?: boolean;
-  kubeconfig?: string;
-  nodeName?: string;
-  podResourcesSocket: string;
-  controllerSocketDir: string;
-  epcBackend: string;
-  cgroupRoot: string;
-  cgroupDriver: string;
-  metricsAddr: string;
-  advertise: string | boolean;
-  enforce: string | boolean;
-  prestartTimeout: string;
-  reconcileInterval: string;
 }
 
 function slots(flag: string, v: string, min: number): number {
