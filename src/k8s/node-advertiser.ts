@@ -27,7 +27,7 @@ export interface NodeAdvertiserOptions {
   capacityBytes: bigint | number | (() => bigint | number | Promise<bigint | number>);
   /** Re-check period. Default 60 s. */
   intervalMs?: number;
-  /** Delay before retrying after a failed round. Default min(intervalMs, 5 s). */
+  /** Delay before the first retry after a failed round, doubling per failure in a row up to intervalMs. Default min(intervalMs, 5 s). */
   retryDelayMs?: number;
   /** Default `sgx.intel.com/epc`. */
   resourceName?: string;
@@ -78,6 +78,9 @@ export class ApiNodeAdvertiser implements Advertiser {
   private readonly label: string;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Failed rounds in a row (retry backoff) and the last error said at warn level. */
+  private failures = 0;
+  private lastWarned: string | undefined;
   private round: Promise<AdvertiseResult> | undefined;
 
   constructor(private readonly o: NodeAdvertiserOptions & { kubeConfig: KubeConfig }) {
@@ -115,7 +118,11 @@ export class ApiNodeAdvertiser implements Advertiser {
       this.timer = undefined;
       const r = await this.reconcileNow();
       const interval = this.o.intervalMs ?? 60_000;
-      this.schedule(r.outcome === 'error' ? (this.o.retryDelayMs ?? Math.min(interval, 5000)) : interval);
+      this.failures = r.outcome === 'error' ? this.failures + 1 : 0;
+      // Retries back off (doubling from retryDelayMs) up to the interval: a lasting failure, such as
+      // a node without an EPC controller, is retried without flooding the log or the API server.
+      const retry = (this.o.retryDelayMs ?? Math.min(interval, 5000)) * 2 ** Math.min(this.failures - 1, 16);
+      this.schedule(r.outcome === 'error' ? Math.min(retry, Math.max(interval, this.o.retryDelayMs ?? 0)) : interval);
     }, delayMs);
   }
 
@@ -146,8 +153,13 @@ export class ApiNodeAdvertiser implements Advertiser {
       const info = describeApiError(err);
       result.outcome = 'error';
       result.error = info.code ? `${info.code} ${info.reason ?? ''} ${info.message}`.replace(/\s+/g, ' ') : info.message;
-      this.o.logger?.warn({ node: this.o.nodeName, error: result.error }, 'advertising EPC on the Node failed; will retry');
+      // Said at warn once per distinct error; the same error again is debug.
+      const level = result.error === this.lastWarned ? 'debug' : 'warn';
+      this.lastWarned = result.error;
+      this.o.logger?.[level]({ node: this.o.nodeName, error: result.error }, 'advertising EPC on the Node failed; will retry');
+      return result;
     }
+    this.lastWarned = undefined;
     return result;
   }
 }

@@ -95,6 +95,20 @@ describe('NodeAdvertiser', () => {
     await until(() => f.double.getNode('missing').status?.capacity?.[EPC] === String(CAP), 'advertised once the node exists');
   });
 
+  it('says a lasting failure at warn once, repeats at debug, and warns again once it changes or after a success', async () => {
+    const said: string[] = [];
+    const logger = { warn: (o: { error: string }) => said.push(`warn ${o.error}`), debug: (o: { error: string }) => said.push(`debug ${o.error}`), info: () => undefined };
+    let fail: string | undefined = 'no sgx_epc';
+    adv = new NodeAdvertiser({ kubeConfig: f.kc, nodeName: 'n1', logger: logger as never, capacityBytes: () => { if (fail) throw new Error(fail); return CAP; } });
+    for (const next of ['no sgx_epc', 'no sgx_epc', 'controller gone', undefined, 'controller gone']) {
+      await adv.reconcileNow();
+      fail = next;
+    }
+    expect(said).toEqual(['warn no sgx_epc', 'debug no sgx_epc', 'debug no sgx_epc', 'warn controller gone']);
+    await adv.reconcileNow();
+    expect(said.at(-1)).toBe('warn controller gone');
+  });
+
   it('a bad capacity is an error round, not a crash', async () => {
     adv = new NodeAdvertiser({ kubeConfig: f.kc, nodeName: 'n1', capacityBytes: () => { throw new Error('backend unreachable'); } });
     expect(await adv.reconcileNow()).toMatchObject({ outcome: 'error', error: 'backend unreachable' });
