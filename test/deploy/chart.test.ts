@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseWebhookConfigFile } from '../../src/webhook/config.js';
 import { agentNotYetDeclared, flagProblems, noteAgentFlagsOnce } from './cli-flags.js';
-import { AGENT_METRICS, checkPolicy } from './policy.js';
+import { AGENT_METRICS, checkPolicy, metricOf } from './policy.js';
 import { all, CHART_DIR, helmLint, helmNotes, helmTemplate, helmTemplateRaw, one, RELEASE, type K8sObject } from './render.js';
 import { validateAll } from './validate-objects.js';
 import { CHART_ONLY, PAIRED } from './variants.js';
@@ -81,7 +81,10 @@ describe('helm template: optional monitoring', () => {
     const dash = JSON.parse(cm.data['sgx-epc-enforcer.json']) as { panels: Array<{ targets: Array<{ expr: string }> }> };
     const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr));
     expect(exprs.length).toBeGreaterThan(5);
-    for (const m of exprs.flatMap((e) => e.match(/epc_[a-z_]+/g) ?? [])) expect(AGENT_METRICS).toContain(m);
+    for (const m of exprs.flatMap((e) => e.match(/epc_[a-z_]+/g) ?? [])) expect(AGENT_METRICS).toContain(metricOf(m));
+    // Every per-pod series and the enforcement histogram are on the dashboard.
+    const used = new Set(exprs.flatMap((e) => e.match(/epc_[a-z_]+/g) ?? []).map(metricOf));
+    for (const m of AGENT_METRICS.filter((n) => n.startsWith('epc_pod_') || n === 'epc_enforcement_duration_seconds')) expect(used).toContain(m);
   });
 
   it('the PrometheusRule alerts on pods at their EPC limit using agent metrics only', () => {
@@ -90,7 +93,10 @@ describe('helm template: optional monitoring', () => {
     expect(rules.map((r) => r.alert)).toContain('SgxEpcPodAtLimit');
     const atLimit = rules.find((r) => r.alert === 'SgxEpcPodAtLimit')!;
     expect(atLimit.expr).toMatch(/epc_pod_current_bytes\s*\/\s*epc_pod_limit_bytes/);
-    for (const m of rules.flatMap((r) => r.expr.match(/epc_[a-z_]+/g) ?? [])) expect(AGENT_METRICS).toContain(m);
+    for (const m of rules.flatMap((r) => r.expr.match(/epc_[a-z_]+/g) ?? [])) expect(AGENT_METRICS).toContain(metricOf(m));
+    // At the limit on a kernel's EPC cgroup (no evicted-page counter there) the limit events say it.
+    expect(atLimit.expr).toMatch(/epc_pod_limit_events_total/);
+    expect(rules.find((r) => r.alert === 'SgxEpcStartsRefused')?.expr).toMatch(/epc_enforcement_duration_seconds_count\{result="error"\}/);
   });
 
   it('strict policy and maxPodEpc reach the webhook', () => {

@@ -4,6 +4,7 @@
  * test asserts `[]` and a broken copy of the objects shows the checker can fail.
  */
 import { AGENT_RUNTIME_ENV } from '../../src/agent/agent-runtime-env.js';
+import { AgentMetrics } from '../../src/agent/agent-metrics.js';
 import type { K8sObject } from './render.js';
 
 /** Which install is being checked. */
@@ -21,8 +22,14 @@ export interface Variant {
 export const NFD_SGX_LABEL = 'feature.node.kubernetes.io/cpu-sgx.enabled';
 /** The label nodes carry to opt into the simulated (model) mode. */
 export const SIMULATED_SGX_LABEL = 'sgx-epc-enforcer.io/simulated-sgx';
-/** The agent's metrics (interfaces.md): the dashboard and the alert may use only these. */
-export const AGENT_METRICS = ['epc_pod_limit_bytes', 'epc_pod_current_bytes', 'epc_pod_peak_bytes', 'epc_pod_limit_events_total', 'epc_pod_evicted_pages_total', 'epc_pod_reloaded_pages_total'];
+/** The agent's metric names as its real registry declares them: the dashboard and the alerts may use only these. */
+export const AGENT_METRICS: string[] = (await new AgentMetrics().registry.getMetricsAsJSON()).map((m) => m.name);
+
+/** A series name as PromQL writes it, back to its metric (histograms add _bucket, _sum, _count). */
+export function metricOf(series: string): string {
+  const base = series.replace(/_(bucket|sum|count)$/, '');
+  return AGENT_METRICS.includes(base) ? base : series;
+}
 
 type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[]; resourceNames?: string[] };
 
