@@ -16,6 +16,7 @@ import { CgroupDriverResolver, type CgroupDriverFlag } from './cgroup-driver.js'
 import { EpcControllerCheck } from './epc-controller-check.js';
 import { backendReadiness } from './epc-controller-state.js';
 import { Enforcer } from './enforcer.js';
+import { epcCapacitySource } from './epc-capacity.js';
 import { HealthServer, type ReadinessCheck } from './health-server.js';
 import { ApiEventSink, limitEventDue, type EventSink } from './limit-events.js';
 import { PodRecords } from './pod-records.js';
@@ -46,6 +47,8 @@ export interface NodeAgentOptions {
   metricsAddr?: { host: string; port: number };
   /** Period of the limit-event poll (default min(reconcile interval, 5 s)). */
   statsIntervalMs?: number;
+  /** sysfs mount for the SGX driver's EPC size where no EPC controller has one (default /sys). */
+  sysRoot?: string;
   /** Test seams: another pod-resources lister or Event sink. */
   podResources?: PodResourcesLister;
   events?: EventSink;
@@ -54,6 +57,8 @@ export interface NodeAgentOptions {
 
 export class NodeAgent {
   readonly records = new PodRecords();
+  /** The node's EPC: the EPC controller's capacity, else the SGX driver's (sysfs). */
+  private readonly capacity: () => Promise<number>;
   readonly metrics = new AgentMetrics();
   readonly informer: PodInformer;
   readonly enforcer: Enforcer;
@@ -74,6 +79,7 @@ export class NodeAgent {
   constructor(private readonly o: NodeAgentOptions) {
     const log = o.logger;
     const enclaveResource = o.plugins.enclaveResource ?? DEFAULT_ENCLAVE_RESOURCE;
+    this.capacity = epcCapacitySource(o.backend, o.sysRoot);
     this.informer = new PodInformer({ kubeConfig: o.kubeConfig, nodeName: o.nodeName, logger: log });
     this.podResources = o.podResources ?? new PodResourcesClient(o.podResourcesSocket);
     this.events = o.events ?? new ApiEventSink({ kubeConfig: o.kubeConfig, nodeName: o.nodeName, logger: log });
@@ -95,7 +101,7 @@ export class NodeAgent {
         this.metrics.reconcileDuration.observe(s);
       },
     });
-    this.advertiser = new NodeAdvertiser({ enabled: o.advertise, kubeConfig: o.kubeConfig, nodeName: o.nodeName, capacityBytes: () => o.backend.capacity(), logger: log });
+    this.advertiser = new NodeAdvertiser({ enabled: o.advertise, kubeConfig: o.kubeConfig, nodeName: o.nodeName, capacityBytes: this.capacity, logger: log });
     this.health = new HealthServer({ metrics: () => this.renderMetrics(), readiness: () => this.readiness() });
   }
 
@@ -183,7 +189,7 @@ export class NodeAgent {
       const n = await b.controlClient().node().catch(() => undefined);
       return n ? { capacityBytes: n.capacityBytes, freeBytes: n.freeBytes } : {};
     }
-    return { capacityBytes: await b.capacity().catch(() => undefined) };
+    return { capacityBytes: await this.capacity().catch(() => undefined) };
   }
 
   private async renderMetrics(): Promise<{ contentType: string; text: string }> {
