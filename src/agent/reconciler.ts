@@ -127,8 +127,9 @@ export class Reconciler {
       const actions = planReconcile(await this.gather());
       let failed = 0;
       for (const a of actions) {
-        // A PreStart wrote this cgroup while we were reading: what we read may be half-done.
-        if (a.type !== 'cleanup' && this.o.preStarts?.touchedSince(mark, a.pod.cgroup)) continue;
+        // A PreStart wrote this cgroup while we were reading: what we read may be half-done, and
+        // a cgroup it just made may belong to a pod our pod list predates (not gone: new).
+        if (this.o.preStarts?.touchedSince(mark, a.type === 'cleanup' ? a.cgroup : a.pod.cgroup)) continue;
         const ok = await this.apply(a);
         if (!ok) failed++;
         this.o.onAction?.(a.type, ok);
