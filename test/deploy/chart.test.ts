@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseWebhookConfigFile } from '../../src/webhook/config.js';
 import { agentNotYetDeclared, flagProblems, noteAgentFlagsOnce } from './cli-flags.js';
+import { chartValueLeaves } from './chart-values.js';
 import { AGENT_METRICS, checkPolicy, metricOf } from './policy.js';
 import { all, CHART_DIR, helmLint, helmNotes, helmTemplate, helmTemplateRaw, one, RELEASE, type K8sObject } from './render.js';
 import { validateAll } from './validate-objects.js';
@@ -158,15 +159,7 @@ describe('values.yaml', () => {
   const text = readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8');
   const readme = readFileSync(join(CHART_DIR, 'README.md'), 'utf8');
   const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8'));
-  // Free-form maps (Kubernetes objects, label sets) are not ours to name.
-  const FREE_FORM = /(^|\.)(nodeSelector|affinity|tolerations|resources|labels|instanceTypes|imagePullSecrets|extraExcludedNamespaces)$/;
-  const leaves: string[] = [];
-  const walk = (v: unknown, path: string) => {
-    if (v && typeof v === 'object' && !Array.isArray(v) && !FREE_FORM.test(path) && Object.keys(v).length > 0) {
-      for (const [k, child] of Object.entries(v)) walk(child, path ? `${path}.${k}` : k);
-    } else leaves.push(path);
-  };
-  walk(parseYaml(text), '');
+  const leaves = chartValueLeaves(parseYaml(text));
 
   it('uses camelCase keys', () => {
     expect(leaves.length).toBeGreaterThan(30);

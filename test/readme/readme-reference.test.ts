@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { AgentMetrics } from '../../src/agent/agent-metrics.js';
+import { chartValueLeaves } from '../deploy/chart-values.js';
 import { ControllerMetrics } from '../../src/controller/controller-metrics.js';
 import { formatDemoTable } from '../../src/demo/format-table.js';
 import { DEFAULT_COSTS } from '../../src/epc/cost-model.js';
@@ -120,14 +121,7 @@ describe('README chart values = values.yaml', () => {
   const values = parseYaml(readFileSync(join(ROOT, 'charts/sgx-epc-enforcer/values.yaml'), 'utf8')) as Record<string, unknown>;
   const at = (path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), values);
   // The same leaves the chart test demands be documented (test/deploy/chart.test.ts).
-  const FREE_FORM = /(^|\.)(nodeSelector|affinity|tolerations|resources|labels|instanceTypes|imagePullSecrets|extraExcludedNamespaces)$/;
-  const leaves: string[] = [];
-  const walk = (v: unknown, path: string) => {
-    if (v && typeof v === 'object' && !Array.isArray(v) && !FREE_FORM.test(path) && Object.keys(v).length > 0) {
-      for (const [k, child] of Object.entries(v)) walk(child, path ? `${path}.${k}` : k);
-    } else leaves.push(path);
-  };
-  walk(values, '');
+  const leaves = chartValueLeaves(values);
   /** Rows as [paths, defaults]; `.x` continues the previous path's parent. */
   const rows = tables(section(CONFIG, '### Helm chart values'))[0].rows.map((r) => {
     let parent = '';
