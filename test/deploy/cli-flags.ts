@@ -1,7 +1,7 @@
 /**
  * Checks the flags the manifests pass against the flags the real CLI commands declare
  * (commander definitions, no process). `epc agent` declares every agreed flag now (cluster
- * mode), so nothing is accepted on trust any more; `agentNotYetDeclared` stays as a check.
+ * mode), so nothing is accepted on trust; `agentNotYetDeclared` must stay empty.
  */
 import type { Command } from 'commander';
 import { agentCommand } from '../../src/cli/commands/agent.js';
@@ -66,13 +66,4 @@ export function flagProblems(objs: K8sObject[]): string[] {
     }
   }
   return out;
-}
-
-let noted = false;
-
-/** Prints (once per test file) which agreed agent flags `epc agent` does not declare yet. */
-export function noteAgentFlagsOnce(missing: string[]): void {
-  if (noted || missing.length === 0) return;
-  noted = true;
-  console.log(`epc agent does not declare these agreed flags yet (notes/interfaces.md), accepted for now: ${missing.join(' ')}`);
 }

@@ -25,15 +25,6 @@ const ROOT = packageRoot();
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const BLOCKS = fencedBlocks(README);
 
-/**
- * The one switch for `epc agent`'s cluster-mode flags, written into the README from the agreed
- * list while the agent was being built. false: README agent flags that agentCommand() does not
- * declare, and agent defaults that differ from the README, are printed with console.warn and do
- * not fail. true: they fail like every other command's. (Flags agentCommand() declares but the
- * README lacks always fail.)
- */
-const STRICT_AGENT_README = false;
-
 /** The agent's cluster-mode flags as agreed (issue 4 interface + the agent work's brief). */
 const AGREED_AGENT_FLAGS = [
   '--kubeconfig', '--node-name', '--device-plugin-dir', '--pod-resources-socket', '--controller-socket-dir', '--epc-backend', '--cgroup-root',
@@ -46,11 +37,9 @@ const AGREED_AGENT_METRICS = [
   'epc_pod_reloaded_pages_total', 'epc_node_capacity_bytes', 'epc_node_free_bytes', 'epc_enforcement_duration_seconds',
 ];
 
-/** Agent drift: fails when strict, else says so clearly. */
+/** README vs `epc agent`: no drift either way. */
 function agentProblem(problems: string[], what: string): void {
-  if (problems.length === 0) return;
-  if (STRICT_AGENT_README) expect(problems, what).toEqual([]);
-  else console.warn(`README vs epc agent (not failing while STRICT_AGENT_README = false): ${what}:\n  ${problems.join('\n  ')}`);
+  expect(problems, what).toEqual([]);
 }
 
 const CONFIG = section(README, '## Configuration reference');
