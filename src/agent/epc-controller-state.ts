@@ -10,6 +10,7 @@
  */
 import { join } from 'node:path';
 import { EpcBackendError } from '../backend/epc-backend-error.js';
+import type { ReadinessCheck } from './health-server.js';
 
 export type EpcControllerState = { usable: true } | { usable: false; reason: string };
 
@@ -52,13 +53,8 @@ export function startPolicy(enforce: boolean, state: EpcControllerState): StartP
   return enforce ? { action: 'refuse', reason: state.reason } : { action: 'start-unbound', reason: state.reason };
 }
 
-/** A readiness check that passes but has something to say. */
-export interface ReadyNote {
-  note: string;
-}
-
 /** The `backend` readiness check: passes when usable; when not, fails only while enforcing. */
-export function backendReadiness(enforce: boolean, state: EpcControllerState): true | string | ReadyNote {
+export function backendReadiness(enforce: boolean, state: EpcControllerState): ReadinessCheck {
   if (state.usable) return true;
   if (enforce) return state.reason;
   return { note: `observe-only (--enforce=false), EPC pods start without a cgroup binding: ${state.reason}` };

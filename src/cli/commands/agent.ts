@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import type { AgentClusterFlags } from '../../agent/agent-config.js';
+import { DEFAULT_CONTROLLER_SOCKET_DIR, DEFAULT_METRICS_ADDR, DEFAULT_POD_RESOURCES_SOCKET, type AgentClusterFlags } from '../../agent/agent-config.js';
+import { DEFAULT_CGROUP_ROOT } from '../../backend/cgroupfs-backend.js';
 
 /** Parsed `epc agent` flags: the device plugins, then cluster mode (enforcement). */
 export interface AgentFlags extends AgentClusterFlags {
@@ -35,12 +36,12 @@ export function agentCommand(): Command {
     .option('--standalone', 'run only the device plugins, without a cluster (enforcement off)')
     .option('--kubeconfig <file>', 'kubeconfig of the API server (default: in-cluster config, else $KUBECONFIG / ~/.kube/config)')
     .option('--node-name <name>', 'this node (default $NODE_NAME); only pods bound to it are watched')
-    .option('--pod-resources-socket <path>', 'kubelet pod-resources v1 socket', '/var/lib/kubelet/pod-resources/kubelet.sock')
-    .option('--controller-socket-dir <dir>', 'socket dir of `epc controller` (model backend)', '/var/run/epc')
+    .option('--pod-resources-socket <path>', 'kubelet pod-resources v1 socket', DEFAULT_POD_RESOURCES_SOCKET)
+    .option('--controller-socket-dir <dir>', 'socket dir of `epc controller` (model backend)', DEFAULT_CONTROLLER_SOCKET_DIR)
     .option('--epc-backend <kind>', 'model | cgroupfs | auto (cgroupfs when the kernel has sgx_epc, else model when <controller-socket-dir>/control.sock exists, else none)', 'auto')
-    .option('--cgroup-root <dir>', 'cgroup v2 mount (cgroupfs backend, cgroup driver detection)', '/sys/fs/cgroup')
+    .option('--cgroup-root <dir>', 'cgroup v2 mount (cgroupfs backend, cgroup driver detection)', DEFAULT_CGROUP_ROOT)
     .option('--cgroup-driver <driver>', 'kubelet cgroup driver: systemd | cgroupfs | auto', 'auto')
-    .option('--metrics-addr <host:port>', 'serve /metrics, /healthz, /readyz here (port 0: any free port, logged in the ready line)', '0.0.0.0:9102')
+    .option('--metrics-addr <host:port>', 'serve /metrics, /healthz, /readyz here (port 0: any free port, logged in the ready line)', DEFAULT_METRICS_ADDR)
     .option('--advertise [bool]', 'advertise sgx.intel.com/epc on the Node status and label it (true|false)', 'true')
     .option('--enforce [bool]', 'write each pod\'s EPC request as misc.max, refusing EPC pods where no EPC controller is usable (false: observe-only, pods start unlimited on any kernel) (true|false)', 'true')
     .option('--prestart-timeout <duration>', 'bound on PreStartContainer before the start is refused (e.g. 10s, 500ms)', '10s')
