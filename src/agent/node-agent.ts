@@ -5,8 +5,7 @@
  * leaves every limit and binding in place (containers keep running under their limits).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { EpcBackend } from '../backend/epc-backend.js';
-import { ModelBackend } from '../backend/model-backend.js';
+import { canReadFreeEpc, type EpcBackend } from '../backend/epc-backend.js';
 import { startSgxPlugins, DEFAULT_ENCLAVE_RESOURCE, type SgxPlugins, type SgxPluginsOptions } from '../deviceplugin/sgx/start-sgx-plugins.js';
 import { NodeAdvertiser, type Advertiser } from '../k8s/node-advertiser.js';
 import { PodInformer } from '../k8s/pod-informer.js';
@@ -185,11 +184,11 @@ export class NodeAgent {
 
   private async nodeFigures(): Promise<{ capacityBytes?: number; freeBytes?: number }> {
     const b = this.o.backend;
-    if (b instanceof ModelBackend) {
-      const n = await b.controlClient().node().catch(() => undefined);
-      return n ? { capacityBytes: n.capacityBytes, freeBytes: n.freeBytes } : {};
-    }
-    return { capacityBytes: await this.capacity().catch(() => undefined) };
+    const [capacityBytes, freeBytes] = await Promise.all([
+      this.capacity().catch(() => undefined),
+      canReadFreeEpc(b) ? b.freeBytes().catch(() => undefined) : undefined,
+    ]);
+    return { capacityBytes, freeBytes };
   }
 
   private async renderMetrics(): Promise<{ contentType: string; text: string }> {

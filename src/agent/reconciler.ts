@@ -8,7 +8,6 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { canBindSlots, type EpcBackend, type EpcMax } from '../backend/epc-backend.js';
 import { EpcBackendError } from '../backend/epc-backend-error.js';
 import { normalizeCgroupPath } from '../backend/cgroup-path.js';
-import { ModelBackend } from '../backend/model-backend.js';
 import { podCgroupPath, type CgroupDriver } from '../k8s/pod-cgroup-path.js';
 import { podEpcRequestBytes } from '../k8s/pod-epc-request.js';
 import type { Logger } from '../util/logger.js';
@@ -191,9 +190,7 @@ export class Reconciler {
     const currentMax = new Map(desired.map((d, i) => [d.cgroup, maxes[i]]));
     let bindings: Map<string, string> | undefined;
     let podCgroups: { uid: string; cgroup: string }[] = [];
-    if (backend instanceof ModelBackend) {
-      bindings = new Map((await backend.controlClient().bindings()).map((b) => [b.slot, b.path]));
-    }
+    if (canBindSlots(backend)) bindings = await backend.bindings();
     if (this.o.removeCgroups) {
       for (const c of await backend.listCgroups(kubepodsRoot(driver))) {
         const uid = podUidFromCgroup(c);

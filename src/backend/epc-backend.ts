@@ -59,10 +59,23 @@ export interface SlotBinder {
   bindSlot(slotId: string, path: string): Promise<void>;
   /** Drops the binding; the slot's next operation fails closed. Unknown slots are not an error. */
   unbindSlot(slotId: string): Promise<void>;
+  /** Every binding now: slot -> cgroup path (normalized). */
+  bindings(): Promise<Map<string, string>>;
 }
 
 /** True when the backend can bind slots (the model); a capability check, not a kind check. */
 export function canBindSlots(b: EpcBackend): b is EpcBackend & SlotBinder {
   const c = b as Partial<SlotBinder>;
-  return typeof c.bindSlot === 'function' && typeof c.unbindSlot === 'function';
+  return typeof c.bindSlot === 'function' && typeof c.unbindSlot === 'function' && typeof c.bindings === 'function';
+}
+
+/** Optional capability: the node's free EPC (the model knows it; the kernel has no such file). */
+export interface FreeEpcReader {
+  /** Free EPC of the node in bytes. */
+  freeBytes(): Promise<number>;
+}
+
+/** True when the backend can tell the node's free EPC (the model); a capability check, not a kind check. */
+export function canReadFreeEpc(b: EpcBackend): b is EpcBackend & FreeEpcReader {
+  return typeof (b as Partial<FreeEpcReader>).freeBytes === 'function';
 }

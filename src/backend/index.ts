@@ -1,6 +1,6 @@
 /** EPC backends: one interface, the model and cgroupfs implementations, and the selector. */
-export type { EpcBackend, EpcCgroupStats, EpcMax, SlotBinder } from './epc-backend.js';
-export { canBindSlots } from './epc-backend.js';
+export type { EpcBackend, EpcCgroupStats, EpcMax, FreeEpcReader, SlotBinder } from './epc-backend.js';
+export { canBindSlots, canReadFreeEpc } from './epc-backend.js';
 export { EpcBackendError, type EpcBackendErrorCode } from './epc-backend-error.js';
 export { normalizeCgroupPath } from './cgroup-path.js';
 export { CgroupfsBackend, DEFAULT_CGROUP_ROOT, type CgroupfsBackendOptions } from './cgroupfs-backend.js';

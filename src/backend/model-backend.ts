@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ControlClient } from '../controller/control-client.js';
 import { CONTROL_SOCKET } from '../controller/socket-names.js';
 import { ControllerApiError } from '../controller/unix-json-client.js';
-import type { EpcBackend, EpcCgroupStats, EpcMax, SlotBinder } from './epc-backend.js';
+import type { EpcBackend, EpcCgroupStats, EpcMax, FreeEpcReader, SlotBinder } from './epc-backend.js';
 import { EpcBackendError, toBackendCode } from './epc-backend-error.js';
 import { normalizeCgroupPath } from './cgroup-path.js';
 import { formatSgxMax, isValidMax, parseSgxBytes, parseSgxMax } from './misc-format.js';
@@ -20,7 +20,7 @@ export interface ModelBackendOptions {
  * misc file formats as the kernel, and also binds enclave slots to cgroups (`SlotBinder`), which
  * is how the model knows which cgroup a pod's enclave operations charge.
  */
-export class ModelBackend implements EpcBackend, SlotBinder {
+export class ModelBackend implements EpcBackend, SlotBinder, FreeEpcReader {
   readonly kind = 'model' as const;
   readonly controlSocket: string;
   private readonly client: ControlClient;
@@ -92,6 +92,14 @@ export class ModelBackend implements EpcBackend, SlotBinder {
     return this.wrap(undefined, async () => {
       await this.client.unbind(slotId);
     });
+  }
+
+  async bindings(): Promise<Map<string, string>> {
+    return this.wrap(undefined, async () => new Map((await this.client.bindings()).map((b) => [b.slot, b.path])));
+  }
+
+  async freeBytes(): Promise<number> {
+    return this.wrap(undefined, async () => (await this.client.node()).freeBytes);
   }
 
   /** The control client, for callers that need model-only calls (enclaves per cgroup, snapshot). */
