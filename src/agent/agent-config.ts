@@ -4,7 +4,7 @@
  */
 import type { BackendKind } from '../backend/select-backend.js';
 import type { CgroupDriverFlag } from './cgroup-driver.js';
-import { parseListenAddr } from './health-server.js';
+import { parseListenAddr } from '../util/listen-addr.js';
 
 export const DEFAULT_POD_RESOURCES_SOCKET = '/var/lib/kubelet/pod-resources/kubelet.sock';
 export const DEFAULT_CONTROLLER_SOCKET_DIR = '/var/run/epc';

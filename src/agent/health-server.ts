@@ -22,14 +22,6 @@ export interface HealthServerOptions {
   readiness: () => Promise<Record<string, ReadinessCheck>>;
 }
 
-/** Parses HOST:PORT ([v6]:PORT too); throws naming the flag. Port 0 = any free port. */
-export function parseListenAddr(addr: string, flag = '--metrics-addr'): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`${flag} must be HOST:PORT (port 0-65535), got ${JSON.stringify(addr)}`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
-}
-
 export class HealthServer {
   private server: Server | undefined;
 

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { parseListenAddr } from '../util/listen-addr.js';
 import { join } from 'node:path';
 import type { CostModel } from '../epc/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
@@ -99,10 +100,13 @@ export class EpcController {
   }
 
   private async startMetrics(addr: string): Promise<void> {
-    const i = addr.lastIndexOf(':');
-    const host = addr.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1';
-    const port = Number(addr.slice(i + 1));
-    if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--metrics-addr must be HOST:PORT, got ${addr}`);
+    let host: string;
+    let port: number;
+    try {
+      ({ host, port } = parseListenAddr(addr, '--metrics-addr', '127.0.0.1'));
+    } catch (err) {
+      throw new RangeError((err as Error).message);
+    }
     const server = createServer((req, res) => {
       if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
         this.metrics.metrics().then(

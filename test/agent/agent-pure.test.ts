@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AgentConfigError, parseAgentConfig, parseDurationMs, type AgentClusterFlags } from '../../src/agent/agent-config.js';
 import { kubepodsRoot, podUidFromCgroup } from '../../src/agent/cgroup-driver.js';
 import { findDeviceOwners, ownerPodOf, slotsByPod } from '../../src/agent/device-owners.js';
-import { parseListenAddr } from '../../src/agent/health-server.js';
+import { parseListenAddr } from '../../src/util/listen-addr.js';
 import { decidePodLimit, podIsTerminal } from '../../src/agent/limit-decision.js';
 import { limitEventDue } from '../../src/agent/limit-events.js';
 import { PodRecords } from '../../src/agent/pod-records.js';

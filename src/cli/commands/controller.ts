@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
+import { parseListenAddr } from '../../util/listen-addr.js';
 
 /** `epc controller`: the modeled EPC controller of one node, serving control.sock and enclave.sock. */
 export function controllerCommand(): Command {
@@ -27,7 +28,13 @@ export function controllerCommand(): Command {
         if ('error' in c) throw new CliError(`--costs ${c.error}`, 2);
         costs = c.costs;
       }
-      if (o.metricsAddr !== undefined && !/^.+:\d+$/.test(o.metricsAddr)) throw new CliError(`--metrics-addr must be HOST:PORT, got ${o.metricsAddr}`, 2);
+      if (o.metricsAddr !== undefined) {
+        try {
+          parseListenAddr(o.metricsAddr, '--metrics-addr');
+        } catch (err) {
+          throw new CliError((err as Error).message, 2);
+        }
+      }
 
       const { EpcController } = await import('../../controller/epc-controller.js');
       const { SocketInUseError } = await import('../../controller/unix-socket-server.js');
