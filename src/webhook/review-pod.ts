@@ -57,6 +57,19 @@ function matcherFor(config: WebhookConfig): HostPathMatcher {
   return m;
 }
 
+function isPrivileged(c: ContainerRef): boolean {
+  return isObject(c.spec.securityContext) && c.spec.securityContext.privileged === true;
+}
+
+/** Privileged containers in a pod that uses SGX can open every SGX device outside its limit: a warning, denied with policy strict. */
+function reviewPrivileged(privileged: ContainerRef[], config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
+  for (const c of privileged) {
+    const text = `${label(c)} is privileged in a pod that uses SGX: it can open every SGX device outside the pod's EPC limit`;
+    if (config.policy === 'strict') deny('privileged', text);
+    else warnings.push({ rule: 'privileged', message: `${text} (denied with policy strict)` });
+  }
+}
+
 function label(c: ContainerRef): string {
   return c.role === 'app' ? `container "${c.name}"` : `${c.role} container "${c.name}"`;
 }
@@ -118,7 +131,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
         deny('epc-requests-limits-mismatch', `${label(c)}: ${epc} request ${formatBytes(req.bytes)} differs from limit ${formatBytes(lim.bytes)}`);
       }
     }
-    if (isObject(c.spec.securityContext) && c.spec.securityContext.privileged === true) privileged.push(c);
+    if (isPrivileged(c)) privileged.push(c);
   }
 
   const amounts = containerAmounts(pod, epc, containers);
@@ -154,13 +167,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
     }
   }
 
-  if (usesSgx) {
-    for (const c of privileged) {
-      const text = `${label(c)} is privileged in a pod that uses SGX: it can open every SGX device outside the pod's EPC limit`;
-      if (config.policy === 'strict') deny('privileged', text);
-      else warnings.push({ rule: 'privileged', message: `${text} (denied with policy strict)` });
-    }
-  }
+  if (usesSgx) reviewPrivileged(privileged, config, deny, warnings);
   return { usesSgx, violations, warnings, epcBytes, containers };
 }
 
@@ -223,13 +230,6 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
     for (const r of requested) deny('enclave-without-epc', `${label(c)} requests ${r} ${noEpc}`);
     if (device) deny('hostpath-device', `${label(c)} mounts hostPath ${device.path} (volume "${device.volume}", reaches ${device.device}) ${noEpc}`);
   }
-  if (usesSgx) {
-    for (const c of added) {
-      if (!(isObject(c.spec.securityContext) && c.spec.securityContext.privileged === true)) continue;
-      const text = `${label(c)} is privileged in a pod that uses SGX: it can open every SGX device outside the pod's EPC limit`;
-      if (config.policy === 'strict') deny('privileged', text);
-      else warnings.push({ rule: 'privileged', message: `${text} (denied with policy strict)` });
-    }
-  }
+  if (usesSgx) reviewPrivileged(added.filter(isPrivileged), config, deny, warnings);
   return { usesSgx, violations, warnings };
 }
