@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { EpcBackendError } from '../backend/epc-backend-error.js';
-import type { ReadinessCheck } from './health-server.js';
+import type { ReadinessCheck } from '../util/health-server.js';
 
 export type EpcControllerState = { usable: true } | { usable: false; reason: string };
 

@@ -16,7 +16,7 @@ import { EpcControllerCheck } from './epc-controller-check.js';
 import { backendReadiness } from './epc-controller-state.js';
 import { Enforcer } from './enforcer.js';
 import { epcCapacitySource } from './epc-capacity.js';
-import { HealthServer, type ReadinessCheck } from './health-server.js';
+import { HealthServer, type ReadinessCheck } from '../util/health-server.js';
 import { ApiEventSink, limitEventDue, type EventSink } from './limit-events.js';
 import { PodRecords } from './pod-records.js';
 import { PodResourcesClient, type PodResourcesLister } from './pod-resources-client.js';

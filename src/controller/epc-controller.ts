@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { HealthServer } from '../util/health-server.js';
 import { parseListenAddr } from '../util/listen-addr.js';
 import { join } from 'node:path';
 import type { CostModel } from '../epc/index.js';
@@ -43,7 +43,8 @@ export class EpcController {
   readonly metrics: ControllerMetrics;
   private readonly control: UnixSocketServer;
   private readonly enclave: UnixSocketServer;
-  private metricsServer: Server | undefined;
+  private metricsServer: HealthServer | undefined;
+  private metricsAddr: string | undefined;
   private phase: 'new' | 'started' | 'stopped' = 'new';
 
   constructor(private readonly opts: EpcControllerOptions) {
@@ -78,8 +79,7 @@ export class EpcController {
 
   /** The bound metrics address (`host:port`), if serving metrics. */
   metricsAddress(): string | undefined {
-    const a = this.metricsServer?.address();
-    return a && typeof a === 'object' ? `${a.address}:${a.port}` : undefined;
+    return this.metricsAddr;
   }
 
   /** Stops all servers, the scheduler and pending delays; removes the sockets. Safe twice. */
@@ -89,51 +89,24 @@ export class EpcController {
     this.state.rt.stop();
     this.state.delay.cancelAll();
     await Promise.all([this.control.stop(), this.enclave.stop()]);
-    const m = this.metricsServer;
+    await this.metricsServer?.close();
     this.metricsServer = undefined;
-    if (m) {
-      await new Promise<void>((r) => {
-        m.close(() => r());
-        m.closeAllConnections();
-      });
-    }
+    this.metricsAddr = undefined;
   }
 
   private async startMetrics(addr: string): Promise<void> {
-    let host: string;
-    let port: number;
+    let listen: { host: string; port: number };
     try {
-      ({ host, port } = parseListenAddr(addr, '--metrics-addr', '127.0.0.1'));
+      listen = parseListenAddr(addr, '--metrics-addr', '127.0.0.1');
     } catch (err) {
       throw new RangeError((err as Error).message);
     }
-    const server = createServer((req, res) => {
-      if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
-        this.metrics.metrics().then(
-          (text) => {
-            res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
-            res.end(text);
-          },
-          (err: unknown) => {
-            res.writeHead(500);
-            res.end(String(err));
-          },
-        );
-      } else if (req.url === '/healthz') {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('ok\n');
-      } else {
-        res.writeHead(404);
-        res.end('not found\n');
-      }
+    const server = new HealthServer({
+      metrics: async () => ({ contentType: this.metrics.registry.contentType, text: await this.metrics.metrics() }),
+      // Serving at all is ready: the sockets are up before the metrics endpoint starts.
+      readiness: async () => ({}),
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    this.metricsAddr = await server.listen(listen);
     this.metricsServer = server;
   }
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { EpcControllerCheck } from '../../src/agent/epc-controller-check.js';
 import { backendReadiness, NO_EPC_CGROUP_ADVICE, startPolicy, unusableReason, USABLE } from '../../src/agent/epc-controller-state.js';
-import { renderReadiness } from '../../src/agent/health-server.js';
+import { renderReadiness } from '../../src/util/health-server.js';
 import { CgroupfsBackend } from '../../src/backend/cgroupfs-backend.js';
 import { EpcBackendError } from '../../src/backend/epc-backend-error.js';
 import type { EpcBackend } from '../../src/backend/epc-backend.js';

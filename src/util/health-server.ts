@@ -1,5 +1,5 @@
 /**
- * The agent's HTTP endpoint on `--metrics-addr`: GET /metrics (Prometheus), /healthz (the process
+ * The HTTP endpoint of a component's `--metrics-addr` (agent, controller): GET /metrics (Prometheus), /healthz (the process
  * answers), /readyz (every readiness check passes: 200, else 503 naming the failing checks; a
  * passing check may carry a note, e.g. observe-only without an EPC controller).
  * Anything else is 404, other methods on known paths 405.
