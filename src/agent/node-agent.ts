@@ -56,6 +56,7 @@ export interface NodeAgentOptions {
 
 export class NodeAgent {
   readonly records = new PodRecords();
+  private polling: Promise<void> | undefined;
   /** The node's EPC: the EPC controller's capacity, else the SGX driver's (sysfs). */
   private readonly capacity: () => Promise<number>;
   readonly metrics = new AgentMetrics();
@@ -153,8 +154,17 @@ export class NodeAgent {
     return this.plugins?.plugins.map((p) => p.socketPath) ?? [];
   }
 
-  /** One poll of every enforced pod's counters: Events for first limit hits, metrics refreshed. */
-  async pollStats(): Promise<void> {
+  /**
+   * One poll of every enforced pod's counters: Events for first limit hits, metrics refreshed.
+   * A scrape and the periodic poll arriving together share one poll (one read per pod, and no
+   * Event posted twice by two polls that both saw it due).
+   */
+  pollStats(): Promise<void> {
+    this.polling ??= this.pollOnce().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async pollOnce(): Promise<void> {
     const stats = await readPodStats(this.records, this.o.backend);
     for (const { rec, stats: s } of stats) if (s && limitEventDue(rec, s)) await this.events.limitReached(rec, s);
     this.metrics.update(stats, await this.nodeFigures());
