@@ -7,13 +7,25 @@ import { AGENT_RUNTIME_ENV } from '../../src/agent/agent-runtime-env.js';
 import { AgentMetrics } from '../../src/agent/agent-metrics.js';
 import type { K8sObject } from './render.js';
 
+/** The agent's `--enforce` values (issue 15): auto enforces where the node has an EPC controller. */
+export const ENFORCE_VALUES = ['auto', 'true', 'false'] as const;
+/** One of ENFORCE_VALUES. */
+export type EnforceValue = (typeof ENFORCE_VALUES)[number];
+
+/**
+ * The agent's RBAC, the same for every mode and enforce value: its pods (informer), its Node
+ * (get; patch for the epc-enforced label), nodes/status (the SgxEpcEnforced condition, and the
+ * EPC capacity when advertising), Events.
+ */
+export const AGENT_RULES = ['/events:create', '/nodes/status:patch', '/nodes:get,patch', '/pods:get,list,watch'];
+
 /** Which install is being checked. */
 export interface Variant {
   mode: 'model' | 'hardware' | 'enforce-only';
   certs: 'bootstrap' | 'cert-manager';
   aks: boolean;
-  /** false: installed observe-only (agent --enforce=false); default true. */
-  enforce?: boolean;
+  /** The agent's --enforce value; default auto (issue 15). */
+  enforce?: EnforceValue;
   agentNamespace: string;
   webhookNamespace: string;
 }
@@ -22,6 +34,8 @@ export interface Variant {
 export const NFD_SGX_LABEL = 'feature.node.kubernetes.io/cpu-sgx.enabled';
 /** The label nodes carry to opt into the simulated (model) mode. */
 export const SIMULATED_SGX_LABEL = 'sgx-epc-enforcer.io/simulated-sgx';
+/** The well-known instance-type label AKS sets on every node (the SGX VM sizes select AKS nodes). */
+export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
 /** The agent's metric names as its real registry declares them: the dashboard and the alerts may use only these. */
 export const AGENT_METRICS: string[] = (await new AgentMetrics().registry.getMetricsAsJSON()).map((m) => m.name);
 
@@ -82,7 +96,7 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
       return ruleSet(role?.rules);
     }).sort();
   };
-  const agentRules = ['/events:create', '/nodes:get', '/pods:get,list,watch', ...(v.mode === 'enforce-only' ? [] : ['/nodes/status:patch', '/nodes:patch'])].sort();
+  const agentRules = [...AGENT_RULES].sort();
   need(JSON.stringify(rulesBoundTo(agentSa)) === JSON.stringify(agentRules), `agent RBAC must be exactly ${agentRules.join(' ')}, got ${rulesBoundTo(agentSa).join(' ')}`);
   const mutating = find('MutatingWebhookConfiguration');
   const validating = find('ValidatingWebhookConfiguration');
@@ -113,15 +127,19 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
     need(ds.spec.updateStrategy?.type === 'RollingUpdate', 'agent updateStrategy must be RollingUpdate');
     need((spec.tolerations ?? []).length > 0, 'agent must have tolerations');
     need(spec.serviceAccountName === agentSa?.metadata.name, 'agent must run as its ServiceAccount');
+    const terms: K8sObject[] = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+    const termKeys = terms.map((t) => (t.matchExpressions ?? []).map((e: K8sObject) => e.key).join('+'));
+    const sgxTypes = terms.flatMap((t) => t.matchExpressions ?? []).find((e: K8sObject) => e.key === INSTANCE_TYPE_LABEL);
+    const sgxTypesOk = sgxTypes && sgxTypes.operator === 'In' && sgxTypes.values.length > 0 && sgxTypes.values.every((x: string) => /^Standard_DC\d+d?s?_v[23]$/.test(x));
     if (v.aks) {
-      const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-      const expr = terms.flatMap((t: { matchExpressions?: unknown[] }) => t.matchExpressions ?? []).find((e: { key: string }) => e.key === 'node.kubernetes.io/instance-type');
-      need(expr && expr.operator === 'In' && expr.values.length > 0 && expr.values.every((x: string) => /^Standard_DC\d+d?s?_v[23]$/.test(x)), 'aks: agent must select DC-series SGX instance types');
+      need(sgxTypesOk && termKeys.join(',') === INSTANCE_TYPE_LABEL, 'aks: agent must select DC-series SGX instance types only');
       need(!spec.nodeSelector?.[NFD_SGX_LABEL], 'aks: no NFD selector (AKS nodes have no NFD labels)');
     } else if (v.mode === 'model') {
-      need(spec.nodeSelector?.[SIMULATED_SGX_LABEL] === 'true', `model: agent must select ${SIMULATED_SGX_LABEL}=true`);
-    } else {
-      need(spec.nodeSelector?.[NFD_SGX_LABEL] === 'true', `agent must select ${NFD_SGX_LABEL}=true by default`);
+      need(spec.nodeSelector?.[SIMULATED_SGX_LABEL] === 'true' && terms.length === 0, `model: agent must select ${SIMULATED_SGX_LABEL}=true only`);
+    } else if (v.mode === 'hardware') {
+      // Issue 15: NFD's label alone strands AKS (no NFD labels there): NFD OR an SGX instance type.
+      const nfd = terms.flatMap((t) => t.matchExpressions ?? []).find((e: K8sObject) => e.key === NFD_SGX_LABEL);
+      need(!spec.nodeSelector && termKeys.join(',') === `${NFD_SGX_LABEL},${INSTANCE_TYPE_LABEL}` && nfd?.operator === 'In' && nfd.values?.join() === 'true' && sgxTypesOk, `hardware: agent must select ${NFD_SGX_LABEL}=true OR an SGX ${INSTANCE_TYPE_LABEL} (two ORed node affinity terms), not a nodeSelector`);
     }
     const hostPaths = new Map<string, { path: string; type?: string }>((spec.volumes ?? []).filter((x: K8sObject) => x.hostPath).map((x: K8sObject) => [x.name, x.hostPath]));
     const paths = [...hostPaths.values()].map((h) => h.path);
@@ -144,8 +162,14 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
     need(args[0] === 'agent' && args.includes('--node-name=$(NODE_NAME)'), 'agent args must start with `agent` and pass --node-name=$(NODE_NAME)');
     need(args.includes(`--epc-backend=${v.mode === 'model' ? 'model' : 'cgroupfs'}`), `agent --epc-backend must match mode ${v.mode}`);
     need(args.includes('--advertise=false') === (v.mode === 'enforce-only'), 'agent --advertise=false exactly in enforce-only mode');
-    need(args.includes('--enforce=false') === (v.enforce === false), 'agent --enforce=false exactly in an observe-only install (enforcing is the default)');
-    need(!args.some((a) => /^--enforce(=true)?$/.test(a)), 'agent: enforcing is the default, not a flag');
+    const enforce = v.enforce ?? 'auto';
+    const enforceArgs = args.filter((a) => a === '--enforce' || a.startsWith('--enforce='));
+    need(enforceArgs.length === 1 && enforceArgs[0] === `--enforce=${enforce}`, `agent must pass exactly --enforce=${enforce}, got ${enforceArgs.join(' ') || 'none'}`);
+    // The metrics Service: one scrape target per agent pod (issue 15: monitoring that works).
+    const metricsSvc = find('Service', (o) => o.metadata.namespace === v.agentNamespace && matches(o.spec?.selector, ds.spec.template.metadata?.labels))[0];
+    const svcPorts: string[] = (metricsSvc?.spec?.ports ?? []).map((p: K8sObject) => `${p.name}:${p.targetPort}`);
+    const wantPorts = ['metrics:metrics', ...(v.mode === 'model' ? ['model-metrics:model-metrics'] : [])];
+    need(metricsSvc && metricsSvc.spec.clusterIP === 'None' && JSON.stringify(svcPorts) === JSON.stringify(wantPorts), `agent metrics Service (headless, selecting the agent pods) must expose ${wantPorts.join(' ')}, got ${svcPorts.join(' ') || 'no Service'}`);
     const ctl = (spec.containers ?? []).find((c: K8sObject) => c.name === 'controller');
     need(Boolean(ctl) === (v.mode === 'model'), 'the epc controller container runs exactly in model mode');
     if (ctl) need(ctl.args?.[0] === 'controller' && ctl.args.includes('--socket-dir=/var/run/epc'), 'controller must serve in /var/run/epc');

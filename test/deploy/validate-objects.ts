@@ -8,7 +8,7 @@ import type { K8sObject } from './render.js';
 /** Kinds outside kubernetes-models that the manifests may contain, by apiVersion. */
 export const CRD_KINDS: Record<string, string[]> = {
   'cert-manager.io/v1': ['Issuer', 'Certificate'],
-  'monitoring.coreos.com/v1': ['PrometheusRule'],
+  'monitoring.coreos.com/v1': ['PrometheusRule', 'ServiceMonitor'],
 };
 
 interface Validatable {

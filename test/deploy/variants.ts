@@ -2,7 +2,7 @@
  * The install variants: each kustomize overlay and the chart values that must render the same
  * install, plus chart-only variants. Shared by the chart, kustomize and parity tests.
  */
-import type { Variant } from './policy.js';
+import { ENFORCE_VALUES, type Variant } from './policy.js';
 
 /** Default namespaces of both install methods. */
 export const AGENT_NS = 'sgx-epc-system';
@@ -26,19 +26,38 @@ export const PAIRED: PairedVariant[] = [
   { name: 'cert-manager', overlay: 'overlays/cert-manager', values: { certs: { mode: 'cert-manager' } }, variant: { ...base, mode: 'hardware', certs: 'cert-manager' } },
 ];
 
-/** Chart-only combinations (every mode x cert mode, other namespaces, monitoring on). */
+/** The chart's modes as an operator picks them (aks = enforce-only with aks.enabled). */
+const MODES: Array<{ name: string; values: Record<string, unknown>; variant: Variant }> = [
+  { name: 'model', values: { mode: 'model' }, variant: { ...base, mode: 'model' } },
+  { name: 'hardware', values: { mode: 'hardware' }, variant: { ...base, mode: 'hardware' } },
+  { name: 'enforce-only', values: { mode: 'enforce-only' }, variant: { ...base, mode: 'enforce-only' } },
+  { name: 'aks', values: { mode: 'enforce-only', aks: { enabled: true } }, variant: { ...base, mode: 'enforce-only', aks: true } },
+];
+
+/** Every mode x every agent.enforce value (issue 15), as the chart renders them. */
+export const MODE_X_ENFORCE = MODES.flatMap((m) =>
+  ENFORCE_VALUES.map((enforce) => ({
+    name: `${m.name} x enforce=${enforce}`,
+    mode: m.name,
+    enforce,
+    values: { ...m.values, agent: { enforce } },
+    variant: { ...m.variant, enforce },
+  })),
+);
+
+/** Chart-only combinations (other cert modes and namespaces, monitoring on, a boolean enforce from --set). */
 export const CHART_ONLY: Array<{ name: string; values: Record<string, unknown>; variant: Variant }> = [
-  { name: 'enforce-only without aks', values: { mode: 'enforce-only' }, variant: { ...base, mode: 'enforce-only' } },
   { name: 'model + cert-manager', values: { mode: 'model', certs: { mode: 'cert-manager' } }, variant: { ...base, mode: 'model', certs: 'cert-manager' } },
-  { name: 'aks observe-only (agent.enforce=false)', values: { mode: 'enforce-only', aks: { enabled: true }, agent: { enforce: false } }, variant: { ...base, mode: 'enforce-only', aks: true, enforce: false } },
+  { name: 'aks observe-only (--set agent.enforce=false, a boolean)', values: { mode: 'enforce-only', aks: { enabled: true }, agent: { enforce: false } }, variant: { ...base, mode: 'enforce-only', aks: true, enforce: 'false' } },
   { name: 'enforce-only + aks + cert-manager', values: { mode: 'enforce-only', aks: { enabled: true }, certs: { mode: 'cert-manager' } }, variant: { ...base, mode: 'enforce-only', aks: true, certs: 'cert-manager' } },
   {
     name: 'custom namespaces, strict policy, monitoring',
     values: {
       namespaces: { agent: 'epc-agents', webhook: 'epc-admission' },
       webhook: { policy: 'strict', maxPodEpc: '128Mi', extraExcludedNamespaces: ['monitoring'] },
-      monitoring: { grafanaDashboard: { enabled: true }, prometheusRule: { enabled: true } },
+      monitoring: { grafanaDashboard: { enabled: true }, prometheusRule: { enabled: true }, serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } },
     },
     variant: { ...base, mode: 'hardware', agentNamespace: 'epc-agents', webhookNamespace: 'epc-admission' },
   },
+  ...MODE_X_ENFORCE,
 ];

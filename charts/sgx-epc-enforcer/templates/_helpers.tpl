@@ -59,3 +59,13 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
+
+{{/* The agent's --enforce value: auto | true | false (booleans from --set accepted). */}}
+{{- define "epc.agentEnforce" -}}
+{{- toString .Values.agent.enforce -}}
+{{- end -}}
+
+{{/* Selector labels of the agent pods, also the agent metrics Service's selector. */}}
+{{- define "epc.agentSelector" -}}
+{{- include "epc.selectorLabels" (dict "ctx" . "component" "agent") -}}
+{{- end -}}
