@@ -109,15 +109,20 @@ describe('helm template: optional monitoring', () => {
 });
 
 describe('NOTES.txt', () => {
+  const STATE = ['kubectl get nodes -L sgx-epc-enforcer.io/epc-enforced', 'SgxEpcEnforced', 'kubectl apply -f deploy/examples/sgx-pod.yaml', 'epc doctor --root /host', 'sgx-epc-enforcer-agent-metrics'];
   it.each([
-    { name: 'model', values: { mode: 'model' }, has: ['mode "model"', 'sgx-epc-enforcer.io/simulated-sgx=true', 'EPC advertised', 'Secret sgx-epc-enforcer-webhook-tls'], hasNot: ['cert-manager issues', 'Enforcing:'] },
-    { name: 'enforce-only + aks + cert-manager', values: { mode: 'enforce-only', aks: { enabled: true }, certs: { mode: 'cert-manager' } }, has: ['mode "enforce-only"', 'cert-manager issues'], hasNot: ['EPC advertised', 'simulated-sgx', 'Node Feature Discovery'] },
-    { name: 'hardware (enforcing)', values: {}, has: ['Enforcing: nodes need a kernel with the EPC cgroup', 'runs limited'], hasNot: ['Observe-only'] },
-    { name: 'aks observe-only', values: { mode: 'enforce-only', aks: { enabled: true }, agent: { enforce: false } }, has: ['Observe-only (agent.enforce=false)'], hasNot: ['runs limited', 'Enforcing:'] },
+    { name: 'model', values: { mode: 'model' }, has: ['mode "model", enforce "auto"', '--enforce=auto', 'sgx-epc-enforcer.io/simulated-sgx=true', 'EPC advertised', 'Secret sgx-epc-enforcer-webhook-tls', 'or the model here'], hasNot: ['cert-manager issues', 'Enforce true', 'AKS node images have no sgx_epc'] },
+    { name: 'enforce-only + aks + cert-manager', values: { mode: 'enforce-only', aks: { enabled: true }, certs: { mode: 'cert-manager' } }, has: ['mode "enforce-only", enforce "auto"', 'cert-manager issues', "Today's AKS node images have no sgx_epc", 'instance-type'], hasNot: ['EPC advertised', 'simulated-sgx', 'Node Feature Discovery', 'Enforce true'] },
+    { name: 'hardware (default: auto)', values: {}, has: ['mode "hardware", enforce "auto"', 'Enforce auto', 'Node Feature Discovery', 'or node.kubernetes.io/instance-type'], hasNot: ['Enforce true', 'Enforce false'] },
+    { name: 'hardware strict', values: { agent: { enforce: 'true' } }, has: ['enforce "true"', 'Enforce true (strict)', 'refuses EPC pod'], hasNot: ['Enforce auto', 'Enforce false'] },
+    { name: 'aks observe-only (boolean false)', values: { mode: 'enforce-only', aks: { enabled: true }, agent: { enforce: false } }, has: ['enforce "false"', 'Enforce false (observe-only)'], hasNot: ['Enforce auto', 'Enforce true'] },
+    { name: 'ServiceMonitor on', values: { monitoring: { serviceMonitor: { enabled: true } } }, has: ['scraped by ServiceMonitor sgx-epc-enforcer-agent (honorLabels: true)'], hasNot: ['monitoring.serviceMonitor.enabled=true adds'] },
   ])('renders for $name', async ({ values, has, hasNot }) => {
     const notes = await helmNotes(values);
-    for (const h of has) expect(notes).toContain(h);
+    for (const h of [...has, ...STATE]) expect(notes).toContain(h);
     for (const h of hasNot) expect(notes).not.toContain(h);
+    // No cluster answers `lookup` here: no Intel webhook warning without one.
+    expect(notes).not.toContain("Intel's SGX admission webhook is installed");
   });
 });
 
@@ -131,7 +136,8 @@ describe('values.schema.json rejects bad values', () => {
     { name: 'unknown policy', values: { webhook: { policy: 'paranoid' } }, field: 'webhook/policy' },
     { name: 'bad maxPodEpc', values: { webhook: { maxPodEpc: '-1Mi' } }, field: 'webhook/maxPodEpc' },
     { name: 'unknown backend', values: { agent: { epcBackend: 'ebpf' } }, field: 'agent/epcBackend' },
-    { name: 'enforce not a boolean', values: { agent: { enforce: 'no' } }, field: 'agent/enforce' },
+    { name: 'enforce not auto|true|false', values: { agent: { enforce: 'no' } }, field: 'agent/enforce' },
+    { name: 'bad scrape interval', values: { monitoring: { serviceMonitor: { interval: '30 seconds' } } }, field: 'monitoring/serviceMonitor/interval' },
     { name: 'port out of range', values: { agent: { metricsPort: 70000 } }, field: 'agent/metricsPort' },
     { name: 'relative kubelet dir', values: { agent: { kubeletDir: 'var/lib/kubelet' } }, field: 'agent/kubeletDir' },
     { name: 'bad capacity', values: { controller: { capacity: 'lots' } }, field: 'controller/capacity' },
