@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# One image for every component: `epc agent`, `epc controller`, `epc webhook`, `epc workload`.
+# One image for every component: `epc agent`, `epc controller`, `epc webhook`, `epc workload`,
+# and the node preflight `epc doctor` (`kubectl debug node/NAME -it --image=IMAGE -- epc doctor --root /host`).
 # The entrypoint is the `epc` CLI; pods choose the subcommand through `args`.
 #
 # Build:  docker build -t sgx-epc-enforcer:dev .
@@ -16,6 +17,8 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
+# `epc` as a command (kubectl debug replaces the entrypoint): a symlink to the executable CLI.
+RUN chmod 0755 dist/cli/main.js && mkdir -p /out/bin && ln -s /app/dist/cli/main.js /out/bin/epc
 
 # ---- prod-deps: production dependencies only --------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS prod-deps
@@ -34,6 +37,11 @@ COPY --from=build /app/dist ./dist
 # are loaded at run time relative to the package root.
 COPY --from=build /app/src ./src
 COPY package.json ./
+# `epc` on PATH: the symlink (a directory copy keeps it a symlink, so the CLI's relative imports
+# resolve under /app/dist) and env for its `#!/usr/bin/env node` line (same Debian 12 glibc).
+COPY --from=build /out/bin/ /usr/local/bin/
+COPY --from=build /usr/bin/env /usr/bin/env
+ENV PATH=/nodejs/bin:/usr/local/bin:/usr/bin:/bin
 # 65532 = distroless "nonroot". The webhook, the controller's workload clients (`epc workload`)
 # and the simulator run as this user. The node agent is the exception and its DaemonSet sets
 # runAsUser: 0 explicitly, because it must

@@ -9,6 +9,7 @@ import { CliError } from './cli-error.js';
 import { agentCommand } from './commands/agent.js';
 import { controllerCommand } from './commands/controller.js';
 import { demoCommand } from './commands/demo.js';
+import { doctorCommand } from './commands/doctor.js';
 import { simulateCommand } from './commands/simulate.js';
 import { webhookCommand } from './commands/webhook.js';
 import { workloadCommand } from './commands/workload.js';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const make of [simulateCommand, controllerCommand, agentCommand, workloadCommand, webhookCommand, demoCommand]) {
+  for (const make of [simulateCommand, controllerCommand, agentCommand, workloadCommand, webhookCommand, demoCommand, doctorCommand]) {
     program.addCommand(make().exitOverride());
   }
   return program;

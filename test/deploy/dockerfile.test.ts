@@ -41,6 +41,16 @@ describe('Dockerfile', () => {
     expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
   });
 
+  it('puts `epc` on PATH for kubectl debug (epc doctor): a symlink to the built CLI, env and node on PATH for its shebang', () => {
+    expect(dockerfile).toMatch(/ln -s \/app\/dist\/cli\/main\.js \/out\/bin\/epc/);
+    expect(dockerfile).toMatch(/chmod 0755 dist\/cli\/main\.js/);
+    expect(runtimeStage).toMatch(/COPY --from=build \/out\/bin\/ \/usr\/local\/bin\//);
+    expect(runtimeStage).toMatch(/COPY --from=build \/usr\/bin\/env \/usr\/bin\/env/);
+    const path = runtimeStage.match(/ENV PATH=(\S+)/)?.[1]?.split(':') ?? [];
+    expect(path).toEqual(expect.arrayContaining(['/nodejs/bin', '/usr/local/bin']));
+    expect(readFileSync(join(root, 'src/cli/main.ts'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  });
+
   it('the cert bootstrap the manifests run is a module of the image', () => {
     const manifests = readFileSync(join(root, 'deploy/base/webhook-deployment.yaml'), 'utf8');
     expect(manifests).toContain('/app/dist/webhook/cert-bootstrap.js');
