@@ -8,6 +8,7 @@ import type { Command, Option } from 'commander';
 import { agentCommand } from '../../src/cli/commands/agent.js';
 import { controllerCommand } from '../../src/cli/commands/controller.js';
 import { demoCommand } from '../../src/cli/commands/demo.js';
+import { doctorCommand } from '../../src/cli/commands/doctor.js';
 import { simulateCommand } from '../../src/cli/commands/simulate.js';
 import { webhookCommand } from '../../src/cli/commands/webhook.js';
 import { workloadCommand } from '../../src/cli/commands/workload.js';
@@ -21,6 +22,7 @@ export const FACTORIES: Record<string, () => Command> = {
   workload: workloadCommand,
   webhook: webhookCommand,
   demo: demoCommand,
+  doctor: doctorCommand,
 };
 
 /** The declared options of a fresh command, by long flag (`--no-x` is its own option). */

@@ -53,13 +53,11 @@ export const RENDER_CHECKS: Record<string, (objs: K8sObject[]) => void> = {
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer': (o) => expect(agent(o).args).toContain('--epc-backend=cgroupfs'),
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=model': (o) => expect(agent(o).containers).toContain('controller'),
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=enforce-only --set aks.enabled=true': (o) => expect(agent(o).args).toContain('--advertise=false'),
-  'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=enforce-only --set aks.enabled=true --set agent.enforce=false': (o) => {
-    expect(agent(o).args).toContain('--enforce=false');
-    expect(agent(o).args).toContain('--advertise=false');
-  },
+  'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set agent.enforce=true': (o) => expect(agent(o).args).toContain('--enforce=true'),
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set certs.mode=cert-manager': (o) => expect(kinds(o)).toContain('Certificate'),
-  'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=model --set monitoring.prometheusRule.enabled=true --set monitoring.grafanaDashboard.enabled=true': (o) => {
+  'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=model --set monitoring.serviceMonitor.enabled=true --set monitoring.prometheusRule.enabled=true --set monitoring.grafanaDashboard.enabled=true': (o) => {
     expect(kinds(o)).toContain('PrometheusRule');
+    expect(all(o, 'ServiceMonitor')[0]?.spec.endpoints.every((e: { honorLabels?: boolean }) => e.honorLabels === true)).toBe(true);
     expect(all(o, 'ConfigMap').some((c) => Object.keys(c.data ?? {}).some((k) => k.endsWith('.json')))).toBe(true);
   },
 };
@@ -115,6 +113,15 @@ export const RUN: Record<string, RunPlan> = {
   },
   // Checked against the README's JSON block by the test (cwd: the README's scenario as a file).
   'npx epc simulate two-pods.yaml --json': { cwd: 'scenario', check: (r) => expectOk(r) },
+  // Runs on this machine's root: whatever it finds, a report naming the --enforce auto outcome and a documented exit code.
+  'npx epc doctor': {
+    check: (r) => {
+      expect(r.stdout).toMatch(/^epc doctor \(node root \/\)/);
+      expect(r.stdout).toMatch(/--enforce auto would (ENFORCE|run OBSERVE-ONLY) here/);
+      expect(r.stdout).toMatch(new RegExp(`\\(exit ${r.code}\\)\\n$`));
+      expect([0, 1, 3]).toContain(r.code);
+    },
+  },
   'helm show values charts/sgx-epc-enforcer': {
     check: async (r) => {
       expectOk(r);
@@ -234,6 +241,17 @@ export const NOT_RUNNABLE: Record<string, NotRunnable> = {
     },
   },
   "curl -s http://127.0.0.1:9102/metrics | grep '^epc_pod_'": { reason: `reads the port-forward above; ${CLUSTER}` },
+  'kubectl debug node/NODE -it --profile=sysadmin --image=ghcr.io/sgx-epc-enforcer/sgx-epc-enforcer:0.1.0 -- epc doctor --root /host': {
+    reason: `${CLUSTER}; test/doctor runs epc doctor --root against fake node roots, test/deploy/dockerfile.test.ts checks that the image has epc on PATH`,
+  },
+  'kubectl get nodes -L sgx-epc-enforcer.io/epc-enforced': { reason: CLUSTER },
+  'kubectl describe node NODE': { reason: CLUSTER },
+  'kubectl apply -f deploy/examples/sgx-pod.yaml': { reason: `${CLUSTER}; test/deploy/examples.test.ts validates the pod and runs it through the webhook's review` },
+  "kubectl get pod sgx-epc-sample -o jsonpath='{.spec.containers[0].resources.limits}'": { reason: CLUSTER },
+  "curl -s http://127.0.0.1:9102/metrics | grep 'pod=\"sgx-epc-sample\"'": { reason: `reads the port-forward above; ${CLUSTER}` },
+  "curl -s http://127.0.0.1:9102/metrics | grep '^epc_pod_peak_bytes'": { reason: `reads the port-forward above; ${CLUSTER}` },
+  'helm uninstall sgx-epc-enforcer': { reason: CLUSTER },
+  'kubectl label nodes --all sgx-epc-enforcer.io/epc-enforced-': { reason: CLUSTER },
   'npm test': { reason: 'npm test is the suite this test runs in' },
   'npx vitest run test/readme': { reason: 'runs this very test' },
   'npm run bench': { reason: 'prints performance figures for minutes; tests assert no timings (notes/common.md)', check: () => expectScript('bench') },

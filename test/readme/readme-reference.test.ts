@@ -188,7 +188,7 @@ describe('README messages = what the code says', () => {
     const src = sourceText();
     const QUOTED = [
       'epc webhook: listening on https://', // the webhook's start line
-      'kernel has no sgx_epc misc cgroup (', 'this kernel cannot hold pods to their EPC; ', 'and no epc controller socket (', // no EPC controller
+      'kernel has no sgx_epc misc cgroup (', 'and no epc controller socket (', // no EPC controller
       'observe-only (--enforce=false), EPC pods start without a cgroup binding: ', // readiness with --enforce false
       'epc backend auto: ', '-> model (epc controller)', '-> no EPC controller on this node', // the agent's backend choice
       'isolation holds: ', 'every limit bound before start: ', 'FAILED:', // the demo's summary
