@@ -16,6 +16,8 @@ export class CertApiDouble {
   readonly objects = new Map<string, Obj>();
   /** Requests seen, as `METHOD path`. */
   readonly requests: string[] = [];
+  /** Answers sent, as `CODE METHOD path` (a request is listed here once its answer is decided). */
+  readonly answered: string[] = [];
   forbid: RegExp | undefined;
   private server: Server | undefined;
   private rv = 1;
@@ -66,6 +68,7 @@ export class CertApiDouble {
     let body = '';
     for await (const chunk of req) body += chunk;
     const send = (code: number, obj: Obj) => {
+      this.answered.push(`${code} ${req.method} ${path}`);
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(obj));
     };

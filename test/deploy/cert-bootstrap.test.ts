@@ -140,7 +140,10 @@ describe('bootstrapWebhookCerts', () => {
 
   it('waits for webhook configurations created after it started', async () => {
     const run = bootstrapWebhookCerts(options('a'));
-    setTimeout(addConfigurations, 150);
+    // Create them only once the bootstrap has looked and missed (no timing guess: under load the
+    // certificate work before the first look can take longer than any fixed delay).
+    while (!api.answered.some((q) => q.startsWith('404 GET /apis/'))) await new Promise((r) => setTimeout(r, 5));
+    addConfigurations();
     const r = await run;
     expect(r.patched).toHaveLength(2);
     expect(api.requests.filter((q) => q.startsWith('GET /apis/')).length).toBeGreaterThan(2);
