@@ -136,10 +136,11 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
       need(!spec.nodeSelector?.[NFD_SGX_LABEL], 'aks: no NFD selector (AKS nodes have no NFD labels)');
     } else if (v.mode === 'model') {
       need(spec.nodeSelector?.[SIMULATED_SGX_LABEL] === 'true' && terms.length === 0, `model: agent must select ${SIMULATED_SGX_LABEL}=true only`);
-    } else if (v.mode === 'hardware') {
-      // Issue 15: NFD's label alone strands AKS (no NFD labels there): NFD OR an SGX instance type.
+    } else {
+      // Issue 15: NFD's label alone strands AKS (no NFD labels there): NFD OR an SGX instance type
+      // (hardware, and enforce-only outside AKS: SGX nodes only, not every node).
       const nfd = terms.flatMap((t) => t.matchExpressions ?? []).find((e: K8sObject) => e.key === NFD_SGX_LABEL);
-      need(!spec.nodeSelector && termKeys.join(',') === `${NFD_SGX_LABEL},${INSTANCE_TYPE_LABEL}` && nfd?.operator === 'In' && nfd.values?.join() === 'true' && sgxTypesOk, `hardware: agent must select ${NFD_SGX_LABEL}=true OR an SGX ${INSTANCE_TYPE_LABEL} (two ORed node affinity terms), not a nodeSelector`);
+      need(!spec.nodeSelector && termKeys.join(',') === `${NFD_SGX_LABEL},${INSTANCE_TYPE_LABEL}` && nfd?.operator === 'In' && nfd.values?.join() === 'true' && sgxTypesOk, `${v.mode}: agent must select ${NFD_SGX_LABEL}=true OR an SGX ${INSTANCE_TYPE_LABEL} (two ORed node affinity terms), not a nodeSelector`);
     }
     const hostPaths = new Map<string, { path: string; type?: string }>((spec.volumes ?? []).filter((x: K8sObject) => x.hostPath).map((x: K8sObject) => [x.name, x.hostPath]));
     const paths = [...hostPaths.values()].map((h) => h.path);
