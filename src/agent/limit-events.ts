@@ -4,9 +4,10 @@
  * poll. A pod adopted after an agent restart that is already above 0 gets none (the previous
  * agent posted it). A failed POST is retried on the next poll.
  */
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { EpcCgroupStats } from '../backend/epc-backend.js';
 import { describeApiError } from '../k8s/describe-api-error.js';
+import type { ClusterAccess } from '../k8s/kube-access.js';
+import { KubeHttp } from '../k8s/kube-http.js';
 import type { Logger } from '../util/logger.js';
 import type { PodRecord } from './pod-records.js';
 
@@ -29,17 +30,18 @@ export interface EventSink {
 }
 
 export class ApiEventSink implements EventSink {
-  private readonly core: CoreV1Api;
-  constructor(private readonly o: { kubeConfig: KubeConfig; nodeName: string; logger?: Logger }) {
-    this.core = o.kubeConfig.makeApiClient(CoreV1Api);
+  private readonly api: KubeHttp;
+  constructor(private readonly o: { kubeConfig: ClusterAccess; nodeName: string; logger?: Logger }) {
+    this.api = new KubeHttp(o.kubeConfig);
   }
 
   async limitReached(rec: PodRecord, stats: EpcCgroupStats): Promise<void> {
     const now = new Date();
     const limit = stats.max === 'max' ? 'max' : `${stats.max} bytes`;
     try {
-      await this.core.createNamespacedEvent({
-        namespace: rec.namespace,
+      await this.api.request({
+        method: 'POST',
+        path: `/api/v1/namespaces/${encodeURIComponent(rec.namespace)}/events`,
         body: {
           metadata: { name: `${rec.name}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`, namespace: rec.namespace },
           involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: rec.namespace, name: rec.name, uid: rec.uid },
@@ -49,8 +51,8 @@ export class ApiEventSink implements EventSink {
           source: { component: COMPONENT, host: this.o.nodeName },
           reportingComponent: COMPONENT,
           reportingInstance: this.o.nodeName,
-          firstTimestamp: now,
-          lastTimestamp: now,
+          firstTimestamp: now.toISOString(),
+          lastTimestamp: now.toISOString(),
           count: 1,
         },
       });

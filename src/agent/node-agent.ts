@@ -4,9 +4,9 @@
  * EpcLimitReached Event poll and the Node advertiser. `stop` stops everything it started and
  * leaves every limit and binding in place (containers keep running under their limits).
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import { canReadFreeEpc, type EpcBackend } from '../backend/epc-backend.js';
 import { startSgxPlugins, DEFAULT_ENCLAVE_RESOURCE, type SgxPlugins, type SgxPluginsOptions } from '../deviceplugin/sgx/start-sgx-plugins.js';
+import type { ClusterAccess } from '../k8s/kube-access.js';
 import { NodeAdvertiser, type Advertiser } from '../k8s/node-advertiser.js';
 import { PodInformer } from '../k8s/pod-informer.js';
 import type { Logger } from '../util/logger.js';
@@ -27,7 +27,7 @@ import { Reconciler } from './reconciler.js';
 const INITIAL_SYNC_WAIT_MS = 10_000;
 
 export interface NodeAgentOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: ClusterAccess;
   nodeName: string;
   backend: EpcBackend;
   /** Device plugin options (the preStartHook is the agent's). */

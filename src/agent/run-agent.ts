@@ -3,21 +3,20 @@
  * selects the EPC backend, starts the NodeAgent, prints one `ready` JSON line on stdout, runs
  * until SIGTERM/SIGINT and stops cleanly (plugin sockets removed, limits left in place).
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { EpcBackendError } from '../backend/epc-backend-error.js';
 import { selectBackend } from '../backend/select-backend.js';
 import { SgxPluginsConfigError, type SgxPluginsOptions } from '../deviceplugin/sgx/start-sgx-plugins.js';
 import { untilSignal } from '../deviceplugin/sgx/run-standalone.js';
+import { loadKubeAccess, type KubeAccess } from '../k8s/kube-access.js';
 import { createLogger } from '../util/logger.js';
 import type { AgentConfig } from './agent-config.js';
 import { NodeAgent } from './node-agent.js';
 
 export async function runClusterAgent(cfg: AgentConfig, plugins: Omit<SgxPluginsOptions, 'preStartHook' | 'logger' | 'onEvent'>, badInput: (msg: string) => Error): Promise<void> {
   const log = createLogger('agent');
-  const kubeConfig = new KubeConfig();
+  let kubeConfig: KubeAccess;
   try {
-    if (cfg.kubeconfig) kubeConfig.loadFromFile(cfg.kubeconfig);
-    else kubeConfig.loadFromDefault();
+    kubeConfig = await loadKubeAccess({ file: cfg.kubeconfig });
   } catch (err) {
     throw badInput(`--kubeconfig ${cfg.kubeconfig ?? '(default)'}: ${(err as Error).message}`);
   }

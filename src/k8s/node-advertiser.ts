@@ -8,9 +8,11 @@
  * no API calls at all. Stopping leaves the advertisement in place (an agent restart must not
  * make the node's EPC flap to zero for the scheduler).
  */
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../util/logger.js';
 import { describeApiError } from './describe-api-error.js';
+import type { ClusterAccess } from './kube-access.js';
+import { KubeHttp } from './kube-http.js';
 import { EPC_RESOURCE } from './pod-epc-request.js';
 import { parseQuantity } from './quantity.js';
 
@@ -20,8 +22,8 @@ export const SGX_CAPABLE_LABEL = 'sgx.intel.com/capable';
 export interface NodeAdvertiserOptions {
   /** false = null advertiser: start/stop/reconcileNow do nothing and call no API. Default true. */
   enabled?: boolean;
-  /** Required when enabled. */
-  kubeConfig?: KubeConfig;
+  /** Required when enabled (the agent's `KubeAccess`; client-node's KubeConfig also fits). */
+  kubeConfig?: ClusterAccess;
   nodeName: string;
   /** EPC bytes to advertise; a function is called every round (capacity may change or appear late). */
   capacityBytes: bigint | number | (() => bigint | number | Promise<bigint | number>);
@@ -73,7 +75,7 @@ function sameBytes(current: unknown, want: bigint): boolean {
 
 /** The advertiser that talks to the API server. */
 export class ApiNodeAdvertiser implements Advertiser {
-  private readonly core: CoreV1Api;
+  private readonly api: KubeHttp;
   private readonly resource: string;
   private readonly label: string;
   private timer: NodeJS.Timeout | undefined;
@@ -83,8 +85,8 @@ export class ApiNodeAdvertiser implements Advertiser {
   private lastWarned: string | undefined;
   private round: Promise<AdvertiseResult> | undefined;
 
-  constructor(private readonly o: NodeAdvertiserOptions & { kubeConfig: KubeConfig }) {
-    this.core = o.kubeConfig.makeApiClient(CoreV1Api);
+  constructor(private readonly o: NodeAdvertiserOptions & { kubeConfig: ClusterAccess }) {
+    this.api = new KubeHttp(o.kubeConfig);
     this.resource = o.resourceName ?? EPC_RESOURCE;
     this.label = o.capableLabel ?? SGX_CAPABLE_LABEL;
   }
@@ -133,18 +135,18 @@ export class ApiNodeAdvertiser implements Advertiser {
       const bytes = BigInt(raw);
       if (bytes < 0n) throw new Error(`EPC capacity must not be negative, got ${bytes}`);
       const want = bytes.toString();
-      const node = await this.core.readNode({ name: this.o.nodeName });
+      const path = `/api/v1/nodes/${encodeURIComponent(this.o.nodeName)}`;
+      const node = await this.api.request<V1Node>({ path });
       const status: Record<string, Record<string, string>> = {};
       if (!sameBytes(node.status?.capacity?.[this.resource], bytes)) status.capacity = { [this.resource]: want };
       if (!sameBytes(node.status?.allocatable?.[this.resource], bytes)) status.allocatable = { [this.resource]: want };
-      const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
       if (Object.keys(status).length > 0) {
-        await this.core.patchNodeStatus({ name: this.o.nodeName, body: { status } }, merge);
+        await this.api.request({ method: 'PATCH', path: `${path}/status`, body: { status }, contentType: 'application/merge-patch+json' });
         result.patchedStatus = true;
         this.o.logger?.info({ node: this.o.nodeName, resource: this.resource, bytes: want, fixed: Object.keys(status) }, 'advertised EPC capacity on the Node');
       }
       if (node.metadata?.labels?.[this.label] !== 'true') {
-        await this.core.patchNode({ name: this.o.nodeName, body: { metadata: { labels: { [this.label]: 'true' } } } }, merge);
+        await this.api.request({ method: 'PATCH', path, body: { metadata: { labels: { [this.label]: 'true' } } }, contentType: 'application/merge-patch+json' });
         result.patchedLabel = true;
         this.o.logger?.info({ node: this.o.nodeName, label: this.label }, 'labelled the Node');
       }

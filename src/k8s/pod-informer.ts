@@ -1,12 +1,15 @@
 /**
- * The pods bound to one node, kept current by client-node's ListWatch over a real API server
- * connection (`/api/v1/pods?fieldSelector=spec.nodeName=<node>`), indexed by UID for the
- * enforcement path. client-node relists by itself after a watch ends or a 410 Expired, but gives
- * up on other errors (API down, connection reset); this wrapper restarts it with backoff.
- * Cached objects are list items (V1Pod) or watch objects (plain JSON): read them as data.
+ * The pods bound to one node, kept current by a list-then-watch (`ListWatch` on the lean
+ * `KubeHttp`, `/api/v1/pods?fieldSelector=spec.nodeName=<node>`), indexed by UID for the
+ * enforcement path. Relists after a 410, resumes watches from the last resourceVersion
+ * (bookmarks), and retries failures (API down, connection reset) with back-off. Cached objects
+ * are the API server's JSON, typed as V1Pod (read them as data). Loads no generated API code.
  */
-import { ADD, CoreV1Api, DELETE, ERROR, ListWatch, UPDATE, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '../util/logger.js';
+import type { ClusterAccess } from './kube-access.js';
+import { KubeHttp } from './kube-http.js';
+import { ListWatch } from './list-watch.js';
 
 export type PodEventType = 'add' | 'update' | 'delete';
 
@@ -17,7 +20,8 @@ export interface PodEvent {
 }
 
 export interface PodInformerOptions {
-  kubeConfig: KubeConfig;
+  /** The API server (the agent's `KubeAccess`; client-node's KubeConfig also fits). */
+  kubeConfig: ClusterAccess;
   /** Only pods with `spec.nodeName` equal to this are watched. */
   nodeName: string;
   /** Optional extra label selector. */
@@ -27,40 +31,9 @@ export interface PodInformerOptions {
   restartDelayMs?: { min: number; max: number };
 }
 
-/** Refuses to open watches after stop and aborts the ones it opened, so nothing outlives stop(). */
-class StoppableWatch extends Watch {
-  closed = false;
-  private readonly open = new Set<AbortController>();
-
-  override async watch(path: string, query: any, cb: (phase: string, apiObj: any, watchObj?: any) => void, done: (err: any) => void): Promise<AbortController> {
-    if (this.closed) {
-      const c = new AbortController();
-      c.abort();
-      return c;
-    }
-    // `done` can run before super.watch resolves (connection refused), so no TDZ access to ctl.
-    let ctl: AbortController | undefined;
-    let ended = false;
-    ctl = await super.watch(path, query, cb, (err) => {
-      ended = true;
-      if (ctl) this.open.delete(ctl);
-      done(err);
-    });
-    if (this.closed) ctl.abort();
-    else if (!ended) this.open.add(ctl);
-    return ctl;
-  }
-
-  abortAll(): void {
-    for (const c of this.open) c.abort();
-    this.open.clear();
-  }
-}
-
 const keyOf = (pod: V1Pod): string => `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
 
 export class PodInformer {
-  private readonly watch: StoppableWatch;
   private readonly lw: ListWatch<V1Pod>;
   private readonly byUid = new Map<string, V1Pod>();
   private readonly uidByKey = new Map<string, string>();
@@ -68,53 +41,44 @@ export class PodInformer {
   private readonly syncWaiters = new Set<() => void>();
   private running = false;
   private synced = false;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private restartDelay: number;
-  private inFlight: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   private lists = 0;
 
   constructor(private readonly options: PodInformerOptions) {
-    this.restartDelay = options.restartDelayMs?.min ?? 500;
-    const core = options.kubeConfig.makeApiClient(CoreV1Api);
-    const fieldSelector = `spec.nodeName=${options.nodeName}`;
-    this.watch = new StoppableWatch(options.kubeConfig);
-    const listFn = async () => {
-      if (!this.running) throw new Error('pod informer stopped');
-      const list = await core.listPodForAllNamespaces({ fieldSelector, labelSelector: options.labelSelector });
-      this.lists++;
-      this.restartDelay = options.restartDelayMs?.min ?? 500;
-      // ListWatch applies the items right after this promise settles; mark synced after that.
-      setImmediate(() => this.markSynced());
-      return list;
-    };
-    this.lw = new ListWatch<V1Pod>('/api/v1/pods', this.watch, listFn, false, options.labelSelector, fieldSelector);
-    this.lw.on(ADD, (pod) => this.apply('add', pod));
-    this.lw.on(UPDATE, (pod) => this.apply('update', pod));
-    this.lw.on(DELETE, (pod) => this.apply('delete', pod));
-    this.lw.on(ERROR, (err) => this.onError(err));
+    this.lw = new ListWatch<V1Pod>({
+      http: new KubeHttp(options.kubeConfig),
+      path: '/api/v1/pods',
+      fieldSelector: `spec.nodeName=${options.nodeName}`,
+      labelSelector: options.labelSelector,
+      backoffMs: options.restartDelayMs,
+      // The agent reads spec, status and identity; managedFields is often most of a pod's bytes.
+      transform: (pod) => {
+        if (pod.metadata?.managedFields) delete pod.metadata.managedFields;
+        return pod;
+      },
+      onChange: (type, pod) => this.apply(type, pod),
+      onList: () => {
+        this.lists++;
+        this.markSynced();
+      },
+      onError: (err, retryInMs) => this.options.logger?.warn({ err: err.message, retryInMs }, 'pod informer: list/watch failed, restarting'),
+    });
   }
 
-  /** Starts listing and watching. Idempotent; resolves once the first attempt ran (see waitForSync). */
+  /** Starts listing and watching. Idempotent; resolves once the first list was attempted (see waitForSync). */
   async start(): Promise<void> {
-    if (this.running) return this.inFlight;
+    if (this.running) return this.starting;
     this.running = true;
-    this.watch.closed = false;
-    this.inFlight = this.lw.start().catch((err) => this.onError(err));
-    return this.inFlight;
+    this.starting = this.lw.start();
+    return this.starting;
   }
 
   /** Stops the watch and every timer. Idempotent; safe before start. The cache stays readable. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.watch.closed = true;
-    clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
     await this.lw.stop();
-    this.watch.abortAll();
-    await this.inFlight;
-    this.watch.abortAll();
-    for (const w of this.syncWaiters) w();
+    for (const w of [...this.syncWaiters]) w();
   }
 
   /** True once a first list has been applied (client-go HasSynced). */
@@ -153,7 +117,7 @@ export class PodInformer {
 
   /** Every cached pod on the node. */
   list(): V1Pod[] {
-    return [...this.lw.list()];
+    return this.lw.list();
   }
 
   /** Subscribes to add/update/delete; returns the unsubscribe function. Listener errors are logged, not thrown. */
@@ -205,19 +169,5 @@ export class PodInformer {
         this.options.logger?.error({ err }, 'pod informer listener failed');
       }
     }
-  }
-
-  private onError(err: unknown): void {
-    if (!this.running) return;
-    const delay = this.restartDelay;
-    this.restartDelay = Math.min(delay * 2, this.options.restartDelayMs?.max ?? 30_000);
-    this.options.logger?.warn({ err: String((err as Error)?.message ?? err), retryInMs: delay }, 'pod informer: list/watch failed, restarting');
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (!this.running) return;
-      this.inFlight = this.lw.start().catch((e) => this.onError(e));
-    }, delay);
-    this.restartTimer.unref();
   }
 }
