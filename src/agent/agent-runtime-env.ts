@@ -1,18 +1,31 @@
 /**
- * The environment the node agent's Node.js process runs with, wherever it really runs: the agent
- * DaemonSet (deploy/base and the chart set these env vars; test/deploy checks they match) and
- * the agent benchmark, which spawns `epc agent` the same way.
+ * The node agent's V8 settings, applied by the process itself (`epc agent` needs no NODE_OPTIONS
+ * or malloc env: the bounds hold for the binary as started, whatever its environment).
  *
- * - `--max-semi-space-size=2` (MiB): V8 grows the young generation to 16 MiB semi-spaces (32 MiB
- *   committed) while loading @kubernetes/client-node and keeps it; the agent's allocation rate
- *   does not need it. About 28 MiB less RSS, PreStart latency unchanged in the bench.
- * - `--max-old-space-size=128` (MiB): under a burst of PreStarts V8 otherwise lets the old
- *   generation grow to ~200 MiB of dead objects before a full GC (bench: 230-300 MiB RSS after
- *   3300 PreStarts, close to or over the DaemonSet's 256Mi limit); the whole heap after a full GC
- *   is ~45 MiB with 110 pods, so 128 leaves more than twice that as headroom (bench: ~120 MiB after the burst).
- * - `MALLOC_TRIM_THRESHOLD_`: glibc's default threshold is dynamic and climbs while the ~900
- *   modules are parsed, so freed parser memory stays in the process; fixing it at glibc's
- *   initial 128 KiB returns it to the OS (about 10-15 MiB less RSS).
+ * - `--semi-space-growth-factor=1`: V8 otherwise doubles the young generation up to 16 MiB
+ *   semi-spaces (32 MiB committed, kept) under the agent's PreStart bursts; the agent's
+ *   allocation rate does not need it. Unlike `--max-semi-space-size` (a heap-configuration flag
+ *   read once at isolate creation, and refused in NODE_OPTIONS for this one) it is read at every
+ *   scavenge, so `v8.setFlagsFromString` works at run time. Set before the agent's modules load.
+ * - a full GC when the old generation has grown by `OLD_GROWTH_GC_BYTES` since the last one
+ *   (see heap-compactor): V8's own limit lets dead objects pile up to several times the live heap
+ *   before a mark-compact, which is what `--max-old-space-size=128` used to cap.
+ */
+import { setFlagsFromString } from 'node:v8';
+
+/** The V8 flags the agent sets on itself (only flags V8 reads after start-up work here). */
+export const AGENT_V8_FLAGS: readonly string[] = ['--semi-space-growth-factor=1', '--optimize-for-size'];
+
+/** Applies AGENT_V8_FLAGS to this process. Idempotent. */
+export function applyAgentV8Flags(extra = process.env.EPC_AGENT_V8_FLAGS_EXPERIMENT): void {
+  for (const f of AGENT_V8_FLAGS) setFlagsFromString(f);
+  for (const f of (extra ?? '').split(' ').filter(Boolean)) setFlagsFromString(f);
+}
+
+/**
+ * Extra tuning the agent DaemonSet still sets (deploy/base and the chart; test/deploy checks they
+ * match). Not needed for the bench's bounds (the process tunes itself, above); with it, glibc
+ * returns freed parser memory sooner and the old generation is capped.
  */
 export const AGENT_RUNTIME_ENV: Readonly<Record<string, string>> = {
   NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=128',

@@ -4,6 +4,7 @@
  * under `commands/` and imports its implementation lazily in its action, so `epc --help` and
  * every short-lived child process start without loading the others' dependencies.
  */
+import './runtime-flags.js';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { agentCommand } from './commands/agent.js';

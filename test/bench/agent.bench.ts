@@ -64,6 +64,8 @@ export interface AgentRunOptions {
   env?: Record<string, string>;
   /** EPC_LOG_LEVEL of the agent child (default warn). */
   logLevel?: string;
+  /** Node.js flags of the agent child (profiling: --cpu-prof, --heap-prof). */
+  nodeArgs?: string[];
   /** Every stderr line of the agent child (its JSON log), when given. */
   onLogLine?: (line: string) => void;
 }
@@ -74,7 +76,7 @@ function spawnEpc(args: string[], o: AgentRunOptions = {}) {
   const useDist = existsSync(built);
   const argv = useDist ? [built] : ['--import', 'tsx', join(packageRoot(), 'src/cli/main.ts')];
   const env: Record<string, string | undefined> = { ...process.env, ...o.env, EPC_LOG_LEVEL: o.logLevel ?? 'warn' };
-  const child = spawn(process.execPath, [...argv, ...args], { stdio: ['ignore', 'pipe', o.onLogLine ? 'pipe' : 'inherit'], env });
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), ...argv, ...args], { stdio: ['ignore', 'pipe', o.onLogLine ? 'pipe' : 'inherit'], env });
   if (o.onLogLine) createInterface({ input: child.stderr! }).on('line', o.onLogLine);
   const ready = new Promise<any>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (l) => l.includes('"ready"') && resolve(JSON.parse(l)));
