@@ -4,12 +4,15 @@
  */
 import { z } from 'zod';
 import { normalizeCgroupPath } from '../backend/cgroup-path.js';
+import { MAX_SLOT_ID_LENGTH } from './socket-names.js';
 
 /** Misc files the model has (epc-model.md "Interface"). */
 export const MISC_FILES = ['misc.capacity', 'misc.max', 'misc.current', 'misc.peak', 'misc.events', 'misc.events.local'] as const;
 
-/** Max pages one enclave request may name (add/aug count, access range span); bounds work per request. */
+/** Max pages one enclave request may name (add/aug count, access pages over all its ranges); bounds work per request. */
 export const MAX_PAGES_PER_REQUEST = 1 << 20;
+/** Max ranges in one access request. */
+export const MAX_RANGES_PER_REQUEST = 4096;
 
 function isPath(s: string): boolean {
   try {
@@ -28,8 +31,12 @@ export const cgroupPath = z
   .refine(isPath, { message: 'not a cgroup path ("/a/b": letters, digits, _ . : @ + -; no "." or ".." segments)' })
   .transform((s) => normalizeCgroupPath(s));
 
-/** An enclave slot ID as the device plugin hands out (`enclave-3`). */
-export const slotId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'slot IDs are 1-128 of A-Z a-z 0-9 _ . : -');
+/** An enclave slot ID as the device plugin hands out (`enclave-3`); it names a directory under
+ *  slots/, so it starts with a letter or digit (never `.` or `..`) and is at most MAX_SLOT_ID_LENGTH long. */
+export const slotId = z.string().regex(
+  new RegExp(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,${MAX_SLOT_ID_LENGTH - 1}}$`),
+  `slot IDs are 1-${MAX_SLOT_ID_LENGTH} of A-Z a-z 0-9 _ . : -, starting with a letter or digit`,
+);
 
 /** A caller-chosen enclave name (scoped to its slot). */
 export const enclaveName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'enclave names are 1-64 of A-Z a-z 0-9 _ . -');
@@ -52,13 +59,21 @@ export const bindBody = z.strictObject({ slot: slotId, path: cgroupPath });
 export const unbindBody = z.strictObject({ slot: slotId });
 export const destroyEnclavesBody = z.strictObject({ path: cgroupPath, recursive: z.boolean().optional() });
 
-export const createBody = z.strictObject({ slot: slotId, name: enclaveName.optional(), bare: z.boolean().optional() });
-export const slotBody = z.strictObject({ slot: slotId });
-export const pagesBody = z.strictObject({ slot: slotId, pages: pageCount });
+/* Enclave API bodies: `slot` is optional and only an assertion (the socket is the identity). */
+export const createBody = z.strictObject({ slot: slotId.optional(), name: enclaveName.optional(), bare: z.boolean().optional() });
+export const slotBody = z.strictObject({ slot: slotId.optional() });
+export const pagesBody = z.strictObject({ slot: slotId.optional(), pages: pageCount });
+const rangeList = z
+  .array(pageRange)
+  .min(1)
+  .max(MAX_RANGES_PER_REQUEST, { message: `at most ${MAX_RANGES_PER_REQUEST} ranges per request` })
+  .refine((rs) => rs.reduce((n, [a, b]) => n + (b - a + 1), 0) <= MAX_PAGES_PER_REQUEST, {
+    message: `the ranges of one request cover at most ${MAX_PAGES_PER_REQUEST} pages in total`,
+  });
 export const accessBody = z
-  .strictObject({ slot: slotId, range: pageRange.optional(), ranges: z.array(pageRange).min(1).max(4096).optional() })
+  .strictObject({ slot: slotId.optional(), range: pageRange.optional(), ranges: rangeList.optional() })
   .refine((b) => (b.range === undefined) !== (b.ranges === undefined), { message: 'give exactly one of range or ranges', path: ['range'] });
-export const slotQuery = z.strictObject({ slot: slotId });
+export const slotQuery = z.strictObject({ slot: slotId.optional() });
 export const enclaveParam = z.strictObject({ id: enclaveName });
 
 /** Turns URLSearchParams into a plain object for zod (last value wins). */

@@ -106,11 +106,12 @@ export function controlApi(state: ControllerState): HttpRouter {
     return { status: created ? 201 : 200, body: { path, created } };
   });
 
-  r.on('POST', '/v1/rmdir', ({ body }) => {
+  r.on('POST', '/v1/rmdir', async ({ body }) => {
     const { path } = validate(rmdirBody, body);
     if (path === '/') throw new ApiError('EBUSY', 'the root cgroup cannot be removed', { field: 'path' });
     applyOrThrow(state, { op: 'rmdir', cgroup: path }, `rmdir ${path}`);
     const unbound = slots.unbindCgroup(path);
+    await Promise.all(unbound.map((slot) => state.sockets.close(slot)));
     return { body: { path, unboundSlots: unbound } };
   });
 
@@ -131,16 +132,29 @@ export function controlApi(state: ControllerState): HttpRouter {
     return { body: cgroupStats(state, path) };
   });
 
-  r.on('POST', '/v1/bind', ({ body }) => {
+  // A bind serves the slot's enclave socket before it answers: the agent binds in PreStart, so the
+  // socket exists when the runtime mounts the slot's directory. Rebinding to another cgroup drops
+  // the slot's open connections (no connection outlives the pod it was opened for).
+  r.on('POST', '/v1/bind', async ({ body }) => {
     const { slot, path } = validate(bindBody, body);
     requireCgroup(state, path);
+    const before = slots.cgroupOf(slot);
     slots.bind(slot, path);
+    if (before !== undefined && before !== path) state.sockets.dropConnections(slot);
+    try {
+      await state.sockets.open(slot);
+    } catch (err) {
+      slots.unbind(slot);
+      throw new ApiError('EIO', `cannot serve the enclave socket of slot ${slot}: ${(err as Error).message}`, { field: 'slot' });
+    }
     return { body: { slot, path } };
   });
 
-  r.on('POST', '/v1/unbind', ({ body }) => {
+  r.on('POST', '/v1/unbind', async ({ body }) => {
     const { slot } = validate(unbindBody, body);
-    return { body: { slot, unbound: slots.unbind(slot) } };
+    const unbound = slots.unbind(slot);
+    await state.sockets.close(slot);
+    return { body: { slot, unbound } };
   });
 
   r.on('GET', '/v1/bindings', () => ({ body: { bindings: slots.list() } }));

@@ -3,12 +3,15 @@ import type { Logger } from '../util/logger.js';
 import { ApiError, type ApiErrorCode } from './api-error.js';
 import type { CostDelay } from './cost-delay.js';
 import type { RealtimeModel } from './realtime-model.js';
+import type { SlotSocketsPort } from './slot-sockets.js';
 import type { SlotTable } from './slot-table.js';
 
 /** What both APIs share: the model in real time, the slot bindings, the caller delays. */
 export interface ControllerState {
   rt: RealtimeModel;
   slots: SlotTable;
+  /** The per-slot enclave sockets: a bind serves the slot's socket, an unbind removes it. */
+  sockets: SlotSocketsPort;
   delay: CostDelay;
   log: Logger;
   /** How long a fault answered EBUSY is retried (after async reclaim) before EBUSY is returned. */

@@ -22,41 +22,55 @@ const MAX_IDLE_BACKOFF_MS = 50;
 export const PAGES_PER_STEP = 1024;
 
 /**
- * The enclave API (`enclave.sock`), what pods reach through the socket Allocate mounts. The caller
- * names its slot (env EPC_ENCLAVE_SLOT); every operation is charged to the cgroup the slot is
- * bound to (the model's `from`). An unbound slot fails closed with EPERM. Paging cost becomes a
- * delay before the reply (`CostDelay`). A fault answered EBUSY (NO_RECLAIM charge failed) is
- * retried after the async worker ran, like the kernel's fault retry, for up to `faultRetryMs`.
+ * The enclave API of ONE slot: what a pod reaches through its slot's socket
+ * (`slots/<slot>/enclave.sock`, the directory Allocate mounts at /var/run/epc). The caller's
+ * identity is the socket its connection came through, never a field it writes: every operation is
+ * charged to the cgroup the slot is bound to now (the model's `from`), and only the slot's own
+ * enclaves can be named. A `slot` field in a request is an assertion: one that names another slot
+ * is refused with EPERM. An unbound slot fails closed with EPERM. Paging cost becomes a delay
+ * before the reply (`CostDelay`). A fault answered EBUSY (NO_RECLAIM charge failed) is retried
+ * after the async worker ran, like the kernel's fault retry, for up to `faultRetryMs`.
  */
-export function enclaveApi(state: ControllerState): HttpRouter {
+export function enclaveApi(state: ControllerState, slot: string): HttpRouter {
   const { rt, slots } = state;
   const r = new HttpRouter(state.log);
 
-  const boundCgroup = (slot: string): string => {
+  /** The caller's cgroup; `claimed` (a request's slot field) must be this socket's slot. */
+  const boundCgroup = (claimed?: string): string => {
+    if (claimed !== undefined && claimed !== slot) {
+      state.log.warn({ slot, claimed }, 'enclave operation naming another slot refused');
+      throw new ApiError('EPERM', `this socket belongs to slot ${slot}; it cannot act for slot ${claimed}`, { field: 'slot' });
+    }
     const cg = slots.cgroupOf(slot);
     if (!cg) state.log.warn({ slot }, 'enclave operation from an unbound slot refused (fail closed)');
     if (!cg) throw new ApiError('EPERM', `slot ${slot} is not bound to a cgroup (the node agent binds it before the container starts)`, { field: 'slot' });
     return cg;
   };
-  const target = (params: Record<string, string>, slot: string) => {
+  /** The caller's enclave `id`: its slot's, created by the cgroup the slot is bound to now (a slot
+   *  reused by a later pod does not see a leftover of the earlier one). ENOENT otherwise. */
+  const target = (params: Record<string, string>, cgroup: string) => {
     const { id } = validate(enclaveParam, params, 'path');
     const full = modelEnclaveName(slot, id);
     const info = rt.model.enclaves().find((e) => e.name === full);
-    if (!info) throw new ApiError('ENOENT', `slot ${slot} has no enclave ${id}`, { field: 'id' });
+    if (!info || info.cgroup !== cgroup) throw new ApiError('ENOENT', `no enclave ${id}`, { field: 'id' });
     return { id, full, info };
   };
+  const self = () => {
+    const cgroup = boundCgroup();
+    const enclaves = rt.model.enclaves().filter((e) => e.cgroup === cgroup && splitEnclaveName(e.name).slot === slot)
+      .map((e) => ({ name: splitEnclaveName(e.name).name, cgroup: e.cgroup, pages: e.pages, resident: e.resident }));
+    return { body: { slot, cgroup, stats: cgroupStats(state, cgroup), enclaves } };
+  };
 
-  /** Applies steps (retrying EBUSY faults), pays the delay, replies or throws with the partial sum. */
-  const run = async (slot: string, enclave: string, cgroup: string, steps: Step[], retryFaults: boolean): Promise<EnclaveOpReply> => {
+  /** Applies steps chunk by chunk (retrying EBUSY faults), pays the delay, replies or throws with the partial sum. */
+  const run = async (enclave: string, cgroup: string, steps: readonly Step[], retryFaults: boolean): Promise<EnclaveOpReply> => {
     const sum = zeroCost();
     let busyRetries = 0;
     let failure: ApiErrorCode | undefined;
     const deadline = Date.now() + state.faultRetryMs;
     let backoff = 1;
-    const chunks = steps.flatMap(chunkStep);
     let sinceYield = 0;
-    for (let i = 0; i < chunks.length && !failure; i++) {
-      let step = chunks[i];
+    for (let step of chunkSteps(steps)) {
       if (sinceYield >= PAGES_PER_STEP) {
         await new Promise((w) => setImmediate(w));
         sinceYield = 0;
@@ -82,11 +96,12 @@ export function enclaveApi(state: ControllerState): HttpRouter {
           await new Promise((w) => setTimeout(w, backoff));
           backoff = Math.min(backoff * 2, MAX_IDLE_BACKOFF_MS);
         }
-        if (!slots.cgroupOf(slot)) {
+        if (slots.cgroupOf(slot) !== cgroup) {
           failure = 'EPERM';
           break;
         }
       }
+      if (failure) break;
     }
     const delayNs = await state.delay.pay(slot, sum.simulatedNs);
     const reply = { enclave: splitEnclaveName(enclave).name, cgroup, ...sum, delayNs, busyRetries };
@@ -96,79 +111,80 @@ export function enclaveApi(state: ControllerState): HttpRouter {
 
   r.on('GET', '/healthz', () => ({ body: { ok: true } }));
 
+  r.on('GET', '/v1/self', () => self());
+
   r.on('GET', '/v1/slots/:slot', ({ params, query }) => {
-    const { slot } = validate(slotQuery, { slot: params.slot, ...queryObject(query) }, 'path');
-    const cgroup = boundCgroup(slot);
-    const enclaves = rt.model.enclaves().filter((e) => splitEnclaveName(e.name).slot === slot)
-      .map((e) => ({ name: splitEnclaveName(e.name).name, cgroup: e.cgroup, pages: e.pages, resident: e.resident }));
-    return { body: { slot, cgroup, stats: cgroupStats(state, cgroup), enclaves } };
+    const q = validate(slotQuery, { ...queryObject(query), slot: params.slot }, 'path');
+    boundCgroup(q.slot);
+    return self();
   });
 
   r.on('POST', '/v1/enclaves', async ({ body }) => {
-    const { slot, name, bare } = validate(createBody, body);
-    const cgroup = boundCgroup(slot);
-    const id = name ?? slots.nextName();
+    const b = validate(createBody, body ?? {});
+    const cgroup = boundCgroup(b.slot);
+    const id = b.name ?? slots.nextName();
     const full = modelEnclaveName(slot, id);
-    if (rt.model.enclaves().some((e) => e.name === full)) throw new ApiError('EEXIST', `slot ${slot} already has an enclave ${id}`, { field: 'name' });
-    const reply = await run(slot, full, cgroup, [{ op: 'create', enclave: full, cgroup, bare: bare ?? false, from: cgroup }], false);
+    if (rt.model.enclaves().some((e) => e.name === full)) throw new ApiError('EEXIST', `an enclave ${id} already exists`, { field: 'name' });
+    const reply = await run(full, cgroup, [{ op: 'create', enclave: full, cgroup, bare: b.bare ?? false, from: cgroup }], false);
     return { status: 201, body: reply };
   });
 
   r.on('GET', '/v1/enclaves/:id', ({ params, query }) => {
-    const { slot } = validate(slotQuery, queryObject(query), 'query');
-    const { id, info } = target(params, slot);
+    const q = validate(slotQuery, queryObject(query), 'query');
+    const { id, info } = target(params, boundCgroup(q.slot));
     return { body: { enclave: id, cgroup: info.cgroup, pages: info.pages, resident: info.resident } };
   });
 
   const pagesOp = (op: 'add' | 'aug') => async ({ body, params }: { body: unknown; params: Record<string, string> }) => {
-    const { slot, pages } = validate(pagesBody, body);
-    const from = boundCgroup(slot);
-    const { full } = target(params, slot);
-    return { body: await run(slot, full, from, [{ op, enclave: full, pages, from }], op === 'aug') };
+    const b = validate(pagesBody, body);
+    const from = boundCgroup(b.slot);
+    const { full } = target(params, from);
+    return { body: await run(full, from, [{ op, enclave: full, pages: b.pages, from }], op === 'aug') };
   };
   r.on('POST', '/v1/enclaves/:id/add', pagesOp('add'));
   r.on('POST', '/v1/enclaves/:id/aug', pagesOp('aug'));
 
   r.on('POST', '/v1/enclaves/:id/init', async ({ body, params }) => {
-    const { slot } = validate(slotBody, body);
-    const from = boundCgroup(slot);
-    const { full } = target(params, slot);
-    return { body: await run(slot, full, from, [{ op: 'init', enclave: full }], false) };
+    const b = validate(slotBody, body ?? {});
+    const from = boundCgroup(b.slot);
+    const { full } = target(params, from);
+    return { body: await run(full, from, [{ op: 'init', enclave: full }], false) };
   });
 
   r.on('POST', '/v1/enclaves/:id/access', async ({ body, params }) => {
     const b = validate(accessBody, body);
     const from = boundCgroup(b.slot);
-    const { full, info } = target(params, b.slot);
+    const { full, info } = target(params, from);
     const ranges = b.ranges ?? (b.range ? [b.range] : []);
     const bad = ranges.findIndex(([, last]) => last >= info.pages);
     if (bad >= 0) throw new ApiError('EINVAL', `range ${JSON.stringify(ranges[bad])} is past the enclave's ${info.pages} pages`, { field: b.ranges ? `ranges.${bad}` : 'range' });
     const steps: Step[] = ranges.map((range) => ({ op: 'access', enclave: full, range: [range[0], range[1]], from }));
-    return { body: await run(b.slot, full, from, steps, true) };
+    return { body: await run(full, from, steps, true) };
   });
 
   r.on('POST', '/v1/enclaves/:id/destroy', async ({ body, params }) => {
-    const { slot } = validate(slotBody, body);
-    const { full, info } = target(params, slot);
-    return { body: await run(slot, full, info.cgroup, [{ op: 'destroy', enclave: full }], false) };
+    const b = validate(slotBody, body ?? {});
+    const { full, info } = target(params, boundCgroup(b.slot));
+    return { body: await run(full, info.cgroup, [{ op: 'destroy', enclave: full }], false) };
   });
 
   return r;
 }
 
-/** Splits add/aug/access steps into PAGES_PER_STEP pieces (other steps stay whole). */
-function chunkStep(step: Step): Step[] {
-  if (step.op === 'add' || step.op === 'aug') {
-    const out: Step[] = [];
-    for (let done = 0; done < step.pages; done += PAGES_PER_STEP) out.push({ ...step, pages: Math.min(PAGES_PER_STEP, step.pages - done) });
-    return out;
+/**
+ * The steps split into PAGES_PER_STEP pieces (add/aug/access; other steps stay whole), produced
+ * lazily: one piece exists at a time, so a request's memory does not grow with its page count.
+ */
+export function* chunkSteps(steps: readonly Step[]): Generator<Step> {
+  for (const step of steps) {
+    if (step.op === 'add' || step.op === 'aug') {
+      for (let done = 0; done < step.pages; done += PAGES_PER_STEP) yield { ...step, pages: Math.min(PAGES_PER_STEP, step.pages - done) };
+    } else if (step.op === 'access') {
+      for (let a = step.range[0]; a <= step.range[1]; a += PAGES_PER_STEP) yield { ...step, range: [a, Math.min(step.range[1], a + PAGES_PER_STEP - 1)] };
+    } else {
+      yield step;
+    }
   }
-  if (step.op === 'access') {
-    const out: Step[] = [];
-    for (let a = step.range[0]; a <= step.range[1]; a += PAGES_PER_STEP) out.push({ ...step, range: [a, Math.min(step.range[1], a + PAGES_PER_STEP - 1)] });
-    return out;
-  }
-  return [step];
 }
 
 /** Operations a step asks for (pages for add/aug/access, 1 otherwise): its `done` when ok. */

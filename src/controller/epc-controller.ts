@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { HealthServer } from '../util/health-server.js';
 import { parseListenAddr } from '../util/listen-addr.js';
 import { join } from 'node:path';
@@ -13,9 +12,12 @@ import { RealtimeModel } from './realtime-model.js';
 import { SlotTable } from './slot-table.js';
 import { UnixSocketServer } from './unix-socket-server.js';
 
-import { CONTROL_SOCKET, CONTROL_SOCKET_MODE, ENCLAVE_SOCKET, ENCLAVE_SOCKET_MODE } from './socket-names.js';
+import { ConnectionBudget, CONTROL_LIMITS, ENCLAVE_LIMITS, enclaveBudgetSize, type ConnectionLimits } from './connection-limits.js';
+import { SlotSockets } from './slot-sockets.js';
+import { ensureSocketDir, socketDirLengthProblem } from './socket-dir.js';
+import { CONTROL_SOCKET, CONTROL_SOCKET_MODE, slotSocketPath } from './socket-names.js';
 
-export { CONTROL_SOCKET, CONTROL_SOCKET_MODE, ENCLAVE_SOCKET, ENCLAVE_SOCKET_MODE } from './socket-names.js';
+export { CONTROL_SOCKET, CONTROL_SOCKET_MODE, ENCLAVE_SOCKET, ENCLAVE_SOCKET_MODE, slotSocketPath } from './socket-names.js';
 
 /** Options of `EpcController`. */
 export interface EpcControllerOptions {
@@ -28,21 +30,28 @@ export interface EpcControllerOptions {
   metricsAddr?: string;
   /** EBUSY fault retry window (default 1000 ms). */
   faultRetryMs?: number;
+  /** Limits of each slot's enclave socket (default ENCLAVE_LIMITS). */
+  enclaveLimits?: Partial<ConnectionLimits>;
+  /** Connections across all enclave sockets (default 2048, at most half the fd limit). */
+  maxEnclaveConnections?: number;
   logger?: Logger;
 }
 
 /**
  * `epc controller`: the EPC model of one node in real time, serving `control.sock` (agent,
- * operators) and `enclave.sock` (pods) in `socketDir`, plus optional Prometheus metrics.
- * `start`/`stop` are idempotent; stop removes both sockets and releases every timer.
+ * operators) in `socketDir` and, for every slot the agent binds, that slot's enclave socket
+ * `slots/<slot>/enclave.sock` (its pod), plus optional Prometheus metrics. control.sock is its own
+ * server with its own limits; the enclave sockets share one connection budget and short timeouts.
+ * `start`/`stop` are idempotent; stop removes every socket and releases every timer.
  */
 export class EpcController {
   readonly controlSocket: string;
-  readonly enclaveSocket: string;
   readonly state: ControllerState;
   readonly metrics: ControllerMetrics;
+  /** Shared by all enclave sockets (control.sock is outside it). */
+  readonly enclaveBudget: ConnectionBudget;
   private readonly control: UnixSocketServer;
-  private readonly enclave: UnixSocketServer;
+  private readonly slotSockets: SlotSockets;
   private metricsServer: HealthServer | undefined;
   private metricsAddr: string | undefined;
   private phase: 'new' | 'started' | 'stopped' = 'new';
@@ -51,12 +60,24 @@ export class EpcController {
     if (!Number.isSafeInteger(opts.capacityPages) || opts.capacityPages <= 0) throw new RangeError(`capacity must be a positive page count, got ${opts.capacityPages}`);
     const log = opts.logger ?? createLogger('controller');
     const rt = new RealtimeModel({ capacityPages: opts.capacityPages, costs: opts.costs });
-    this.state = { rt, slots: new SlotTable(), delay: new CostDelay({ scale: opts.costScale ?? 1 }), log, faultRetryMs: opts.faultRetryMs ?? 1000 };
+    this.enclaveBudget = new ConnectionBudget(enclaveBudgetSize(opts.maxEnclaveConnections));
+    const state: Omit<ControllerState, 'sockets'> = { rt, slots: new SlotTable(), delay: new CostDelay({ scale: opts.costScale ?? 1 }), log, faultRetryMs: opts.faultRetryMs ?? 1000 };
+    this.slotSockets = new SlotSockets({
+      socketDir: opts.socketDir,
+      listenerFor: (slot) => enclaveApi(this.state, slot).listener,
+      limits: { ...ENCLAVE_LIMITS, ...opts.enclaveLimits },
+      budget: this.enclaveBudget,
+      log,
+    });
+    this.state = { ...state, sockets: this.slotSockets };
     this.metrics = new ControllerMetrics(() => rt.model.snapshot());
     this.controlSocket = join(opts.socketDir, CONTROL_SOCKET);
-    this.enclaveSocket = join(opts.socketDir, ENCLAVE_SOCKET);
-    this.control = new UnixSocketServer(this.controlSocket, controlApi(this.state).listener, CONTROL_SOCKET_MODE);
-    this.enclave = new UnixSocketServer(this.enclaveSocket, enclaveApi(this.state).listener, ENCLAVE_SOCKET_MODE);
+    this.control = new UnixSocketServer(this.controlSocket, controlApi(this.state).listener, { mode: CONTROL_SOCKET_MODE, limits: CONTROL_LIMITS });
+  }
+
+  /** The host path of a slot's enclave socket (served while the slot is bound). */
+  slotSocket(slot: string): string {
+    return slotSocketPath(this.opts.socketDir, slot);
   }
 
   /** Starts serving; on failure everything already opened is closed again. One start/stop cycle
@@ -66,15 +87,17 @@ export class EpcController {
     if (this.phase === 'stopped') throw new Error('this EpcController was stopped; create a new one');
     this.phase = 'started';
     try {
-      await mkdir(this.opts.socketDir, { recursive: true });
+      const tooLong = socketDirLengthProblem(this.opts.socketDir);
+      if (tooLong) throw new RangeError(tooLong);
+      await ensureSocketDir(this.opts.socketDir);
+      await this.slotSockets.prepare();
       await this.control.start();
-      await this.enclave.start();
       if (this.opts.metricsAddr) await this.startMetrics(this.opts.metricsAddr);
     } catch (err) {
       await this.stop();
       throw err;
     }
-    this.state.log.info({ socketDir: this.opts.socketDir, capacityPages: this.opts.capacityPages, metrics: this.metricsAddress() }, 'epc controller serving');
+    this.state.log.info({ socketDir: this.opts.socketDir, capacityPages: this.opts.capacityPages, maxEnclaveConnections: this.enclaveBudget.max, metrics: this.metricsAddress() }, 'epc controller serving');
   }
 
   /** The bound metrics address (`host:port`), if serving metrics. */
@@ -88,7 +111,7 @@ export class EpcController {
     this.phase = 'stopped';
     this.state.rt.stop();
     this.state.delay.cancelAll();
-    await Promise.all([this.control.stop(), this.enclave.stop()]);
+    await Promise.all([this.control.stop(), this.slotSockets.closeAll()]);
     await this.metricsServer?.close();
     this.metricsServer = undefined;
     this.metricsAddr = undefined;

@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { chmod, lstat, unlink } from 'node:fs/promises';
+import type { ConnectionBudget, ConnectionLimits } from './connection-limits.js';
 
 /** How long the liveness probe of an existing socket may take before we call it stale. */
 export const PROBE_TIMEOUT_MS = 500;
@@ -28,15 +29,31 @@ export class SocketInUseError extends Error {
   }
 }
 
+/** Options of `UnixSocketServer`. */
+export interface UnixSocketServerOptions {
+  /** Exact mode of the socket file after listen. */
+  mode?: number;
+  /** Connection cap and timeouts of this socket. */
+  limits: ConnectionLimits;
+  /** A cap shared with other sockets (each connection takes one unit while open). */
+  budget?: ConnectionBudget;
+}
+
 /**
  * An HTTP server on a unix socket that refuses to steal a live socket, replaces a stale socket
  * file, and on close drops idle keep-alive connections and removes its socket file. With `mode`,
  * the socket file gets exactly that mode after listen (connecting needs write permission on it;
  * until the chmod it has the umask's mode, which with the usual 022 lets only the owner connect).
+ * `limits` bound what clients can hold: connections over the cap (this socket's or the shared
+ * `budget`) are closed on accept; a connection that sends nothing, dribbles its headers or its
+ * body, or idles between requests is closed after the matching timeout.
  */
 export class UnixSocketServer {
   private server: Server | undefined;
-  constructor(readonly path: string, private readonly listener: RequestListener, private readonly mode?: number) {}
+  private readonly mode: number | undefined;
+  constructor(readonly path: string, private readonly listener: RequestListener, private readonly opts: UnixSocketServerOptions) {
+    this.mode = opts.mode;
+  }
 
   /** Listens; throws `SocketInUseError` if a live process serves `path`. */
   async start(): Promise<void> {
@@ -47,8 +64,7 @@ export class UnixSocketServer {
       if (await socketIsLive(this.path)) throw new SocketInUseError(this.path);
       await unlink(this.path).catch(() => undefined);
     }
-    const server = createServer({ keepAlive: true }, this.listener);
-    server.keepAliveTimeout = 30_000;
+    const server = this.createLimitedServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.path, () => {
@@ -66,6 +82,37 @@ export class UnixSocketServer {
       }
     }
     this.server = server;
+  }
+
+  /** Closes every open connection (in-flight requests die with them) and keeps listening. */
+  dropConnections(): void {
+    this.server?.closeAllConnections();
+  }
+
+  private createLimitedServer(): Server {
+    const { limits, budget } = this.opts;
+    const server = createServer({
+      keepAlive: true,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    }, this.listener);
+    server.maxConnections = limits.maxConnections;
+    server.on('connection', (socket: Socket) => {
+      if (budget) {
+        if (!budget.tryTake()) {
+          socket.destroy();
+          return;
+        }
+        socket.once('close', () => budget.release());
+      }
+      // Nothing sent yet: node's headersTimeout only starts with the first byte, so an idle
+      // connection gets a socket timeout (the http server destroys a socket that times out).
+      socket.setTimeout(limits.idleMs);
+    });
+    server.on('request', (req) => req.socket.setTimeout(0));
+    return server;
   }
 
   /** Stops listening, closes connections, removes the socket file. Safe before start and twice. */

@@ -3,8 +3,9 @@ import type { ContainerAllocateResponse } from '../deviceplugin/api-types.js';
 /**
  * The environment a container runtime would give the container from the device plugins' Allocate
  * answers, with one twist: the demo runs the "container" as a host process, so an env value
- * naming a mounted container path is rewritten to the mount's host path (EPC_ENCLAVE_SOCKET ->
- * the controller's enclave.sock). Later responses win, as env merging in kubelet does.
+ * naming a mounted container path, or a path below a mounted directory, is rewritten to the host
+ * path (EPC_ENCLAVE_SOCKET /var/run/epc/enclave.sock -> the controller's slots/<slot>/enclave.sock).
+ * Later responses win, as env merging in kubelet does.
  */
 export function containerEnv(responses: Record<string, ContainerAllocateResponse>): Record<string, string> {
   const env: Record<string, string> = {};
@@ -15,7 +16,13 @@ export function containerEnv(responses: Record<string, ContainerAllocateResponse
   }
   for (const [k, v] of Object.entries(env)) {
     const host = hostOf.get(v);
-    if (host !== undefined) env[k] = host;
+    if (host !== undefined) {
+      env[k] = host;
+      continue;
+    }
+    for (const [container, hostPath] of hostOf) {
+      if (v.startsWith(`${container}/`)) env[k] = hostPath + v.slice(container.length);
+    }
   }
   return env;
 }

@@ -11,8 +11,10 @@ export const BUSY_BACKOFF_MS = 1;
 
 /** What to run. Sizes in bytes (multiples of 4096), times in ms, rate in access calls/s (0 = max). */
 export interface WorkloadOptions {
+  /** The slot's enclave socket (the pod's identity: the controller charges its slot's cgroup). */
   socket: string;
-  slot: string;
+  /** Asserted slot: the controller refuses every call with EPERM (field slot) if the socket is another slot's. */
+  slot?: string;
   enclaveBytes: number;
   workingSetBytes: number;
   pattern: PatternKind;
@@ -159,7 +161,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadReport> {
     const elapsedMs = Math.round(performance.now() - start);
     const warm = warmupAccesses < 0 ? accesses : warmupAccesses;
     return {
-      slot: o.slot, cgroup: me.cgroup, enclave,
+      slot: me.slot, cgroup: me.cgroup, enclave,
       config: { enclaveBytes: o.enclaveBytes, workingSetBytes: o.workingSetBytes, pattern: o.pattern, rate: o.rate, durationMs: o.durationMs, batch: o.batch, seed },
       build, accesses, pagesAccessed: pages, elapsedMs, warmupAccesses: warm,
       latencyUs: lat.summary(warm < accesses ? warm : 0),

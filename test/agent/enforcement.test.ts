@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnclaveClient } from '../../src/controller/enclave-client.js';
+import { slotSocketPath } from '../../src/controller/socket-names.js';
 import { AgentStack, eventually, NODE } from './agent-stack.js';
 
 const MI64 = 64 * 1024 * 1024;
@@ -23,7 +24,7 @@ const cgroupOf = (pod: any) => `/kubepods/besteffort/pod${pod.metadata.uid}`;
 const startsOf = (name: string) => s.starts.filter((x) => x.pod === `default/${name}`);
 
 async function podEnclave(slot: string, pages: number): Promise<string> {
-  const c = new EnclaveClient(join(s.ctlDir, 'enclave.sock'), slot);
+  const c = new EnclaveClient(slotSocketPath(s.ctlDir, slot), slot);
   try {
     const { enclave } = await c.create();
     await c.add(enclave, pages);
@@ -97,7 +98,7 @@ describe('epc agent enforcement (real processes)', () => {
   it('a pod over its limit gets one EpcLimitReached Event and limit-event metrics', async () => {
     const pod = await s.runPod('hog', '1Mi');
     const { slot } = startsOf('hog')[0];
-    const c = new EnclaveClient(join(s.ctlDir, 'enclave.sock'), slot);
+    const c = new EnclaveClient(slotSocketPath(s.ctlDir, slot), slot);
     const { enclave } = await c.create();
     await c.add(enclave, 1024); // 4Mi into a 1Mi limit: reclaimed from its own cgroup
     await c.init(enclave);

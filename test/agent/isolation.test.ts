@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnclaveClient } from '../../src/controller/enclave-client.js';
+import { slotSocketPath } from '../../src/controller/socket-names.js';
 import { ControllerApiError } from '../../src/controller/unix-json-client.js';
 import { AgentStack } from './agent-stack.js';
 
@@ -52,9 +53,8 @@ async function scenario(enforce: boolean) {
   const b = await s.runPod('noisy-b', '64Mi');
   const slotOf = (name: string) => s.starts.find((x) => x.pod === `default/${name}`)!;
   expect(slotOf('quiet-a').miscMax).toBe(enforce ? `sgx_epc ${64 * MI}\n` : 'sgx_epc max\n');
-  const sock = join(s.ctlDir, 'enclave.sock');
-  const ca = new EnclaveClient(sock, slotOf('quiet-a').slot, { timeoutMs: 60_000 });
-  const cb = new EnclaveClient(sock, slotOf('noisy-b').slot, { timeoutMs: 60_000 });
+  const ca = new EnclaveClient(slotSocketPath(s.ctlDir, slotOf('quiet-a').slot), slotOf('quiet-a').slot, { timeoutMs: 60_000 });
+  const cb = new EnclaveClient(slotSocketPath(s.ctlDir, slotOf('noisy-b').slot), slotOf('noisy-b').slot, { timeoutMs: 60_000 });
   try {
     const aPages = (48 * MI) / PAGE;
     const bPages = (240 * MI) / PAGE;

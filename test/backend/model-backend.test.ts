@@ -25,7 +25,7 @@ epcBackendContract('model (epc controller over control.sock)', async () => {
     charge: async (path, pages) => {
       const slotId = `contract-${++n}`;
       await backend.bindSlot(slotId, path);
-      const c = new EnclaveClient(f.controller.enclaveSocket, slotId);
+      const c = new EnclaveClient(f.controller.slotSocket(slotId), slotId);
       try {
         await c.create({ name: 'charge', bare: true });
         await c.add('charge', pages).catch(() => undefined);
@@ -69,7 +69,7 @@ describe('ModelBackend specifics', () => {
     await m.ensureCgroup('/pod/ctr');
     await m.setMax('/pod', 16 * 4096);
     await m.bindSlot('enclave-0', '/pod/ctr');
-    const c = new EnclaveClient(f.controller.enclaveSocket, 'enclave-0');
+    const c = new EnclaveClient(f.controller.slotSocket('enclave-0'), 'enclave-0');
     await c.create({ name: 'w', bare: true });
     await c.add('w', 40);
     c.close();

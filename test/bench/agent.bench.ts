@@ -269,7 +269,7 @@ async function victimSlowdown(): Promise<BenchFigure[]> {
         }
       };
       const build = async (slot: string, pages: number) => {
-        const c = new EnclaveClient(controller.enclaveSocket, slot, { timeoutMs: 60_000 });
+        const c = new EnclaveClient(controller.slotSocket(slot), slot, { timeoutMs: 60_000 });
         clients.push(c);
         const { enclave } = await c.create();
         for (let p = 0; p < pages; p += 1024) await busy(() => c.add(enclave, Math.min(1024, pages - p)));

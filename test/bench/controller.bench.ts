@@ -34,7 +34,7 @@ const bench: BenchModule = {
     });
     await new Promise<void>((r) => echo.listen(echoPath, r));
     const control = new ControlClient(ctl.controlSocket);
-    const enc = new EnclaveClient(ctl.enclaveSocket, 'enclave-0');
+    const enc = new EnclaveClient(ctl.slotSocket('enclave-0'), 'enclave-0');
     const bare = new UnixJsonClient(echoPath);
     try {
       await control.mkdir('/pod');

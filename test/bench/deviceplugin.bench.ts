@@ -34,8 +34,8 @@ const bench: BenchModule = {
   title: 'device plugin: Allocate / PreStartContainer vs bare grpc-js unary echo over a unix socket',
   async run(): Promise<BenchFigure[]> {
     const dir = await mkdtemp(join(tmpdir(), 'epc-bench-dp-'));
-    await writeFile(join(dir, 'enclave.sock'), '');
-    const plugins = await startSgxPlugins({ pluginDir: dir, modelSocketPath: join(dir, 'enclave.sock'), provisionSlots: 0 });
+    await writeFile(join(dir, 'control.sock'), '');
+    const plugins = await startSgxPlugins({ pluginDir: dir, modelSocketDir: dir, provisionSlots: 0 });
     const echoServer = new Server();
     echoServer.addService(ECHO, { Echo: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => cb(null, call.request) });
     const echoPath = join(dir, 'echo.sock');

@@ -4,7 +4,7 @@ import { spawnCli } from '../helpers/run-cli.js';
 /** A spawned `epc controller` whose ready line has been read. */
 export interface ControllerProcess {
   child: ChildProcess;
-  ready: { controlSocket: string; enclaveSocket: string; metricsAddr: string | null; capacityPages: number };
+  ready: { controlSocket: string; slotSocket: string; metricsAddr: string | null; capacityPages: number };
   stderr: () => string;
   /** SIGTERM and wait for the exit code (SIGKILL after 10 s). */
   stop(): Promise<number | null>;

@@ -4,10 +4,22 @@ import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ControlClient } from '../../src/controller/control-client.js';
 import { CONTROL_SOCKET_MODE, ENCLAVE_SOCKET_MODE, EpcController } from '../../src/controller/epc-controller.js';
 import { SocketInUseError } from '../../src/controller/unix-socket-server.js';
 import { createLogger } from '../../src/util/logger.js';
 import { rawRequest } from './controller-fixture.js';
+
+/** Binds `slot` to a fresh cgroup /pod-<slot> through control.sock (what the agent does in PreStart). */
+async function bindSlot(c: EpcController, slot: string): Promise<void> {
+  const control = new ControlClient(c.controlSocket);
+  try {
+    await control.mkdir(`/pod-${slot}`);
+    await control.bind(slot, `/pod-${slot}`);
+  } finally {
+    control.close();
+  }
+}
 
 describe('EpcController lifecycle', () => {
   let dir: string;
@@ -19,17 +31,19 @@ describe('EpcController lifecycle', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('stop is safe before start and twice; start is idempotent; stop removes both sockets', async () => {
+  it('stop is safe before start and twice; start is idempotent; stop removes every socket; no shared enclave.sock', async () => {
     const c = make();
     await c.stop();
     await c.start();
     await c.start();
-    expect((await rawRequest(c.enclaveSocket, 'GET', '/healthz')).json).toEqual({ ok: true });
+    expect(existsSync(join(dir, 'enclave.sock'))).toBe(false);
+    await bindSlot(c, 'enclave-0');
+    expect((await rawRequest(c.slotSocket('enclave-0'), 'GET', '/healthz')).json).toEqual({ ok: true });
     await c.stop();
     await c.stop();
     await expect(c.start()).rejects.toThrow(/stopped/);
     expect(existsSync(c.controlSocket)).toBe(false);
-    expect(existsSync(c.enclaveSocket)).toBe(false);
+    expect(existsSync(c.slotSocket('enclave-0'))).toBe(false);
   });
 
   it('refuses a live socket without touching it, and a non-socket file in its place', async () => {
@@ -44,7 +58,7 @@ describe('EpcController lifecycle', () => {
     expect(existsSync(join(dir, 'enclave.sock'))).toBe(false);
   });
 
-  it('enclave.sock is 0666 (pods connect as any uid), control.sock 0600, whatever the umask', async () => {
+  it('a slot\'s enclave.sock is 0666 in a 0755 slot dir under a 0711 slots/ (pods connect as any uid), control.sock 0600, whatever the umask', async () => {
     expect([ENCLAVE_SOCKET_MODE, CONTROL_SOCKET_MODE]).toEqual([0o666, 0o600]);
     for (const umask of [0o077, 0o000]) {
       const old = process.umask(umask);
@@ -55,16 +69,19 @@ describe('EpcController lifecycle', () => {
         process.umask(old);
       }
       try {
-        const [enclave, control] = await Promise.all([stat(c.enclaveSocket), stat(c.controlSocket)]);
+        await bindSlot(c, 'enclave-3');
+        const [enclave, control, slotDir, slots] = await Promise.all([stat(c.slotSocket('enclave-3')), stat(c.controlSocket), stat(join(dir, 'slots', 'enclave-3')), stat(join(dir, 'slots'))]);
         expect(enclave.isSocket() && control.isSocket()).toBe(true);
-        expect({ umask: umask.toString(8), enclave: (enclave.mode & 0o7777).toString(8), control: (control.mode & 0o7777).toString(8) }).toEqual({ umask: umask.toString(8), enclave: '666', control: '600' });
+        const m = (st: { mode: number }) => (st.mode & 0o7777).toString(8);
+        expect({ umask: umask.toString(8), enclave: m(enclave), control: m(control), slotDir: m(slotDir), slots: m(slots) })
+          .toEqual({ umask: umask.toString(8), enclave: '666', control: '600', slotDir: '755', slots: '711' });
       } finally {
         await c.stop();
       }
     }
   });
 
-  it('a non-root uid (65532) can use enclave.sock and is refused by control.sock', async (ctx) => {
+  it('a non-root uid (65532) can use its slot\'s enclave.sock, cannot list slots/, and is refused by control.sock', async (ctx) => {
     if (process.getuid?.() !== 0) {
       console.log('skipped: connecting as uid 65532 needs a test run as root (setuid child process)');
       ctx.skip();
@@ -72,6 +89,7 @@ describe('EpcController lifecycle', () => {
     const c = make();
     await c.start();
     try {
+      await bindSlot(c, 'enclave-1');
       await chmod(dir, 0o755); // mkdtemp makes it 0700; on nodes /var/run/epc is 0755
       const script = `
         const http = require('node:http');
@@ -79,11 +97,13 @@ describe('EpcController lifecycle', () => {
           const req = http.get({ socketPath, path: '/healthz' }, (res) => { res.resume(); resolve(String(res.statusCode)); });
           req.on('error', (e) => resolve(e.code));
         });
-        Promise.all([get(process.argv[1]), get(process.argv[2])]).then((r) => console.log(JSON.stringify({ uid: process.getuid(), enclave: r[0], control: r[1] })));`;
+        let list = 'listed';
+        try { require('node:fs').readdirSync(process.argv[3]); } catch (e) { list = e.code; }
+        Promise.all([get(process.argv[1]), get(process.argv[2])]).then((r) => console.log(JSON.stringify({ uid: process.getuid(), enclave: r[0], control: r[1], list })));`;
       const out = await new Promise<string>((resolve, reject) => {
-        execFile(process.execPath, ['-e', script, c.enclaveSocket, c.controlSocket], { uid: 65532, gid: 65532, timeout: 20_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+        execFile(process.execPath, ['-e', script, c.slotSocket('enclave-1'), c.controlSocket, join(dir, 'slots')], { uid: 65532, gid: 65532, timeout: 20_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
       });
-      expect(JSON.parse(out)).toEqual({ uid: 65532, enclave: '200', control: 'EACCES' });
+      expect(JSON.parse(out)).toEqual({ uid: 65532, enclave: '200', control: 'EACCES', list: 'EACCES' });
     } finally {
       await c.stop();
     }

@@ -19,7 +19,7 @@ describe('controller metrics and caller delay', () => {
     await f.control.mkdir('/pod');
     await f.control.writeFile('/pod', 'misc.max', `sgx_epc ${32 * PAGE}`);
     await f.control.bind('enclave-0', '/pod');
-    c = new EnclaveClient(f.controller.enclaveSocket, 'enclave-0');
+    c = new EnclaveClient(f.controller.slotSocket('enclave-0'), 'enclave-0');
     await c.create({ name: 'w', bare: true });
     await c.add('w', 64);
     await c.access('w', [[0, 63]]);
@@ -48,7 +48,7 @@ describe('controller metrics and caller delay', () => {
     f = await startControllerFixture({ costScale: 1000 });
     await f.control.mkdir('/pod');
     await f.control.bind('enclave-0', '/pod');
-    c = new EnclaveClient(f.controller.enclaveSocket, 'enclave-0');
+    c = new EnclaveClient(f.controller.slotSocket('enclave-0'), 'enclave-0');
     await c.create({ name: 'e' });
     await c.add('e', 1);
     const r = await c.init('e');

@@ -7,14 +7,14 @@ import { tenantPod } from '../../src/demo/tenant-pod.js';
 import { podEpcRequestBytes } from '../../src/k8s/pod-epc-request.js';
 
 describe('containerEnv', () => {
-  it('rewrites an env value naming a mounted container path to its host path', () => {
+  it('rewrites an env value naming a mounted container path, or a path below a mounted dir, to its host path', () => {
     expect(containerEnv({
       'sgx.intel.com/enclave': {
         envs: { EPC_ENCLAVE_SOCKET: '/var/run/epc/enclave.sock', EPC_ENCLAVE_SLOT: 'enclave-3' },
-        mounts: [{ container_path: '/var/run/epc/enclave.sock', host_path: '/tmp/x/ctl/enclave.sock', read_only: false }],
+        mounts: [{ container_path: '/var/run/epc', host_path: '/tmp/x/ctl/slots/enclave-3', read_only: false }],
       },
       'sgx.intel.com/provision': { envs: { EPC_PROVISION_SLOT: 'provision-1' } },
-    })).toEqual({ EPC_ENCLAVE_SOCKET: '/tmp/x/ctl/enclave.sock', EPC_ENCLAVE_SLOT: 'enclave-3', EPC_PROVISION_SLOT: 'provision-1' });
+    })).toEqual({ EPC_ENCLAVE_SOCKET: '/tmp/x/ctl/slots/enclave-3/enclave.sock', EPC_ENCLAVE_SLOT: 'enclave-3', EPC_PROVISION_SLOT: 'provision-1' });
   });
 
   it('leaves values that are not mount paths alone', () => {

@@ -20,7 +20,7 @@ describe('nothing left behind', () => {
     const before = handles();
     const kubelet = new KubeletEmulator();
     await kubelet.start();
-    const plugins = await startSgxPlugins({ pluginDir: kubelet.deviceDir, modelSocketPath: join(modelDir, 'enclave.sock'), enclaveSlots: 8, provisionSlots: 2, healthPollMs: 30, watchPollMs: 30 });
+    const plugins = await startSgxPlugins({ pluginDir: kubelet.deviceDir, modelSocketDir: modelDir, enclaveSlots: 8, provisionSlots: 2, healthPollMs: 30, watchPollMs: 30 });
     await until(() => kubelet.resource('sgx.intel.com/enclave')?.registrations === 1 && kubelet.resource('sgx.intel.com/provision')?.registrations === 1, 'registrations');
     await kubelet.restart();
     await until(() => kubelet.resource('sgx.intel.com/enclave')?.registrations === 2, 're-registration');

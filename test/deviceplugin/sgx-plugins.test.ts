@@ -96,17 +96,16 @@ describe('SGX plugins against the kubelet emulator', () => {
     expect(kubelet.events.filter((e) => e.type === 'allocate')).toHaveLength(3); // one Allocate per container and resource
   });
 
-  it('model mode: mounts the enclave socket and names socket and slot in env', async () => {
+  it('model mode: mounts the first slot\'s socket dir at /var/run/epc and names socket and slot in env', async () => {
     const kubelet = await scope.emulator();
     const sockDir = scope.dir('epc-model-');
-    const modelSocket = join(sockDir, 'enclave.sock');
-    writeFileSync(modelSocket, '');
-    await sgx(kubelet.deviceDir, { modelSocketPath: modelSocket, enclaveSlots: 3 });
+    writeFileSync(join(sockDir, 'control.sock'), '');
+    await sgx(kubelet.deviceDir, { modelSocketDir: sockDir, enclaveSlots: 3 });
     await until(() => kubelet.resource(ENC)?.allocatable === 3, 'slots');
     const p = await kubelet.admitPod(pod('m', [{ name: 'w', req: { [ENC]: 2 } }]));
     expect(p.containers[0].responses.get(ENC)).toMatchObject({
       envs: { EPC_ENCLAVE_SOCKET: '/var/run/epc/enclave.sock', EPC_ENCLAVE_SLOT: 'enclave-0' },
-      mounts: [{ container_path: '/var/run/epc/enclave.sock', host_path: modelSocket, read_only: false }],
+      mounts: [{ container_path: '/var/run/epc', host_path: join(sockDir, 'slots', 'enclave-0'), read_only: false }],
       devices: [],
     });
   });
@@ -123,10 +122,11 @@ describe('SGX plugins against the kubelet emulator', () => {
     await until(() => kubelet.resource(ENC)?.allocatable === 5, 'healthy again');
   });
 
-  it('slots follow the model socket in model mode', async () => {
+  it('slots follow the controller\'s control.sock in model mode', async () => {
     const kubelet = await scope.emulator();
-    const modelSocket = join(scope.dir('epc-model-'), 'enclave.sock');
-    await sgx(kubelet.deviceDir, { modelSocketPath: modelSocket, enclaveSlots: 2, provisionSlots: 0 });
+    const sockDir = scope.dir('epc-model-');
+    const modelSocket = join(sockDir, 'control.sock');
+    await sgx(kubelet.deviceDir, { modelSocketDir: sockDir, enclaveSlots: 2, provisionSlots: 0 });
     await kubelet.waitForRegistration(ENC);
     await until(() => kubelet.events.some((e) => e.type === 'list' && e.resourceName === ENC && e.healthy === 0), 'unhealthy list');
     writeFileSync(modelSocket, '');

@@ -13,7 +13,7 @@ describe('epc workload against a real epc controller process', () => {
   let dir: string;
   let ctl: ControllerProcess;
   let control: ControlClient;
-  const sock = () => ctl.ready.enclaveSocket;
+  const sock = (slot = 'enclave-0') => join(dir, 'slots', slot, 'enclave.sock');
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'epc-wl-'));
@@ -34,7 +34,7 @@ describe('epc workload against a real epc controller process', () => {
   const workload = (args: string[], env: Record<string, string> = {}) => runCli(['workload', ...args], { env, timeoutMs: 60_000 });
 
   it('within its limit: plausible numbers, no paging after warm-up, enclave destroyed on exit', async () => {
-    const r = await workload(['--enclave-size', '8Mi', '--working-set', '6Mi', '--duration', '1s', '--batch', '64', '--json'], { EPC_ENCLAVE_SOCKET: sock(), EPC_ENCLAVE_SLOT: 'enclave-0' });
+    const r = await workload(['--enclave-size', '8Mi', '--working-set', '6Mi', '--duration', '1s', '--batch', '64', '--json'], { EPC_ENCLAVE_SOCKET: sock('enclave-0'), EPC_ENCLAVE_SLOT: 'enclave-0' });
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/progress/);
     const rep = JSON.parse(r.stdout) as WorkloadReport;
@@ -52,7 +52,7 @@ describe('epc workload against a real epc controller process', () => {
   });
 
   it('over its limit: the working set pages (reloads and evictions after warm-up)', async () => {
-    const r = await workload(['--socket', sock(), '--slot', 'enclave-1', '--enclave-size', '8Mi', '--working-set', '6Mi', '--duration', '1s', '--batch', '64', '--json']);
+    const r = await workload(['--socket', sock('enclave-1'), '--slot', 'enclave-1', '--enclave-size', '8Mi', '--working-set', '6Mi', '--duration', '1s', '--batch', '64', '--json']);
     expect(r.code).toBe(0);
     const rep = JSON.parse(r.stdout) as WorkloadReport;
     expect(rep.cgroup).toBe('/pod-b');
@@ -62,7 +62,7 @@ describe('epc workload against a real epc controller process', () => {
   });
 
   it.each(['random', 'hotcold'])('runs the %s pattern at a fixed rate and prints text', async (pattern) => {
-    const r = await workload(['--socket', sock(), '--slot', 'enclave-2', '--enclave-size', '4Mi', '--working-set', '2Mi', '--pattern', pattern, '--rate', '200', '--duration', '500ms', '--batch', '8']);
+    const r = await workload(['--socket', sock('enclave-2'), '--slot', 'enclave-2', '--enclave-size', '4Mi', '--working-set', '2Mi', '--pattern', pattern, '--rate', '200', '--duration', '500ms', '--batch', '8']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`${pattern}, batch 8, rate 200/s`));
     expect(r.stdout).toMatch(/latency: p50 [\d.]+ µs, p99 [\d.]+ µs/);
@@ -72,7 +72,7 @@ describe('epc workload against a real epc controller process', () => {
   });
 
   it('emits JSON progress lines on stderr and on SIGTERM reports, then destroys its enclave', async () => {
-    const child = spawnCli(['workload', '--socket', sock(), '--slot', 'enclave-2', '--enclave-size', '4Mi', '--working-set', '4Mi', '--rate', '500', '--duration', '60s', '--progress-interval', '100ms', '--json']);
+    const child = spawnCli(['workload', '--socket', sock('enclave-2'), '--slot', 'enclave-2', '--enclave-size', '4Mi', '--working-set', '4Mi', '--rate', '500', '--duration', '60s', '--progress-interval', '100ms', '--json']);
     let out = '';
     let err = '';
     child.stdout?.on('data', (d) => (out += d));
@@ -89,10 +89,25 @@ describe('epc workload against a real epc controller process', () => {
     expect(await control.enclaves('/pod-c')).toEqual([]);
   });
 
-  it('fails with exit 1 and the reason for an unbound slot', async () => {
-    const r = await workload(['--socket', sock(), '--slot', 'enclave-77', '--duration', '100ms']);
+  it('the socket implies the slot: without --slot it runs as the socket\'s slot and charges its cgroup', async () => {
+    const r = await workload(['--socket', sock('enclave-2'), '--enclave-size', '1Mi', '--working-set', '1Mi', '--duration', '100ms', '--json'], { EPC_ENCLAVE_SLOT: '' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ slot: 'enclave-2', cgroup: '/pod-c' });
+  });
+
+  it('refuses (exit 2) an explicit --slot that is not the socket\'s, charging nothing anywhere', async () => {
+    const before = await Promise.all(['/pod-a', '/pod-b'].map((p) => control.stats(p)));
+    const r = await workload(['--socket', sock('enclave-0'), '--slot', 'enclave-1', '--enclave-size', '1Mi', '--working-set', '1Mi', '--duration', '100ms']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--slot enclave-1 does not match the socket .*belongs to slot enclave-0/);
+    expect(await Promise.all(['/pod-a', '/pod-b'].map((p) => control.stats(p)))).toEqual(before);
+    expect(await control.enclaves('/', { recursive: true })).toEqual([]);
+  });
+
+  it('fails with exit 1 for an unbound slot (it has no socket)', async () => {
+    const r = await workload(['--socket', sock('enclave-77'), '--slot', 'enclave-77', '--duration', '100ms']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/EPERM.*enclave-77 is not bound/);
+    expect(r.stderr).toMatch(/cannot reach the enclave socket .*enclave-77.*ENOENT/);
   });
 
   it('fails with exit 1 when the socket is missing', async () => {
@@ -103,7 +118,7 @@ describe('epc workload against a real epc controller process', () => {
 
   it.each([
     ['no socket', ['--slot', 's'], /EPC_ENCLAVE_SOCKET/],
-    ['no slot', ['--socket', '/x'], /EPC_ENCLAVE_SLOT/],
+    ['a slot that is not a slot ID', ['--socket', '/x', '--slot', '../enclave-1'], /--slot "..\/enclave-1"/],
     ['a working set above the enclave', ['--socket', '/x', '--slot', 's', '--enclave-size', '4Mi', '--working-set', '8Mi'], /--working-set/],
     ['an unknown pattern', ['--socket', '/x', '--slot', 's', '--pattern', 'zigzag'], /--pattern/],
     ['a bad duration', ['--socket', '/x', '--slot', 's', '--duration', 'forever'], /--duration/],

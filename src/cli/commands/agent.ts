@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
+import { modelSocketDirOf } from '../../controller/socket-names.js';
 import { DEFAULT_CONTROLLER_SOCKET_DIR, DEFAULT_METRICS_ADDR, DEFAULT_POD_RESOURCES_SOCKET, type AgentClusterFlags } from '../../agent/agent-config.js';
 import { DEFAULT_CGROUP_ROOT } from '../../backend/cgroupfs-backend.js';
 
@@ -32,7 +33,7 @@ export function agentCommand(): Command {
     .option('--provision-slots <n>', 'shareable provision slots advertised (0 = no provision plugin)', '110')
     .option('--enclave-resource <name>', 'extended resource name of the enclave slots', 'sgx.intel.com/enclave')
     .option('--provision-resource <name>', 'extended resource name of the provision slots', 'sgx.intel.com/provision')
-    .option('--model-socket <path>', 'host path of the modeled EPC controller enclave socket (model node: mounted into containers instead of /dev/sgx_*)')
+    .option('--model-socket <dir>', 'model node: the modeled EPC controller\'s socket dir; each container gets its slot\'s <dir>/slots/<slot> at /var/run/epc instead of /dev/sgx_* (the older form <dir>/enclave.sock names the same dir)')
     .option('--standalone', 'run only the device plugins, without a cluster (enforcement off)')
     .option('--kubeconfig <file>', 'kubeconfig of the API server (default: in-cluster config, else $KUBECONFIG / ~/.kube/config)')
     .option('--node-name <name>', 'this node (default $NODE_NAME); only pods bound to it are watched')
@@ -54,7 +55,7 @@ export function agentCommand(): Command {
         provisionSlots: slots('--provision-slots', o.provisionSlots, 0),
         enclaveResource: o.enclaveResource,
         provisionResource: o.provisionResource,
-        modelSocketPath: o.modelSocket,
+        modelSocketDir: o.modelSocket === undefined ? undefined : modelSocketDirOf(o.modelSocket),
       };
       if (o.standalone) {
         const { runStandaloneDevicePlugins } = await import('../../deviceplugin/sgx/run-standalone.js');

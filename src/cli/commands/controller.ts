@@ -2,11 +2,11 @@ import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { parseListenAddr } from '../../util/listen-addr.js';
 
-/** `epc controller`: the modeled EPC controller of one node, serving control.sock and enclave.sock. */
+/** `epc controller`: the modeled EPC controller of one node, serving control.sock and one enclave socket per bound slot. */
 export function controllerCommand(): Command {
   return new Command('controller')
-    .description('run the modeled SGX EPC controller of one node in real time (control.sock + enclave.sock in --socket-dir)')
-    .requiredOption('--socket-dir <dir>', 'directory for control.sock and enclave.sock')
+    .description('run the modeled SGX EPC controller of one node in real time (control.sock + slots/<slot>/enclave.sock per bound slot in --socket-dir)')
+    .requiredOption('--socket-dir <dir>', 'directory for control.sock and slots/<slot>/enclave.sock (at most 55 bytes: unix socket paths are limited)')
     .option('--capacity <size>', 'EPC capacity (bytes with Ki/Mi/Gi suffix, e.g. 256Mi)', '256Mi')
     .option('--metrics-addr <host:port>', 'serve Prometheus /metrics here')
     .option('--cost-scale <n>', 'multiplier on simulated paging time applied as caller delay (0 = none)', '1')
@@ -36,6 +36,16 @@ export function controllerCommand(): Command {
         }
       }
 
+      const { socketDirLengthProblem, ensureSocketDir } = await import('../../controller/socket-dir.js');
+      const tooLong = socketDirLengthProblem(o.socketDir);
+      if (tooLong) throw new CliError(`--socket-dir ${tooLong}`, 2);
+      // Every flag is valid; the dir is the last check (and the first thing created).
+      try {
+        await ensureSocketDir(o.socketDir);
+      } catch (err) {
+        throw new CliError(`--socket-dir unusable: ${(err as Error).message}`, 2);
+      }
+
       const { EpcController } = await import('../../controller/epc-controller.js');
       const { SocketInUseError } = await import('../../controller/unix-socket-server.js');
       const controller = new EpcController({ socketDir: o.socketDir, capacityPages: cap.pages, costScale, costs, metricsAddr: o.metricsAddr, faultRetryMs });
@@ -45,7 +55,7 @@ export function controllerCommand(): Command {
         if (err instanceof SocketInUseError) throw new CliError(err.message, 1);
         throw new CliError(`cannot start: ${(err as Error).message}`, 1);
       }
-      process.stdout.write(JSON.stringify({ event: 'ready', controlSocket: controller.controlSocket, enclaveSocket: controller.enclaveSocket, metricsAddr: controller.metricsAddress() ?? null, capacityPages: cap.pages }) + '\n');
+      process.stdout.write(JSON.stringify({ event: 'ready', controlSocket: controller.controlSocket, slotSocket: controller.slotSocket('<slot>'), metricsAddr: controller.metricsAddress() ?? null, capacityPages: cap.pages }) + '\n');
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

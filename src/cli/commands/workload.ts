@@ -20,7 +20,7 @@ export function workloadCommand(): Command {
   return new Command('workload')
     .description('simulated enclave application: builds an enclave through the enclave socket, touches its working set, reports latency and paging')
     .option('--socket <path>', 'enclave socket (default: env EPC_ENCLAVE_SOCKET)')
-    .option('--slot <id>', 'enclave slot ID (default: env EPC_ENCLAVE_SLOT)')
+    .option('--slot <id>', 'enclave slot ID, checked against the socket\'s slot (default: env EPC_ENCLAVE_SLOT; optional: the socket implies it)')
     .option('--enclave-size <size>', 'enclave size (bytes, Ki/Mi/Gi)', '32Mi')
     .option('--working-set <size>', 'pages touched repeatedly (bytes, Ki/Mi/Gi)', '24Mi')
     .option('--pattern <kind>', 'sequential | random | hotcold', 'sequential')
@@ -37,7 +37,11 @@ export function workloadCommand(): Command {
       const socket = f.socket ?? process.env.EPC_ENCLAVE_SOCKET;
       const slot = f.slot ?? process.env.EPC_ENCLAVE_SLOT;
       if (!socket) throw new CliError('--socket (or env EPC_ENCLAVE_SOCKET) is required', 2);
-      if (!slot) throw new CliError('--slot (or env EPC_ENCLAVE_SLOT) is required', 2);
+      if (slot) {
+        const { slotId } = await import('../../controller/api-schemas.js');
+        const ok = slotId.safeParse(slot);
+        if (!ok.success) throw new CliError(`--slot ${JSON.stringify(slot)}: ${ok.error.issues[0]?.message ?? 'not a slot ID'}`, 2);
+      }
       const size = (flag: string, v: string) => {
         const r = parseQuantityToPages(v, { plain: 'bytes' });
         if ('error' in r) throw new CliError(`${flag} ${r.error}`, 2);
@@ -77,7 +81,7 @@ export function workloadCommand(): Command {
       process.once('SIGINT', onSignal);
       try {
         const report = await runWorkload({
-          socket, slot, enclaveBytes, workingSetBytes, pattern: f.pattern as 'sequential', rate, durationMs: dur.ms, batch, seed,
+          socket, slot: slot || undefined, enclaveBytes, workingSetBytes, pattern: f.pattern as 'sequential', rate, durationMs: dur.ms, batch, seed,
           progressIntervalMs, signal: abort.signal,
           onProgress: progressIntervalMs ? (p) => process.stderr.write(JSON.stringify(p) + '\n') : undefined,
         });
@@ -85,6 +89,9 @@ export function workloadCommand(): Command {
         if (report.stoppedBy === 'error') throw new CliError(`workload failed: ${report.error}`, 1);
       } catch (err) {
         if (err instanceof CliError) throw err;
+        if (err instanceof ControllerApiError && err.code === 'EPERM' && err.field === 'slot' && slot && /belongs to slot/.test(err.message)) {
+          throw new CliError(`--slot ${slot} does not match the socket ${socket}: ${err.message}`, 2);
+        }
         if (err instanceof ControllerApiError) throw new CliError(`enclave API refused: ${err.code}: ${err.message}`, 1);
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ECONNREFUSED') throw new CliError(`cannot reach the enclave socket ${socket}: ${code}`, 1);

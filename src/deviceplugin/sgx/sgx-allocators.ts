@@ -1,9 +1,12 @@
 import type { ContainerAllocateResponse, ContainerPreferredAllocationRequest } from '../api-types.js';
 import type { Allocator, PreferredAllocator, PreStarter } from '../plugin-spec.js';
+import { ENCLAVE_SOCKET, slotSocketDir } from '../../controller/socket-names.js';
 import { preferLowestSlots } from './sgx-slots.js';
 
+/** Where a slot's socket directory of the modeled controller appears inside a container. */
+export const CONTAINER_ENCLAVE_DIR = '/var/run/epc';
 /** Where the modeled controller's enclave socket appears inside a container. */
-export const CONTAINER_ENCLAVE_SOCKET = '/var/run/epc/enclave.sock';
+export const CONTAINER_ENCLAVE_SOCKET = `${CONTAINER_ENCLAVE_DIR}/${ENCLAVE_SOCKET}`;
 /** Env var naming that socket for `epc workload`. */
 export const ENV_ENCLAVE_SOCKET = 'EPC_ENCLAVE_SOCKET';
 /** Env var naming the container's enclave slot (the first one when a container gets several). */
@@ -14,17 +17,25 @@ export const ENV_PROVISION_SLOT = 'EPC_PROVISION_SLOT';
 /** The PreStartContainer hook: throw to fail the container start with the error's message. */
 export type PreStartHook = (req: { resourceName: string; deviceIds: string[] }) => Promise<void>;
 
-/** How containers reach SGX: the real device nodes, or the modeled controller's socket. */
-export type SgxMode = { kind: 'hardware' } | { kind: 'model'; socketHostPath: string };
+/** How containers reach SGX: the real device nodes, or the modeled controller's per-slot sockets under `socketDir`. */
+export type SgxMode = { kind: 'hardware' } | { kind: 'model'; socketDir: string };
 
-/** Allocate answer for enclave slots. Several slots in one request share one device; the first names the slot. */
+/**
+ * Allocate answer for enclave slots. Several slots in one request share one device; the first
+ * names the slot. In the model the container gets the first slot's socket DIRECTORY
+ * (`<socketDir>/slots/<slot>`) at /var/run/epc: the socket in it is the container's identity
+ * (the controller charges the slot's cgroup), and a directory mount survives the controller
+ * re-creating the socket after a restart. The other slots of a multi-slot request are not
+ * mounted: they only count against the node's slots (the agent binds them all to the same
+ * cgroup, so nothing could be charged elsewhere through them anyway).
+ */
 export function enclaveResponse(mode: SgxMode, ids: readonly string[]): ContainerAllocateResponse {
   if (mode.kind === 'hardware') {
     return { envs: { [ENV_ENCLAVE_SLOT]: ids[0] }, devices: [{ container_path: '/dev/sgx_enclave', host_path: '/dev/sgx_enclave', permissions: 'rw' }] };
   }
   return {
     envs: { [ENV_ENCLAVE_SOCKET]: CONTAINER_ENCLAVE_SOCKET, [ENV_ENCLAVE_SLOT]: ids[0] },
-    mounts: [{ container_path: CONTAINER_ENCLAVE_SOCKET, host_path: mode.socketHostPath, read_only: false }],
+    mounts: [{ container_path: CONTAINER_ENCLAVE_DIR, host_path: slotSocketDir(mode.socketDir, ids[0]), read_only: false }],
   };
 }
 

@@ -8,6 +8,7 @@ import { validateResourceName } from '../plugin-spec.js';
 import { PathHealthSource } from './path-health-source.js';
 import { EnclaveAllocator, ProvisionAllocator, type PreStartHook, type SgxMode } from './sgx-allocators.js';
 import { slotDevices, slotIds } from './sgx-slots.js';
+import { CONTROL_SOCKET } from '../../controller/socket-names.js';
 
 export const DEFAULT_ENCLAVE_RESOURCE = 'sgx.intel.com/enclave';
 export const DEFAULT_PROVISION_RESOURCE = 'sgx.intel.com/provision';
@@ -24,8 +25,8 @@ export interface SgxPluginsOptions {
   provisionSlots?: number;
   enclaveResource?: string;
   provisionResource?: string;
-  /** Host path of the modeled controller's enclave socket: model mode when given. */
-  modelSocketPath?: string;
+  /** The modeled controller's socket dir (holds control.sock and slots/<slot>/enclave.sock): model mode when given. */
+  modelSocketDir?: string;
   /** Called by PreStartContainer of the enclave resource; default succeeds. */
   preStartHook?: PreStartHook;
   logger?: Logger;
@@ -73,8 +74,9 @@ export function maxSlotsUnderLimit(prefix: string): number {
 
 /**
  * Starts the SGX enclave plugin (PreStartContainer required: the enforcement hook) and, unless
- * `provisionSlots` is 0, the provision plugin. Model mode when `modelSocketPath` is given
- * (containers get the socket mounted at /var/run/epc/enclave.sock), else hardware mode
+ * `provisionSlots` is 0, the provision plugin. Model mode when `modelSocketDir` is given
+ * (containers get their slot's socket dir mounted at /var/run/epc; slots Unhealthy while the
+ * controller's control.sock is missing), else hardware mode
  * (`<devRoot>/dev/sgx_enclave`; slots Unhealthy while it is missing). Resolves once both serve
  * their sockets; registration with kubelet continues in the background (with retries).
  */
@@ -94,8 +96,8 @@ export async function startSgxPlugins(opts: SgxPluginsOptions = {}): Promise<Sgx
   checkSlots('--provision-slots', provisionSlots, 'provision', 0);
   if (!existsSync(dir)) throw new SgxPluginsConfigError(`--device-plugin-dir ${dir} does not exist`);
 
-  const mode: SgxMode = opts.modelSocketPath ? { kind: 'model', socketHostPath: opts.modelSocketPath } : { kind: 'hardware' };
-  const healthOf = (node: string) => (mode.kind === 'model' ? mode.socketHostPath : join(devRoot, 'dev', node));
+  const mode: SgxMode = opts.modelSocketDir ? { kind: 'model', socketDir: opts.modelSocketDir } : { kind: 'hardware' };
+  const healthOf = (node: string) => (mode.kind === 'model' ? join(mode.socketDir, CONTROL_SOCKET) : join(devRoot, 'dev', node));
   const log = opts.logger;
   if (mode.kind === 'hardware' && !existsSync(healthOf('sgx_enclave'))) log?.warn({ path: healthOf('sgx_enclave') }, 'no SGX device node: slots Unhealthy until it appears');
   const hook: PreStartHook = opts.preStartHook ?? (async () => undefined);
