@@ -73,6 +73,9 @@ export class HttpRouter {
     } catch (err) {
       if (err instanceof ApiError) {
         send(res, statusOf(err.code), { ...(err.extra ?? {}), error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
+      } else if (req.destroyed || (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') {
+        // The client went away (or the server's timeout ended it) mid-request: nothing to answer, no error to log.
+        this.log.debug({ err: (err as Error)?.message }, 'request aborted by the client');
       } else {
         this.log.error({ err }, 'request handler failed');
         send(res, 500, { error: { code: 'EIO', message: `internal error: ${err instanceof Error ? err.message : String(err)}` } });

@@ -146,7 +146,7 @@ export const TRY_STEPS: Record<string, (r: ShellResult) => void> = {
     expect(json(r)).toEqual({ path: '/pod-a', file: 'misc.max' }),
   [`curl -s --unix-socket /tmp/epc-try/control.sock -X POST http://epc/v1/bind -H 'content-type: application/json' -d '{"slot":"enclave-0","path":"/pod-a"}'`]: (r) =>
     expect(json(r)).toEqual({ slot: 'enclave-0', path: '/pod-a' }),
-  'npx epc workload --socket /tmp/epc-try/enclave.sock --slot enclave-0 --enclave-size 24Mi --working-set 20Mi --duration 2s': (r) => {
+  'npx epc workload --socket /tmp/epc-try/slots/enclave-0/enclave.sock --enclave-size 24Mi --working-set 20Mi --duration 2s': (r) => {
     expectOk(r);
     expect(r.stdout).toContain('in slot enclave-0 (cgroup /pod-a)');
     expect(r.stdout).toMatch(/latency: p50 [\d.]+ µs, p99 [\d.]+ µs/);

@@ -141,7 +141,7 @@ describe('README commands', () => {
         };
         controller.once('close', (code) => done(() => reject(new Error(`${TRY_CONTROLLER} exited ${code} before ready: ${err}`))));
       });
-      expect(JSON.parse(out.split('\n')[0])).toMatchObject({ event: 'ready', controlSocket: `${TRY_DIR}/control.sock`, enclaveSocket: `${TRY_DIR}/enclave.sock` });
+      expect(JSON.parse(out.split('\n')[0])).toMatchObject({ event: 'ready', controlSocket: `${TRY_DIR}/control.sock`, slotSocket: `${TRY_DIR}/slots/<slot>/enclave.sock` });
       for (const [cmd, check] of Object.entries(TRY_STEPS)) check(await shell.run(cmd));
     } finally {
       await shell.stop(controller);
