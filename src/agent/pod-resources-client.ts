@@ -45,26 +45,57 @@ const LISTER = {
 
 const RETRYABLE = new Set<number>([status.UNAVAILABLE, status.RESOURCE_EXHAUSTED, status.DEADLINE_EXCEEDED]);
 
-/** pod-resources v1 over a unix socket; reconnects by itself (grpc-js channel) after a kubelet restart. */
-export class PodResourcesClient implements PodResourcesLister {
-  private readonly client: Client & Record<string, Unary>;
+/**
+ * Reconnect back-off of the channel. grpc-js defaults to 1 s growing to 120 s, made for remote
+ * servers; kubelet's socket is local and a connect attempt costs a failed `connect(2)`, so after
+ * a kubelet restart of any length the channel tries again within this bound (issue 11, point 6).
+ */
+export const POD_RESOURCES_RECONNECT_BACKOFF_MS = 100;
 
-  constructor(readonly socketPath: string, private readonly opts: { timeoutMs?: number } = {}) {
-    const Ctor = makeGenericClientConstructor(LISTER, 'PodResourcesLister');
-    this.client = new Ctor(`unix:${socketPath}`, credentials.createInsecure(), PRIVATE_CHANNEL_OPTIONS) as unknown as Client & Record<string, Unary>;
-  }
+const CHANNEL_OPTIONS = {
+  ...PRIVATE_CHANNEL_OPTIONS,
+  'grpc.initial_reconnect_backoff_ms': POD_RESOURCES_RECONNECT_BACKOFF_MS,
+  'grpc.max_reconnect_backoff_ms': POD_RESOURCES_RECONNECT_BACKOFF_MS,
+} as const;
+
+const Ctor = makeGenericClientConstructor(LISTER, 'PodResourcesLister');
+
+/**
+ * pod-resources v1 over a unix socket. After an UNAVAILABLE answer (kubelet down or restarting)
+ * the channel is replaced by a fresh one, so the next call dials at once instead of waiting out
+ * a back-off timer; the channel options bound the back-off of the channel in use as well.
+ */
+export class PodResourcesClient implements PodResourcesLister {
+  private client: (Client & Record<string, Unary>) | undefined;
+  private closed = false;
+
+  constructor(readonly socketPath: string, private readonly opts: { timeoutMs?: number } = {}) {}
 
   list(): Promise<PodDevices[]> {
+    if (this.closed) return Promise.reject(new PodResourcesError(`pod-resources client for ${this.socketPath} is closed`, false));
     const deadline = new Date(Date.now() + (this.opts.timeoutMs ?? POD_RESOURCES_CALL_TIMEOUT_MS));
+    const client = this.channel();
     return new Promise((resolve, reject) => {
-      this.client.List({}, { deadline }, (err, res) => {
-        if (err) reject(new PodResourcesError(`pod-resources List at ${this.socketPath}: ${err.details || err.message}`, RETRYABLE.has(err.code)));
-        else resolve((res ?? []) as PodDevices[]);
+      client.List({}, { deadline }, (err, res) => {
+        if (!err) return resolve((res ?? []) as PodDevices[]);
+        if (err.code === status.UNAVAILABLE && this.client === client) {
+          client.close();
+          this.client = undefined;
+        }
+        reject(new PodResourcesError(`pod-resources List at ${this.socketPath}: ${err.details || err.message}`, RETRYABLE.has(err.code)));
       });
     });
   }
 
+  /** Closes the channel; later calls fail (not retryable). Idempotent. */
   close(): void {
-    this.client.close();
+    this.closed = true;
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  private channel(): Client & Record<string, Unary> {
+    this.client ??= new Ctor(`unix:${this.socketPath}`, credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as Client & Record<string, Unary>;
+    return this.client;
   }
 }

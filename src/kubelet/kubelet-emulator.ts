@@ -113,12 +113,20 @@ export class KubeletEmulator {
    * A kubelet restart: endpoints dropped (streams end), every socket in the device plugin dir
    * deleted, a new kubelet.sock and pod-resources socket served. Allocations survive (kubelet's
    * checkpoint); capacity stays, allocatable is 0 until each plugin registers again.
+   * `downMs`: the outage - kubelet is gone (no kubelet.sock, no pod-resources socket) this long
+   * before the new sockets are served.
    */
-  async restart(): Promise<void> {
+  async restart(opts: { downMs?: number } = {}): Promise<void> {
     if (this.state !== 'running') throw new Error('restart needs a running emulator');
     this.dropEndpoints();
     this.registration.close();
     this.podResources.close();
+    if (opts.downMs) {
+      rmSync(this.kubeletSocketPath, { force: true });
+      rmSync(this.podResourcesSocketPath, { force: true });
+      await new Promise((r) => setTimeout(r, opts.downMs));
+      if (this.state !== 'running') return;
+    }
     for (const f of readdirSync(this.deviceDir)) {
       const p = join(this.deviceDir, f);
       try {
