@@ -2,9 +2,12 @@
  * Pure: `epc agent` (cluster mode) flags -> a validated configuration. Every bad value is an
  * `AgentConfigError` whose message names the flag (the CLI exits 2 with it).
  */
+import { join } from 'node:path';
 import type { BackendKind } from '../backend/select-backend.js';
 import type { CgroupDriverFlag } from './cgroup-driver.js';
 import { parseListenAddr } from '../util/listen-addr.js';
+import { unixSocketPathProblem } from '../util/unix-socket-path.js';
+import { ENFORCE_MODES, type EnforceMode } from './epc-controller-state.js';
 
 export const DEFAULT_POD_RESOURCES_SOCKET = '/var/lib/kubelet/pod-resources/kubelet.sock';
 export const DEFAULT_CONTROLLER_SOCKET_DIR = '/var/run/epc';
@@ -45,7 +48,8 @@ export interface AgentConfig {
   cgroupDriver: CgroupDriverFlag;
   metricsAddr: { host: string; port: number };
   advertise: boolean;
-  enforce: boolean;
+  /** `--enforce auto|true|false` (a bare `--enforce` is true). */
+  enforce: EnforceMode;
   prestartTimeoutMs: number;
   reconcileIntervalMs: number;
 }
@@ -78,10 +82,29 @@ function nonEmpty(flag: string, v: string | undefined): string {
   return v;
 }
 
-export function parseAgentConfig(f: AgentClusterFlags, env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  const nodeName = f.nodeName ?? env.NODE_NAME;
-  if (!nodeName || nodeName.trim() === '') throw new AgentConfigError('--node-name is required (or set NODE_NAME): the agent only watches pods bound to this node');
-  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) throw new AgentConfigError(`--node-name must be a Kubernetes node name (lowercase DNS subdomain), got ${JSON.stringify(nodeName)}`);
+/** `--enforce`: auto | true | false; a bare flag is true (strict). */
+export function parseEnforceMode(v: string | boolean): EnforceMode {
+  if (v === true) return 'true';
+  if (v === false) return 'false';
+  const s = String(v).trim().toLowerCase();
+  if ((ENFORCE_MODES as readonly string[]).includes(s)) return s as EnforceMode;
+  throw new AgentConfigError(`--enforce must be one of ${ENFORCE_MODES.join(', ')}, got ${JSON.stringify(v)}`);
+}
+
+function socketPath(flag: string, v: string): string {
+  const bad = unixSocketPathProblem(flag, nonEmpty(flag, v));
+  if (bad) throw new AgentConfigError(bad);
+  return v;
+}
+
+/**
+ * Validates every cluster-mode flag. With `standalone` (device plugins only) the node name is
+ * not required, but every flag that is given is still checked, so a typo never passes silently.
+ */
+export function parseAgentConfig(f: AgentClusterFlags, env: NodeJS.ProcessEnv = process.env, o: { standalone?: boolean } = {}): AgentConfig {
+  const nodeName = f.nodeName ?? env.NODE_NAME ?? '';
+  if (nodeName.trim() === '' && !o.standalone) throw new AgentConfigError('--node-name is required (or set NODE_NAME): the agent only watches pods bound to this node');
+  if (nodeName !== '' && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) throw new AgentConfigError(`--node-name must be a Kubernetes node name (lowercase DNS subdomain), got ${JSON.stringify(nodeName)}`);
   if (f.kubeconfig !== undefined) nonEmpty('--kubeconfig', f.kubeconfig);
   let metricsAddr: { host: string; port: number };
   try {
@@ -92,15 +115,23 @@ export function parseAgentConfig(f: AgentClusterFlags, env: NodeJS.ProcessEnv = 
   return {
     kubeconfig: f.kubeconfig,
     nodeName,
-    podResourcesSocket: nonEmpty('--pod-resources-socket', f.podResourcesSocket),
-    controllerSocketDir: nonEmpty('--controller-socket-dir', f.controllerSocketDir),
+    podResourcesSocket: socketPath('--pod-resources-socket', f.podResourcesSocket),
+    controllerSocketDir: controllerSocketDir(f.controllerSocketDir),
     backend: oneOf('--epc-backend', f.epcBackend, ['auto', 'model', 'cgroupfs'] as const),
     cgroupRoot: nonEmpty('--cgroup-root', f.cgroupRoot),
     cgroupDriver: oneOf('--cgroup-driver', f.cgroupDriver, ['auto', 'systemd', 'cgroupfs'] as const),
     metricsAddr,
     advertise: parseBoolFlag('--advertise', f.advertise),
-    enforce: parseBoolFlag('--enforce', f.enforce),
+    enforce: parseEnforceMode(f.enforce),
     prestartTimeoutMs: parseDurationMs('--prestart-timeout', f.prestartTimeout, { min: 100, max: MAX_PRESTART_TIMEOUT_MS }),
     reconcileIntervalMs: parseDurationMs('--reconcile-interval', f.reconcileInterval, { min: 100, max: 24 * 3600_000 }),
   };
+}
+
+/** The controller's sockets live in this dir; its longest name (enclave sockets per slot included) must fit. */
+function controllerSocketDir(dir: string): string {
+  // control.sock, enclave.sock and one socket per slot ("enclave-<n>.sock"): 32 bytes is ample.
+  const bad = unixSocketPathProblem('--controller-socket-dir', join(nonEmpty('--controller-socket-dir', dir), 'x'.repeat(32)));
+  if (bad) throw new AgentConfigError(`${bad} (the controller's sockets are <dir>/<name>.sock)`);
+  return dir;
 }

@@ -19,6 +19,7 @@ export class AgentMetrics {
   private readonly capacity: Gauge;
   private readonly free: Gauge;
   private readonly pods: Gauge;
+  private readonly enforced: Gauge<'reason'>;
   readonly enforcement: Histogram<'result'>;
   readonly reconcileRounds: Counter<'result'>;
   readonly reconcileActions: Counter<'action' | 'result'>;
@@ -37,6 +38,7 @@ export class AgentMetrics {
     this.reloaded = new Counter({ name: 'epc_pod_reloaded_pages_total', help: 'EPC pages reloaded into the pod (model only)', labelNames, registers });
     this.capacity = new Gauge({ name: 'epc_node_capacity_bytes', help: 'EPC capacity of the node', registers });
     this.free = new Gauge({ name: 'epc_node_free_bytes', help: 'free EPC of the node (model backend)', registers });
+    this.enforced = new Gauge({ name: 'epc_node_enforced', help: 'whether this node holds EPC pods to their request (1) or runs them unlimited, observe-only (0); reason as in the Node condition SgxEpcEnforced', labelNames: ['reason'], registers });
     this.pods = new Gauge({ name: 'epc_agent_enforced_pods', help: 'pods whose cgroup the agent limits', registers });
     this.enforcement = new Histogram({
       name: 'epc_enforcement_duration_seconds', help: 'PreStartContainer to limit bound (result ok; error = start refused; unbound = --enforce false without a usable EPC controller, started without a cgroup)', labelNames: ['result'], registers,
@@ -45,6 +47,12 @@ export class AgentMetrics {
     this.reconcileRounds = new Counter({ name: 'epc_reconcile_rounds_total', help: 'reconcile rounds by result', labelNames: ['result'], registers });
     this.reconcileActions = new Counter({ name: 'epc_reconcile_actions_total', help: 'reconcile actions (adopt, set-max = drift repaired, restore, bind, cleanup) by result', labelNames: ['action', 'result'], registers });
     this.reconcileDuration = new Histogram({ name: 'epc_reconcile_duration_seconds', help: 'duration of one reconcile round', registers, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+  }
+
+  /** The node's enforcement state: one series, labelled with the current reason. */
+  setEnforcement(e: { enforced: boolean; reason: string }): void {
+    this.enforced.reset();
+    this.enforced.set({ reason: e.reason }, e.enforced ? 1 : 0);
   }
 
   /** Sets every per-pod and node series from one read (call right before rendering). */

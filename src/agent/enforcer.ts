@@ -6,8 +6,9 @@
  * container restart re-applies the same cgroup, limit and binding.
  *
  * Without a usable EPC controller (no sgx_epc in the kernel, no modeled controller) the start is
- * refused while enforcing; with `--enforce false` (observe-only) the pod starts without a cgroup
- * binding (result 'unbound', logged once per pod), as it does when the binding itself fails.
+ * refused under `--enforce true`; under `auto` and `false` (observe-only) the pod starts without a
+ * cgroup binding and unlimited (result 'unbound', logged once per pod). Under `false` a binding
+ * that fails also starts the pod unbound; under `auto` it does when the controller is gone.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { canBindSlots, type EpcBackend, type EpcMax } from '../backend/epc-backend.js';
@@ -16,7 +17,7 @@ import { EpcBackendError } from '../backend/epc-backend-error.js';
 import { podCgroupPath, type CgroupDriver } from '../k8s/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
 import { findDeviceOwners, ownerPodOf } from './device-owners.js';
-import { startPolicy, USABLE, type EpcControllerState } from './epc-controller-state.js';
+import { appliesLimits, startPolicy, USABLE, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';
 import { decidePodLimit } from './limit-decision.js';
 import type { PodRecords } from './pod-records.js';
 import type { PodResourcesLister } from './pod-resources-client.js';
@@ -26,6 +27,8 @@ export const DEFAULT_PRESTART_TIMEOUT_MS = 10_000;
 /** Pause between pod-resources lookups while the slot is not listed yet. */
 const LIST_RETRY_MS = 25;
 const POD_WAIT_MARGIN_MS = 50;
+/** Bound on the pod-resources lookup that only names an observe-only pod in the log. */
+const UNBOUND_LOOKUP_MS = 1000;
 /** Pods remembered for the once-per-pod 'started unbound' log (forgotten all at once beyond this). */
 const UNBOUND_LOGGED_MAX = 1024;
 
@@ -40,10 +43,10 @@ export interface EnforcerOptions {
   backend: EpcBackend;
   driver: () => Promise<CgroupDriver>;
   records: PodRecords;
-  /** false: cgroups get misc.max 'max' (bound, observable, unlimited); observe-only without a usable EPC controller. */
-  enforce: boolean;
+  /** `--enforce`: auto/true bind the pod's request as misc.max, false binds 'max'; see startPolicy for a node without a controller. */
+  mode: EnforceMode;
   /** Whether the backend can hold pods to their EPC (EpcControllerCheck); omitted = assumed usable. */
-  controller?: { state(): Promise<EpcControllerState> };
+  controller?: { state(): Promise<EpcControllerState>; probe?(): Promise<EpcControllerState> };
   timeoutMs?: number;
   /** Called once per PreStart with its outcome and duration (metrics). */
   onResult?: (result: EnforcementResult, seconds: number) => void;
@@ -58,7 +61,7 @@ export class EnforcementError extends Error {
   }
 }
 
-/** ok: limit bound; error: start refused; unbound: --enforce false, started without a cgroup binding. */
+/** ok: cgroup bound (limited, or 'max' under --enforce false); error: start refused; unbound: observe-only, started without a cgroup binding (unlimited). */
 export type EnforcementResult = 'ok' | 'error' | 'unbound';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -120,26 +123,40 @@ export class Enforcer implements PreStartActivity {
 
   private async apply(req: { resourceName: string; deviceIds: string[] }, deadline: number, progress: { who: string; step: string }): Promise<'ok' | 'unbound'> {
     const t0 = performance.now();
+    const { mode } = this.o;
+    progress.step = 'checking the EPC controller';
+    const policy = startPolicy(mode, this.o.controller ? await this.o.controller.state() : USABLE);
+    // Observe-only node: the pod is never refused for what the platform lacks; its name is looked
+    // up only for the log line, and a failed lookup does not stop it either.
+    if (policy.action === 'start-unbound') {
+      progress.step = 'looking up its device IDs in pod-resources';
+      const owner = await this.resolveOwner(req, Math.min(deadline, Date.now() + UNBOUND_LOOKUP_MS)).catch(() => ({ namespace: '', pod: '', container: req.deviceIds.join(',') }));
+      return this.startUnbound(owner, policy.reason, 'info');
+    }
+    progress.step = 'looking up its device IDs in pod-resources';
     const owner = await this.resolveOwner(req, deadline);
     const tList = performance.now();
     progress.who = `pod ${owner.namespace}/${owner.pod} (container ${owner.container})`;
+    if (policy.action === 'refuse') throw new Error(policy.reason);
     progress.step = `waiting for pod ${owner.namespace}/${owner.pod} in the API server`;
     // A little before the deadline, so the answer names the cause rather than the timeout.
     const pod = await this.o.pods.waitForPod(owner.namespace, owner.pod, Math.max(0, deadline - Date.now() - POD_WAIT_MARGIN_MS));
     if (!pod) throw new Error(`pod ${owner.namespace}/${owner.pod} is not in the API server (node-scoped pod informer) within the ${this.o.timeoutMs ?? DEFAULT_PRESTART_TIMEOUT_MS} ms bound`);
     const tPod = performance.now();
-    const decision = decidePodLimit(pod, { enforce: this.o.enforce });
+    const decision = decidePodLimit(pod, { enforce: appliesLimits(mode) });
     if (!decision.ok) throw new Error(decision.reason);
-    progress.step = 'checking the EPC controller';
-    const policy = startPolicy(this.o.enforce, this.o.controller ? await this.o.controller.state() : USABLE);
-    if (policy.action === 'refuse') throw new Error(policy.reason);
-    if (policy.action === 'start-unbound') return this.startUnbound(pod, owner, policy.reason, 'debug');
-    if (!this.o.enforce) {
-      // Observe-only: a binding that fails (controller gone, cgroup driver unknown) does not stop the pod.
-      return this.bindPod(pod, owner, req.deviceIds, decision.max, progress, { t0, tList, tPod })
-        .catch((err: Error) => this.startUnbound(pod, owner, err.message, 'warn'));
-    }
-    return this.bindPod(pod, owner, req.deviceIds, decision.max, progress, { t0, tList, tPod });
+    const bound = this.bindPod(pod, owner, req.deviceIds, decision.max, progress, { t0, tList, tPod });
+    // Observe-only: a binding that fails (controller gone, cgroup driver unknown) does not stop the pod.
+    if (mode === 'false') return bound.catch((err: Error) => this.startUnbound(owner, err.message, 'warn'));
+    if (mode === 'auto') return bound.catch((err: Error) => this.unboundIfControllerGone(owner, err));
+    return bound;
+  }
+
+  /** --enforce auto: a binding failed; if the EPC controller is gone the node is observe-only now, else the start is refused. */
+  private async unboundIfControllerGone(owner: { namespace: string; pod: string; container: string }, err: Error): Promise<'unbound'> {
+    const state = await this.o.controller?.probe?.();
+    if (!state || state.usable) throw err;
+    return this.startUnbound(owner, `${state.reason} (binding failed: ${err.message})`, 'warn');
   }
 
   private async bindPod(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, deviceIds: string[], max: EpcMax, progress: { step: string }, { t0, tList, tPod }: { t0: number; tList: number; tPod: number }): Promise<'ok'> {
@@ -160,13 +177,13 @@ export class Enforcer implements PreStartActivity {
     }
   }
 
-  /** --enforce false: the container starts without a cgroup binding; said once per pod. */
-  private startUnbound(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, reason: string, level: 'debug' | 'warn'): 'unbound' {
-    const uid = pod.metadata?.uid ?? `${owner.namespace}/${owner.pod}`;
-    if (!this.unboundLogged.has(uid)) {
+  /** Observe-only: the container starts without a cgroup binding, unlimited; said once per pod (and counted as result 'unbound'). */
+  private startUnbound(owner: { namespace: string; pod: string; container: string }, reason: string, level: 'info' | 'warn'): 'unbound' {
+    const key = `${owner.namespace}/${owner.pod}`;
+    if (!this.unboundLogged.has(key)) {
       if (this.unboundLogged.size >= UNBOUND_LOGGED_MAX) this.unboundLogged.clear();
-      this.unboundLogged.add(uid);
-      this.o.logger?.[level]({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, reason }, 'observe-only (--enforce=false): container starts without an EPC cgroup binding');
+      this.unboundLogged.add(key);
+      this.o.logger?.[level]({ pod: owner.pod ? key : undefined, container: owner.container, reason }, `observe-only (--enforce=${this.o.mode}): container starts without an EPC cgroup binding, EPC unlimited`);
     }
     return 'unbound';
   }

@@ -1,8 +1,8 @@
 /**
  * Asks the backend whether it can hold pods to their EPC (`capacity()`: the root's misc.capacity
- * lists sgx_epc, or the modeled controller answers). `state()` is for PreStart: once the answer
- * was yes it is cached (no I/O on the hot path; a controller that goes away later fails the
- * binding itself). `probe()` always asks (readiness).
+ * lists sgx_epc, or the modeled controller answers). `state()` is for PreStart: a yes is cached
+ * (no I/O on the hot path; a controller that goes away fails the binding itself) until a
+ * `probe()` - which always asks (readiness, the Node condition loop, a failed binding) - says no.
  */
 import type { EpcBackend } from '../backend/epc-backend.js';
 import { unusableReason, USABLE, type EpcControllerState } from './epc-controller-state.js';
@@ -29,6 +29,7 @@ export class EpcControllerCheck {
       this.usable = true;
       return USABLE;
     } catch (err) {
+      this.usable = false;
       return { usable: false, reason: unusableReason(err, { kind: this.o.backend.kind, cgroupRoot: this.o.cgroupRoot, missingControllerSocket: this.o.missingControllerSocket }) };
     }
   }

@@ -16,10 +16,24 @@ export type EpcControllerState = { usable: true } | { usable: false; reason: str
 
 export const USABLE: EpcControllerState = Object.freeze({ usable: true });
 
-/** The advice every "no EPC controller" message ends with. */
-export const NO_EPC_CGROUP_ADVICE =
-  'this kernel cannot hold pods to their EPC; run a kernel with the EPC cgroup, or the model (--epc-backend model), or --enforce false to start pods without limits';
+/**
+ * `--enforce` (chart value `agent.enforce`):
+ * - auto (default): limits where the node has an EPC controller, observe-only (pods start
+ *   unbound and unlimited) where it has none;
+ * - true: strict, fail closed - EPC pod starts are refused where there is no EPC controller;
+ * - false: observe-only everywhere (cgroups bound with misc.max "max" where a controller exists).
+ */
+export type EnforceMode = 'auto' | 'true' | 'false';
+export const ENFORCE_MODES: readonly EnforceMode[] = ['auto', 'true', 'false'];
 
+/** Whether pod cgroups get the pod's EPC request as misc.max (else "max": measured, unlimited). */
+export function appliesLimits(mode: EnforceMode): boolean {
+  return mode !== 'false';
+}
+
+/** The advice every "no EPC controller" message ends with: what an operator can actually set. */
+export const NO_EPC_CGROUP_ADVICE =
+  'this kernel cannot hold pods to their EPC; run a node image whose kernel has the sgx_epc misc cgroup, or set the chart value agent.enforce=auto (flag --enforce auto) to start pods without limits on nodes that lack it';
 export interface UnusableContext {
   /** The backend that failed. */
   kind: 'cgroupfs' | 'model';
@@ -48,14 +62,17 @@ export type StartPolicy =
   | { action: 'refuse'; reason: string }
   | { action: 'start-unbound'; reason: string };
 
-export function startPolicy(enforce: boolean, state: EpcControllerState): StartPolicy {
+/** Without an EPC controller only `--enforce true` refuses; auto and false start the pod unbound. */
+export function startPolicy(mode: EnforceMode, state: EpcControllerState): StartPolicy {
   if (state.usable) return { action: 'bind' };
-  return enforce ? { action: 'refuse', reason: state.reason } : { action: 'start-unbound', reason: state.reason };
+  return mode === 'true' ? { action: 'refuse', reason: state.reason } : { action: 'start-unbound', reason: state.reason };
 }
 
-/** The `backend` readiness check: passes when usable; when not, fails only while enforcing. */
-export function backendReadiness(enforce: boolean, state: EpcControllerState): ReadinessCheck {
-  if (state.usable) return true;
-  if (enforce) return state.reason;
-  return { note: `observe-only (--enforce=false), EPC pods start without a cgroup binding: ${state.reason}` };
+/** The `backend` readiness check: passes when usable; when not, fails only under `--enforce true`. */
+export function backendReadiness(mode: EnforceMode, state: EpcControllerState): ReadinessCheck {
+  if (state.usable) {
+    return mode === 'false' ? { note: 'observe-only (--enforce=false): pod cgroups are bound with misc.max "max" (measured, not limited)' } : true;
+  }
+  if (mode === 'true') return state.reason;
+  return { note: `observe-only (--enforce=${mode}), EPC pods start without a cgroup binding: ${state.reason}` };
 }

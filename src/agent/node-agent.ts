@@ -1,7 +1,8 @@
 /**
  * The node agent in cluster mode, assembled: pod informer, pod-resources client, the enforcer as
  * the enclave plugin's PreStartContainer hook, the reconciler, metrics/health endpoint, the
- * EpcLimitReached Event poll and the Node advertiser. `stop` stops everything it started and
+ * EpcLimitReached Event poll, the Node advertiser and the Node's enforcement condition and label
+ * (which follow the EPC controller as it appears or disappears). `stop` stops everything it started and
  * leaves every limit and binding in place (containers keep running under their limits).
  */
 import { canReadFreeEpc, type EpcBackend } from '../backend/epc-backend.js';
@@ -13,7 +14,9 @@ import type { Logger } from '../util/logger.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { CgroupDriverResolver, type CgroupDriverFlag } from './cgroup-driver.js';
 import { EpcControllerCheck } from './epc-controller-check.js';
-import { backendReadiness } from './epc-controller-state.js';
+import { backendReadiness, appliesLimits, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';
+import { EPC_ENFORCED_CONDITION, EPC_ENFORCED_LABEL, nodeEnforcement, type NodeEnforcement } from './node-enforcement.js';
+import { NodeEnforcementPublisher } from '../k8s/node-enforcement-publisher.js';
 import { Enforcer } from './enforcer.js';
 import { epcCapacitySource } from './epc-capacity.js';
 import { HealthServer, type ReadinessCheck } from '../util/health-server.js';
@@ -35,8 +38,10 @@ export interface NodeAgentOptions {
   podResourcesSocket: string;
   cgroupRoot: string;
   cgroupDriver: CgroupDriverFlag;
-  /** false: observe-only; pods also start where no EPC controller is usable (ready, said in /readyz). */
-  enforce: boolean;
+  /** `--enforce`: auto (limits where an EPC controller is usable, else observe-only), true (fail closed), false (observe-only). */
+  enforce: EnforceMode;
+  /** Period of the EPC controller re-check behind the Node condition/label and the gauge (default min(reconcile interval, 5 s)). */
+  enforcementCheckMs?: number;
   /** `--epc-backend auto` found neither sgx_epc nor this controller socket (named in the reason). */
   missingControllerSocket?: string;
   advertise: boolean;
@@ -68,6 +73,8 @@ export class NodeAgent {
   private readonly podResources: PodResourcesLister;
   private readonly events: EventSink;
   private readonly advertiser: Advertiser;
+  private readonly enforcementPublisher: NodeEnforcementPublisher;
+  private lastEnforcement: NodeEnforcement | undefined;
   private readonly health: HealthServer;
   private plugins: SgxPlugins | undefined;
   private enclaveRegistered = false;
@@ -87,14 +94,14 @@ export class NodeAgent {
     const driver = () => resolver.driver();
     this.controller = new EpcControllerCheck({ backend: o.backend, cgroupRoot: o.cgroupRoot, missingControllerSocket: o.missingControllerSocket });
     this.enforcer = new Enforcer({
-      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, enforce: o.enforce, controller: this.controller,
+      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, mode: o.enforce, controller: this.controller,
       timeoutMs: o.prestartTimeoutMs, logger: log,
       onResult: (result, s) => this.metrics.enforcement.observe({ result }, s),
     });
     this.reconciler = new Reconciler({
       pods: this.informer, podResources: this.podResources, backend: o.backend, driver, records: this.records, enclaveResource,
       preStarts: this.enforcer, active: async () => (await this.controller.state()).usable,
-      enforce: o.enforce, removeCgroups: o.backend.kind === 'model', intervalMs: o.reconcileIntervalMs, logger: log,
+      enforce: appliesLimits(o.enforce), removeCgroups: o.backend.kind === 'model', intervalMs: o.reconcileIntervalMs, logger: log,
       onAction: (action, ok) => this.metrics.reconcileActions.inc({ action, result: ok ? 'ok' : 'error' }),
       onRound: (ok, s) => {
         this.metrics.reconcileRounds.inc({ result: ok ? 'ok' : 'error' });
@@ -102,6 +109,10 @@ export class NodeAgent {
       },
     });
     this.advertiser = new NodeAdvertiser({ enabled: o.advertise, kubeConfig: o.kubeConfig, nodeName: o.nodeName, capacityBytes: this.capacity, logger: log });
+    this.enforcementPublisher = new NodeEnforcementPublisher({
+      kubeConfig: o.kubeConfig, nodeName: o.nodeName, conditionType: EPC_ENFORCED_CONDITION, label: EPC_ENFORCED_LABEL,
+      state: () => this.enforcement(), checkIntervalMs: o.enforcementCheckMs ?? Math.min(o.reconcileIntervalMs, 5000), logger: log,
+    });
     this.health = new HealthServer({ metrics: () => this.renderMetrics(), readiness: () => this.readiness() });
   }
 
@@ -128,6 +139,7 @@ export class NodeAgent {
       await this.informer.start();
       void this.startReconcilerWhenSynced();
       this.advertiser.start();
+      this.enforcementPublisher.start();
       this.scheduleStats();
     } catch (err) {
       await this.stop();
@@ -143,10 +155,27 @@ export class NodeAgent {
     await this.reconciler.stop();
     await this.plugins?.stop();
     await this.advertiser.stop();
+    await this.enforcementPublisher.stop();
     await this.informer.stop();
     await this.health.close();
     this.podResources.close();
     await this.o.backend.close();
+  }
+
+  /**
+   * The node's enforcement state now (probes the EPC controller): sets the `epc_node_enforced`
+   * gauge and logs each change once (the first one at start says whether the node enforces).
+   */
+  async enforcement(state?: EpcControllerState): Promise<NodeEnforcement> {
+    const e = nodeEnforcement(this.o.enforce, state ?? await this.controller.probe());
+    const prev = this.lastEnforcement;
+    if (!prev || prev.enforced !== e.enforced || prev.reason !== e.reason || prev.message !== e.message) {
+      this.lastEnforcement = e;
+      this.metrics.setEnforcement(e);
+      const level = e.enforced || this.o.enforce === 'false' ? 'info' : this.o.enforce === 'true' ? 'error' : 'warn';
+      this.o.logger?.[level]({ node: this.o.nodeName, enforce: this.o.enforce, enforced: e.enforced, reason: e.reason }, prev ? `EPC enforcement changed: ${e.message}` : e.message);
+    }
+    return e;
   }
 
   /** The device plugins' sockets (once started). */
@@ -202,14 +231,16 @@ export class NodeAgent {
   }
 
   private async renderMetrics(): Promise<{ contentType: string; text: string }> {
-    await this.pollStats();
+    await Promise.all([this.pollStats(), this.enforcement().catch(() => undefined)]);
     return { contentType: this.metrics.contentType, text: await this.metrics.metrics() };
   }
 
   private async readiness(): Promise<Record<string, ReadinessCheck>> {
+    const state = await this.controller.probe();
     return {
       informer: this.informer.hasSynced ? true : 'pod informer has not listed pods yet',
-      backend: backendReadiness(this.o.enforce, await this.controller.probe()),
+      backend: backendReadiness(this.o.enforce, state),
+      enforcement: { note: (await this.enforcement(state)).message },
       plugins: this.plugins && this.enclaveRegistered ? true : 'enclave device plugin not registered with kubelet',
     };
   }

@@ -40,11 +40,13 @@ export async function runClusterAgent(cfg: AgentConfig, plugins: Omit<SgxPlugins
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw badInput(`--metrics-addr ${cfg.metricsAddr.host}:${cfg.metricsAddr.port}: address in use`);
     throw err;
   }
+  // Said once at start (and again on every change): whether this node enforces, and why not.
   const controller = await agent.controller.probe();
-  if (!controller.usable && cfg.enforce) log.error({ backend: selection.kind, reason: controller.reason }, 'no usable EPC controller: EPC pod starts on this node are refused and /readyz fails while this lasts');
-  else if (!controller.usable) log.warn({ backend: selection.kind, reason: controller.reason }, '--enforce false without a usable EPC controller: observe-only, EPC pods start without a cgroup binding or limit');
-  else if (!cfg.enforce) log.warn('--enforce false: pod cgroups are created and bound with misc.max "max" (no EPC limits, global reclaim only)');
-  process.stdout.write(JSON.stringify({ event: 'ready', node: cfg.nodeName, backend: selection.kind, enforce: cfg.enforce, epcController: controller.usable ? 'usable' : controller.reason, metricsAddr: agent.metricsAddress ?? null }) + '\n');
+  const enforcement = await agent.enforcement(controller);
+  process.stdout.write(JSON.stringify({
+    event: 'ready', node: cfg.nodeName, backend: selection.kind, enforce: cfg.enforce, enforced: enforcement.enforced, reason: enforcement.reason,
+    epcController: controller.usable ? 'usable' : controller.reason, metricsAddr: agent.metricsAddress ?? null,
+  }) + '\n');
   const sig = await untilSignal();
   log.info({ signal: sig }, 'stopping the agent; EPC limits stay in place');
   await agent.stop();

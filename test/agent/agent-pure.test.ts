@@ -133,12 +133,12 @@ describe('EpcLimitReached is due once', () => {
 
 const FLAGS: AgentClusterFlags = {
   nodeName: 'node-1', podResourcesSocket: '/pr.sock', controllerSocketDir: '/run/epc', epcBackend: 'auto', cgroupRoot: '/sys/fs/cgroup',
-  cgroupDriver: 'auto', metricsAddr: '0.0.0.0:9102', advertise: 'true', enforce: 'true', prestartTimeout: '10s', reconcileInterval: '30s',
+  cgroupDriver: 'auto', metricsAddr: '0.0.0.0:9102', advertise: 'true', enforce: 'auto', prestartTimeout: '10s', reconcileInterval: '30s',
 };
 
 describe('agent flags', () => {
   it('defaults parse', () => {
-    expect(parseAgentConfig(FLAGS, {})).toMatchObject({ nodeName: 'node-1', backend: 'auto', advertise: true, enforce: true, prestartTimeoutMs: 10_000, reconcileIntervalMs: 30_000, metricsAddr: { host: '0.0.0.0', port: 9102 } });
+    expect(parseAgentConfig(FLAGS, {})).toMatchObject({ nodeName: 'node-1', backend: 'auto', advertise: true, enforce: 'auto', prestartTimeoutMs: 10_000, reconcileIntervalMs: 30_000, metricsAddr: { host: '0.0.0.0', port: 9102 } });
   });
   it('node name from $NODE_NAME', () => {
     expect(parseAgentConfig({ ...FLAGS, nodeName: undefined }, { NODE_NAME: 'from-env' }).nodeName).toBe('from-env');
@@ -149,7 +149,9 @@ describe('agent flags', () => {
     [{ epcBackend: 'gpu' }, /--epc-backend must be one of auto, model, cgroupfs, got "gpu"/],
     [{ cgroupDriver: 'openrc' }, /--cgroup-driver must be one of auto, systemd, cgroupfs/],
     [{ advertise: 'yes' }, /--advertise must be true or false, got "yes"/],
-    [{ enforce: 'off' }, /--enforce must be true or false/],
+    [{ enforce: 'off' }, /--enforce must be one of auto, true, false, got "off"/],
+    [{ podResourcesSocket: `/${'p'.repeat(120)}.sock` }, /--pod-resources-socket: socket path ".*" is 126 bytes, over the platform's unix socket limit of 107 bytes/],
+    [{ controllerSocketDir: `/${'d'.repeat(90)}` }, /--controller-socket-dir: socket path .* over the platform's unix socket limit of 107 bytes; use a shorter path \(the controller's sockets are <dir>\/<name>.sock\)/],
     [{ prestartTimeout: '40s' }, /--prestart-timeout must be between 100 ms and 25000 ms/],
     [{ prestartTimeout: 'soon' }, /--prestart-timeout must be a duration/],
     [{ reconcileInterval: '0s' }, /--reconcile-interval must be between/],
@@ -166,7 +168,12 @@ describe('agent flags', () => {
   it.each([['0.0.0.0:9102', { host: '0.0.0.0', port: 9102 }], ['127.0.0.1:0', { host: '127.0.0.1', port: 0 }], ['[::1]:80', { host: '::1', port: 80 }], [':9102', { host: '0.0.0.0', port: 9102 }]])('listen address %s', (a, want) => {
     expect(parseListenAddr(a)).toEqual(want);
   });
-  it('bare --advertise / --enforce mean true; false parses', () => {
-    expect(parseAgentConfig({ ...FLAGS, advertise: true, enforce: 'false' }, {})).toMatchObject({ advertise: true, enforce: false });
+  it.each([[true, 'true'], ['true', 'true'], ['false', 'false'], ['auto', 'auto'], [' AUTO ', 'auto']] as const)('--enforce %j -> %s (a bare flag is true)', (v, want) => {
+    expect(parseAgentConfig({ ...FLAGS, advertise: true, enforce: v }, {})).toMatchObject({ advertise: true, enforce: want });
+  });
+  it('standalone: no node name needed, every other flag still checked', () => {
+    expect(parseAgentConfig({ ...FLAGS, nodeName: undefined }, {}, { standalone: true })).toMatchObject({ nodeName: '' });
+    expect(() => parseAgentConfig({ ...FLAGS, nodeName: undefined, metricsAddr: 'nowhere' }, {}, { standalone: true })).toThrow(/--metrics-addr must be HOST:PORT/);
+    expect(() => parseAgentConfig({ ...FLAGS, nodeName: 'Bad_Name' }, {}, { standalone: true })).toThrow(/--node-name must be a Kubernetes node name/);
   });
 });

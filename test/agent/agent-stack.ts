@@ -31,6 +31,8 @@ export interface StartCheck {
 export interface StackOptions {
   capacity?: string;
   agentArgs?: string[];
+  /** The Node object to serve (default: just its name). */
+  node?: object;
 }
 
 export class AgentStack {
@@ -42,19 +44,26 @@ export class AgentStack {
   agent: ManagedChild | undefined;
   readonly starts: StartCheck[] = [];
   metricsAddr = '';
+  /** Whether container starts are checked against the controller (off while a test has stopped it). */
+  recording = true;
 
   get ctlDir(): string {
     return join(this.dir, 'ctl');
+  }
+
+  /** Starts `epc controller` on the stack's socket dir (again, after a test stopped it). */
+  async startController(capacity = '256Mi'): Promise<void> {
+    this.controller = new ManagedChild({ name: 'controller', launcher: LAUNCHER, env: env(), args: ['controller', '--socket-dir', this.ctlDir, '--capacity', capacity, '--cost-scale', '0'] });
+    await this.controller.waitForLine((l) => l.includes('"ready"'), { timeoutMs: 30_000, what: 'controller ready' });
   }
 
   static async start(o: StackOptions = {}): Promise<AgentStack> {
     const s = new AgentStack();
     s.dir = await mkdtemp(join(tmpdir(), 'epc-ag-'));
     await s.api.start();
-    s.api.addNode({ metadata: { name: NODE } });
+    s.api.addNode(o.node ?? { metadata: { name: NODE } });
     await s.api.writeKubeconfig(join(s.dir, 'kubeconfig'));
-    s.controller = new ManagedChild({ name: 'controller', launcher: LAUNCHER, env: env(), args: ['controller', '--socket-dir', s.ctlDir, '--capacity', o.capacity ?? '256Mi', '--cost-scale', '0'] });
-    await s.controller.waitForLine((l) => l.includes('"ready"'), { timeoutMs: 30_000, what: 'controller ready' });
+    await s.startController(o.capacity);
     s.control = new ControlClient(join(s.ctlDir, 'control.sock'));
     s.kubelet = new KubeletEmulator({
       deviceDir: join(s.dir, 'dp'), podResourcesSocketPath: join(s.dir, 'pr', 'kubelet.sock'), podResourcesRateLimit: false,
@@ -145,7 +154,7 @@ export class AgentStack {
 
   private async record(e: ContainerStartEvent): Promise<void> {
     const slot = e.devices[ENCLAVE]?.[0];
-    if (!slot) return;
+    if (!slot || !this.recording) return;
     const boundTo = (await this.control.bindings()).find((b) => b.slot === slot)?.path ?? null;
     const miscMax = boundTo ? await this.control.readFile(boundTo, 'misc.max') : null;
     this.starts.push({ pod: `${e.namespace}/${e.name}`, uid: e.uid, container: e.container, restart: e.restart, slot, boundTo, miscMax });

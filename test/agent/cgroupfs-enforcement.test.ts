@@ -52,7 +52,7 @@ describe('cgroupfs backend enforcement (temp dir laid out like cgroupfs)', () =>
     const backend = new CgroupfsBackend({ cgroupRoot: f.root, fs: f.port });
     const records = new PodRecords();
     const { podResources, lookup } = setup(driver);
-    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver: async () => driver, records, enforce: true, timeoutMs: 1000 });
+    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver: async () => driver, records, mode: 'true', timeoutMs: 1000 });
     await enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
     expect(await readFile(join(f.root, path, 'misc.max'), 'utf8')).toBe(`sgx_epc ${64 * 1024 * 1024}\n`);
     const top = path.split('/')[0];
@@ -74,18 +74,18 @@ describe('cgroupfs backend enforcement (temp dir laid out like cgroupfs)', () =>
     const { podResources, lookup } = setup('cgroupfs');
     const backend = new CgroupfsBackend({ cgroupRoot: f.root, fs: f.port });
     const results: string[] = [];
-    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver: async () => 'cgroupfs', records: new PodRecords(), enforce: true, timeoutMs: 1000,
+    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver: async () => 'cgroupfs', records: new PodRecords(), mode: 'true', timeoutMs: 1000,
       controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }), onResult: (r) => results.push(r) });
     await expect(enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] })).rejects.toThrow(
-      `epc agent refused to start pod shop/web (container app): kernel has no sgx_epc misc cgroup (${f.root}/misc.capacity) - this kernel cannot hold pods to their EPC; run a kernel with the EPC cgroup, or the model (--epc-backend model), or --enforce false to start pods without limits`);
+      `epc agent refused to start pod shop/web (container app): kernel has no sgx_epc misc cgroup (${f.root}/misc.capacity) - this kernel cannot hold pods to their EPC; run a node image whose kernel has the sgx_epc misc cgroup, or set the chart value agent.enforce=auto (flag --enforce auto) to start pods without limits on nodes that lack it`);
     expect(results).toEqual(['error']);
     expect(await f.port.listDirs(f.root)).toEqual([]);
     // Without the controller check the backend's own error still fails the start closed.
-    const bare = new Enforcer({ podResources, pods: lookup, backend, driver: async () => 'cgroupfs', records: new PodRecords(), enforce: true, timeoutMs: 1000 });
+    const bare = new Enforcer({ podResources, pods: lookup, backend, driver: async () => 'cgroupfs', records: new PodRecords(), mode: 'true', timeoutMs: 1000 });
     await expect(bare.preStart({ resourceName: E, deviceIds: ['enclave-4'] })).rejects.toThrow(/refused to start pod shop\/web \(container app\): .*no sgx_epc line: this kernel has no EPC cgroup/);
   });
 
-  it('--enforce false on a kernel without sgx_epc: the container starts unbound (nothing written, nothing recorded), logged once per pod at debug', async () => {
+  it.each(['false', 'auto'] as const)('--enforce %s on a kernel without sgx_epc: the container starts unbound (nothing written, nothing recorded), logged once per pod at info', async (mode) => {
     const f = await FakeCgroupfs.create({ capacityBytes: 0, sgxEpc: false });
     fakes.push(f);
     const { podResources, lookup } = setup('cgroupfs');
@@ -94,7 +94,7 @@ describe('cgroupfs backend enforcement (temp dir laid out like cgroupfs)', () =>
     const results: string[] = [];
     const lines: Array<{ level: number; msg: string; pod?: string; reason?: string }> = [];
     const logger = pino({ level: 'debug' }, { write: (l: string) => lines.push(JSON.parse(l)) });
-    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver: async () => { throw new Error('driver must not be asked'); }, records, enforce: false, timeoutMs: 1000,
+    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver: async () => { throw new Error('driver must not be asked'); }, records, mode, timeoutMs: 1000,
       controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }), onResult: (r) => results.push(r), logger });
     await enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
     await enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] }); // container restart
@@ -104,7 +104,7 @@ describe('cgroupfs backend enforcement (temp dir laid out like cgroupfs)', () =>
     expect(await readFile(join(f.root, 'cgroup.subtree_control'), 'utf8')).toBe('\n');
     const said = lines.filter((l) => l.msg.includes('without an EPC cgroup binding'));
     expect(said).toHaveLength(1);
-    expect(said[0]).toMatchObject({ level: 20, pod: 'shop/web', reason: expect.stringContaining('kernel has no sgx_epc misc cgroup') });
+    expect(said[0]).toMatchObject({ level: 30, pod: 'shop/web', msg: `observe-only (--enforce=${mode}): container starts without an EPC cgroup binding, EPC unlimited`, reason: expect.stringContaining('kernel has no sgx_epc misc cgroup') });
   });
 
   it('--enforce false where the kernel has sgx_epc: today\'s behaviour (cgroup bound with misc.max max, recorded)', async () => {
@@ -113,7 +113,7 @@ describe('cgroupfs backend enforcement (temp dir laid out like cgroupfs)', () =>
     const records = new PodRecords();
     const { podResources, lookup, driver } = setup('cgroupfs');
     const results: string[] = [];
-    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver, records, enforce: false, timeoutMs: 1000, controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }), onResult: (r) => results.push(r) });
+    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver, records, mode: 'false', timeoutMs: 1000, controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }), onResult: (r) => results.push(r) });
     await enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
     expect(await readFile(join(f.root, `kubepods/burstable/pod${UID}`, 'misc.max'), 'utf8')).toBe('sgx_epc max\n');
     expect(records.get(UID)).toMatchObject({ max: 'max' });
@@ -127,10 +127,10 @@ describe('cgroupfs backend enforcement (temp dir laid out like cgroupfs)', () =>
     const driver = async (): Promise<CgroupDriver> => { throw new Error('cannot tell the kubelet cgroup driver'); };
     const lines: Array<{ level: number; msg: string }> = [];
     const logger = pino({ level: 'debug' }, { write: (l: string) => lines.push(JSON.parse(l)) });
-    const observe = new Enforcer({ podResources, pods: lookup, backend, driver, records: new PodRecords(), enforce: false, timeoutMs: 1000, controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }), logger });
+    const observe = new Enforcer({ podResources, pods: lookup, backend, driver, records: new PodRecords(), mode: 'false', timeoutMs: 1000, controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }), logger });
     await observe.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
     expect(lines.find((l) => l.msg.includes('without an EPC cgroup binding'))).toMatchObject({ level: 40, reason: 'cannot tell the kubelet cgroup driver' });
-    const enforcing = new Enforcer({ podResources, pods: lookup, backend, driver, records: new PodRecords(), enforce: true, timeoutMs: 1000, controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }) });
+    const enforcing = new Enforcer({ podResources, pods: lookup, backend, driver, records: new PodRecords(), mode: 'true', timeoutMs: 1000, controller: new EpcControllerCheck({ backend, cgroupRoot: f.root }) });
     await expect(enforcing.preStart({ resourceName: E, deviceIds: ['enclave-4'] })).rejects.toThrow(/refused to start pod shop\/web.*cannot tell the kubelet cgroup driver/);
   });
 
@@ -139,7 +139,7 @@ describe('cgroupfs backend enforcement (temp dir laid out like cgroupfs)', () =>
     const backend = new CgroupfsBackend({ cgroupRoot: f.root, fs: f.port });
     const records = new PodRecords();
     const { pods, podResources, lookup, driver } = setup('cgroupfs');
-    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver, records, enforce: true, timeoutMs: 1000 });
+    const enforcer = new Enforcer({ podResources, pods: lookup, backend, driver, records, mode: 'true', timeoutMs: 1000 });
     await enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
     const dir = join(f.root, `kubepods/burstable/pod${UID}`);
     await writeFile(join(dir, 'misc.max'), 'sgx_epc max');

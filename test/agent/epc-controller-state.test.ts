@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { EpcControllerCheck } from '../../src/agent/epc-controller-check.js';
 import { backendReadiness, NO_EPC_CGROUP_ADVICE, startPolicy, unusableReason, USABLE } from '../../src/agent/epc-controller-state.js';
+import { nodeEnforcement } from '../../src/agent/node-enforcement.js';
 import { renderReadiness } from '../../src/util/health-server.js';
 import { CgroupfsBackend } from '../../src/backend/cgroupfs-backend.js';
 import { EpcBackendError } from '../../src/backend/epc-backend-error.js';
@@ -27,21 +28,40 @@ describe('unusableReason', () => {
       .toBe(`kernel has no sgx_epc misc cgroup (/sys/fs/cgroup/misc.capacity) and no epc controller socket (/var/run/epc/control.sock) - ${NO_EPC_CGROUP_ADVICE}`);
   });
 
-  it('the advice names every way out', () => {
-    expect(KERNEL).toMatch(/this kernel cannot hold pods to their EPC; run a kernel with the EPC cgroup, or the model \(--epc-backend model\), or --enforce false to start pods without limits/);
+  it('the advice names what an operator can set (chart value and flag), not the model backend', () => {
+    expect(KERNEL).toContain('set the chart value agent.enforce=auto (flag --enforce auto)');
+    expect(KERNEL).not.toContain('--epc-backend model');
   });
 });
 
 describe('startPolicy and backend readiness', () => {
   const none = { usable: false, reason: KERNEL } as const;
   it.each([
-    { name: 'usable, enforcing', enforce: true, state: USABLE, start: { action: 'bind' }, ready: true },
-    { name: 'usable, observe-only (cgroups bound with max)', enforce: false, state: USABLE, start: { action: 'bind' }, ready: true },
-    { name: 'none, enforcing: refuse, not ready', enforce: true, state: none, start: { action: 'refuse', reason: KERNEL }, ready: KERNEL },
-    { name: 'none, observe-only: start unbound, ready with a note', enforce: false, state: none, start: { action: 'start-unbound', reason: KERNEL }, ready: { note: expect.stringContaining(`observe-only (--enforce=false), EPC pods start without a cgroup binding: ${KERNEL}`) } },
-  ])('$name', ({ enforce, state, start, ready }) => {
-    expect(startPolicy(enforce, state)).toEqual(start);
-    expect(backendReadiness(enforce, state)).toEqual(ready);
+    { name: 'usable, auto: bind, ready', mode: 'auto', state: USABLE, start: { action: 'bind' }, ready: true },
+    { name: 'usable, true: bind, ready', mode: 'true', state: USABLE, start: { action: 'bind' }, ready: true },
+    { name: 'usable, false: bind (misc.max max), ready with a note', mode: 'false', state: USABLE, start: { action: 'bind' }, ready: { note: expect.stringContaining('observe-only (--enforce=false): pod cgroups are bound with misc.max "max"') } },
+    { name: 'none, true: refuse, not ready', mode: 'true', state: none, start: { action: 'refuse', reason: KERNEL }, ready: KERNEL },
+    { name: 'none, auto: start unbound, ready with a note', mode: 'auto', state: none, start: { action: 'start-unbound', reason: KERNEL }, ready: { note: `observe-only (--enforce=auto), EPC pods start without a cgroup binding: ${KERNEL}` } },
+    { name: 'none, false: start unbound, ready with a note', mode: 'false', state: none, start: { action: 'start-unbound', reason: KERNEL }, ready: { note: `observe-only (--enforce=false), EPC pods start without a cgroup binding: ${KERNEL}` } },
+  ] as const)('$name', ({ mode, state, start, ready }) => {
+    expect(startPolicy(mode, state)).toEqual(start);
+    expect(backendReadiness(mode, state)).toEqual(ready);
+  });
+});
+
+describe('nodeEnforcement (Node condition, label, gauge)', () => {
+  const none = { usable: false, reason: 'no sgx_epc' } as const;
+  it.each([
+    { mode: 'auto', state: USABLE, enforced: true, reason: 'EpcControllerPresent', msg: 'EPC limits enforced (--enforce=auto)' },
+    { mode: 'true', state: USABLE, enforced: true, reason: 'EpcControllerPresent', msg: 'EPC limits enforced (--enforce=true)' },
+    { mode: 'false', state: USABLE, enforced: false, reason: 'EnforcementDisabled', msg: 'observe-only (--enforce=false): EPC pods run unlimited; pod cgroups are bound' },
+    { mode: 'auto', state: none, enforced: false, reason: 'NoEpcController', msg: 'observe-only (--enforce=auto, no EPC controller): EPC pods start unlimited: no sgx_epc' },
+    { mode: 'true', state: none, enforced: false, reason: 'NoEpcController', msg: 'EPC pod starts are refused on this node: no sgx_epc' },
+    { mode: 'false', state: none, enforced: false, reason: 'EnforcementDisabled', msg: 'unlimited and unmeasured: no sgx_epc' },
+  ] as const)('--enforce $mode, controller usable=$state.usable -> $reason', ({ mode, state, enforced, reason, msg }) => {
+    const e = nodeEnforcement(mode, state);
+    expect(e).toMatchObject({ enforced, reason });
+    expect(e.message).toContain(msg);
   });
 });
 
@@ -63,7 +83,7 @@ describe('EpcControllerCheck', () => {
     }
   });
 
-  it('state() asks until usable, then answers from the cache; probe() always asks', async () => {
+  it('state() asks until usable, then answers from the cache until a probe() (which always asks) says no', async () => {
     let calls = 0;
     let up = false;
     const backend = { kind: 'model', capacity: async () => {
@@ -82,5 +102,8 @@ describe('EpcControllerCheck', () => {
     up = false;
     expect(await c.probe()).toMatchObject({ usable: false });
     expect(calls).toBe(4);
+    // A probe that says no drops the cache: a controller that disappeared is noticed by PreStart.
+    expect(await c.state()).toMatchObject({ usable: false });
+    expect(calls).toBe(5);
   });
 });

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeCgroupfs } from '../backend/fake-cgroupfs.js';
-import { AgentStack, eventually } from './agent-stack.js';
+import { AgentStack, eventually, NODE } from './agent-stack.js';
 
-const ADVICE = 'this kernel cannot hold pods to their EPC; run a kernel with the EPC cgroup, or the model (--epc-backend model), or --enforce false to start pods without limits';
+const LABEL = 'sgx-epc-enforcer.io/epc-enforced';
+
+const ADVICE = 'this kernel cannot hold pods to their EPC; run a node image whose kernel has the sgx_epc misc cgroup, or set the chart value agent.enforce=auto (flag --enforce auto) to start pods without limits on nodes that lack it';
 
 let s: AgentStack;
 let cg: FakeCgroupfs;
@@ -66,9 +68,26 @@ describe('epc agent on a kernel without the EPC cgroup (real processes, fake cgr
     expect(await cg.port.listDirs(cg.root)).toEqual([]);
   });
 
-  it('enforcing: the start is refused naming the pod, the kernel and the way out; /readyz 503', async () => {
+  it('--enforce auto (the default): observe-only - starts unbound, /readyz 200, Node condition SgxEpcEnforced False and label false, gauge 0', async () => {
     const ready = await restartAgent(['--epc-backend', 'cgroupfs', '--cgroup-root', cg.root]);
-    expect(ready).toMatchObject({ backend: 'cgroupfs', enforce: true, epcController: expect.stringContaining('kernel has no sgx_epc misc cgroup') });
+    expect(ready).toMatchObject({ backend: 'cgroupfs', enforce: 'auto', enforced: false, reason: 'NoEpcController' });
+    expect(s.agent!.stderr()).toMatch(/observe-only \(--enforce=auto, no EPC controller\): EPC pods start unlimited: kernel has no sgx_epc/);
+    await s.runPod('auto-unbound', '64Mi');
+    expect(s.starts.find((x) => x.pod === 'default/auto-unbound')).toMatchObject({ container: 'c0', boundTo: null });
+    const r = await settledReadyz();
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('[+] backend: observe-only (--enforce=auto), EPC pods start without a cgroup binding: kernel has no sgx_epc misc cgroup');
+    expect(r.body).toContain('[+] enforcement: observe-only (--enforce=auto, no EPC controller): EPC pods start unlimited');
+    const node = await eventually(() => { const n = s.api.getNode(NODE); return n?.metadata?.labels?.[LABEL] ? n : undefined; }, 10_000);
+    expect(node?.metadata?.labels?.[LABEL]).toBe('false');
+    expect(node?.status?.conditions?.find((c: any) => c.type === 'SgxEpcEnforced')).toMatchObject({ status: 'False', reason: 'NoEpcController', message: expect.stringContaining('observe-only (--enforce=auto') });
+    expect(await (await s.fetch('/metrics')).text()).toMatch(/^epc_node_enforced\{reason="NoEpcController"\} 0$/m);
+    expect(await cg.port.listDirs(cg.root)).toEqual([]);
+  });
+
+  it('--enforce true: the start is refused naming the pod, the kernel and the way out; /readyz 503', async () => {
+    const ready = await restartAgent(['--epc-backend', 'cgroupfs', '--cgroup-root', cg.root, '--enforce', 'true']);
+    expect(ready).toMatchObject({ backend: 'cgroupfs', enforce: 'true', epcController: expect.stringContaining('kernel has no sgx_epc misc cgroup') });
     await expect(s.runPod('refused', '64Mi')).rejects.toThrow(`epc agent refused to start pod default/refused (container c0): kernel has no sgx_epc misc cgroup (${cg.root}/misc.capacity) - ${ADVICE}`);
     expect(s.starts.find((x) => x.pod === 'default/refused')).toBeUndefined();
     const r = await settledReadyz();
@@ -76,17 +95,17 @@ describe('epc agent on a kernel without the EPC cgroup (real processes, fake cgr
     expect(r.body).toContain(`[-] backend: kernel has no sgx_epc misc cgroup (${cg.root}/misc.capacity) - ${ADVICE}`);
   });
 
-  it('--epc-backend auto without sgx_epc and without a controller socket: no EPC controller; enforcing refuses naming both, --enforce false observes', async () => {
+  it('--epc-backend auto without sgx_epc and without a controller socket: no EPC controller; --enforce true refuses naming both, --enforce false observes', async () => {
     const sock = join(emptySocketDir, 'control.sock');
-    const ready = await restartAgent(['--epc-backend', 'auto', '--cgroup-root', cg.root, '--controller-socket-dir', emptySocketDir, '--advertise=false']);
-    expect(ready).toMatchObject({ backend: 'none', enforce: true });
+    const ready = await restartAgent(['--epc-backend', 'auto', '--cgroup-root', cg.root, '--controller-socket-dir', emptySocketDir, '--advertise=false', '--enforce=true']);
+    expect(ready).toMatchObject({ backend: 'none', enforce: 'true' });
     const why = `kernel has no sgx_epc misc cgroup (${cg.root}/misc.capacity) and no epc controller socket (${sock}) - ${ADVICE}`;
     await expect(s.runPod('auto-refused', '64Mi')).rejects.toThrow(`epc agent refused to start pod default/auto-refused (container c0): ${why}`);
     expect((await settledReadyz()).status).toBe(503);
     expect(s.agent!.stderr()).toMatch(/epc backend auto: no sgx_epc in .*misc.capacity and no controller socket .*control.sock -> no EPC controller/);
 
     const observed = await restartAgent(['--epc-backend', 'auto', '--cgroup-root', cg.root, '--controller-socket-dir', emptySocketDir, '--enforce=false']);
-    expect(observed).toMatchObject({ backend: 'none', enforce: false });
+    expect(observed).toMatchObject({ backend: 'none', enforce: 'false' });
     await s.runPod('auto-observed', '64Mi');
     expect(s.starts.find((x) => x.pod === 'default/auto-observed')).toMatchObject({ boundTo: null });
     const r = await settledReadyz();

@@ -16,6 +16,7 @@ export interface AgentFlags extends AgentClusterFlags {
   standalone?: boolean;
 }
 
+/** A whole number; its upper bound (kubelet's 4 MiB ListAndWatch) is checked, without building any list, by validateSgxPluginsOptions. */
 function slots(flag: string, v: string, min: number): number {
   if (!/^\d+$/.test(v.trim())) throw new CliError(`${flag} must be a whole number >= ${min}, got ${JSON.stringify(v)}`, 2);
   const n = Number(v);
@@ -44,10 +45,11 @@ export function agentCommand(): Command {
     .option('--cgroup-driver <driver>', 'kubelet cgroup driver: systemd | cgroupfs | auto', 'auto')
     .option('--metrics-addr <host:port>', 'serve /metrics, /healthz, /readyz here (port 0: any free port, logged in the ready line)', DEFAULT_METRICS_ADDR)
     .option('--advertise [bool]', 'advertise sgx.intel.com/epc on the Node status and label it (true|false)', 'true')
-    .option('--enforce [bool]', 'write each pod\'s EPC request as misc.max, refusing EPC pods where no EPC controller is usable (false: observe-only, pods start unlimited on any kernel) (true|false)', 'true')
+    .option('--enforce [mode]', 'auto: write each pod\'s EPC request as misc.max where the node has an EPC controller (kernel sgx_epc or the model), else observe-only (pods start unlimited); true: strict, refuse EPC pods where no EPC controller is usable; false: observe-only everywhere (auto|true|false; bare flag = true)', 'auto')
     .option('--prestart-timeout <duration>', 'bound on PreStartContainer before the start is refused (e.g. 10s, 500ms)', '10s')
     .option('--reconcile-interval <duration>', 'period of the full reconcile (drift, deleted pods)', '30s')
     .action(async (o: AgentFlags) => {
+      // Every flag is checked before any work (nothing allocated, served or dialled), --standalone included.
       const plugins = {
         pluginDir: o.devicePluginDir,
         devRoot: o.devRoot,
@@ -57,18 +59,20 @@ export function agentCommand(): Command {
         provisionResource: o.provisionResource,
         modelSocketDir: o.modelSocket === undefined ? undefined : modelSocketDirOf(o.modelSocket),
       };
+      const { validateSgxPluginsOptions, SgxPluginsConfigError } = await import('../../deviceplugin/sgx/start-sgx-plugins.js');
+      const { parseAgentConfig, AgentConfigError } = await import('../../agent/agent-config.js');
+      let cfg;
+      try {
+        cfg = parseAgentConfig(o, process.env, { standalone: o.standalone === true });
+        validateSgxPluginsOptions(plugins);
+      } catch (err) {
+        if (err instanceof AgentConfigError || err instanceof SgxPluginsConfigError) throw new CliError(err.message, 2);
+        throw err;
+      }
       if (o.standalone) {
         const { runStandaloneDevicePlugins } = await import('../../deviceplugin/sgx/run-standalone.js');
         await runStandaloneDevicePlugins(plugins, (msg) => new CliError(msg, 2));
         return;
-      }
-      const { parseAgentConfig, AgentConfigError } = await import('../../agent/agent-config.js');
-      let cfg;
-      try {
-        cfg = parseAgentConfig(o);
-      } catch (err) {
-        if (err instanceof AgentConfigError) throw new CliError(err.message, 2);
-        throw err;
       }
       const { runClusterAgent } = await import('../../agent/run-agent.js');
       await runClusterAgent(cfg, plugins, (msg) => new CliError(msg, 2));

@@ -1,4 +1,5 @@
 import { HEALTHY, UNHEALTHY, type Device } from '../api-types.js';
+import { listAndWatchBytes } from '../list-and-watch-size.js';
 
 /** Slot IDs `<prefix>-0 .. <prefix>-(n-1)`: a pure function of the count, so stable across restarts. */
 export function slotIds(prefix: string, count: number): string[] {
@@ -30,4 +31,19 @@ export function preferLowestSlots(available: readonly string[], mustInclude: rea
     out.push(id);
   }
   return out;
+}
+
+/**
+ * Encoded ListAndWatch size of `count` slots `<prefix>-0..` (all Unhealthy, the longer word)
+ * without building the list: IDs with the same number of digits encode to the same size, so a
+ * huge `--enclave-slots` is checked in O(digits), before anything is allocated.
+ */
+export function slotListBytes(prefix: string, count: number): number {
+  let bytes = 0;
+  for (let digits = 1, lo = 0; lo < count; digits++) {
+    const hi = Math.min(count, 10 ** digits);
+    bytes += (hi - lo) * listAndWatchBytes(slotDevices([`${prefix}-${lo}`], false));
+    lo = hi;
+  }
+  return bytes;
 }

@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
-import { DEFAULT_DEVICE_PLUGIN_DIR, MAX_LIST_AND_WATCH_BYTES } from '../api-types.js';
+import { DEFAULT_DEVICE_PLUGIN_DIR, KUBELET_SOCKET_NAME, MAX_LIST_AND_WATCH_BYTES } from '../api-types.js';
 import { DevicePlugin, type DevicePluginEvent } from '../device-plugin.js';
-import { listAndWatchBytes } from '../list-and-watch-size.js';
 import { validateResourceName } from '../plugin-spec.js';
 import { PathHealthSource } from './path-health-source.js';
 import { EnclaveAllocator, ProvisionAllocator, type PreStartHook, type SgxMode } from './sgx-allocators.js';
-import { slotDevices, slotIds } from './sgx-slots.js';
 import { CONTROL_SOCKET } from '../../controller/socket-names.js';
+import { unixSocketPathProblem } from '../../util/unix-socket-path.js';
+import { slotIds, slotListBytes } from './sgx-slots.js';
 
 export const DEFAULT_ENCLAVE_RESOURCE = 'sgx.intel.com/enclave';
 export const DEFAULT_PROVISION_RESOURCE = 'sgx.intel.com/provision';
@@ -54,7 +54,7 @@ export class SgxPluginsConfigError extends Error {
 
 function checkSlots(flag: string, n: number, prefix: string, min: number): void {
   if (!Number.isSafeInteger(n) || n < min) throw new SgxPluginsConfigError(`${flag} must be an integer >= ${min}, got ${n}`);
-  const bytes = listAndWatchBytes(slotDevices(slotIds(prefix, n), false));
+  const bytes = slotListBytes(prefix, n);
   if (bytes > MAX_LIST_AND_WATCH_BYTES) {
     throw new SgxPluginsConfigError(
       `${flag} ${n}: the ListAndWatch message would be ${bytes} bytes, over kubelet's 4 MiB (${MAX_LIST_AND_WATCH_BYTES} bytes) gRPC receive limit; use at most ${maxSlotsUnderLimit(prefix)} slots`,
@@ -64,12 +64,43 @@ function checkSlots(flag: string, n: number, prefix: string, min: number): void 
 
 /** The largest slot count whose ListAndWatch message (all Unhealthy, the longer word) fits in 4 MiB. */
 export function maxSlotsUnderLimit(prefix: string): number {
-  let bytes = 0;
-  for (let n = 0; ; n++) {
-    const add = listAndWatchBytes(slotDevices([`${prefix}-${n}`], false));
-    if (bytes + add > MAX_LIST_AND_WATCH_BYTES) return n;
-    bytes += add;
+  let lo = 0;
+  let hi = MAX_LIST_AND_WATCH_BYTES; // every device takes more than one byte
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (slotListBytes(prefix, mid) <= MAX_LIST_AND_WATCH_BYTES) lo = mid;
+    else hi = mid - 1;
   }
+  return lo;
+}
+
+/**
+ * Checks every option before anything is built or served (slot counts before any device list
+ * exists); throws SgxPluginsConfigError naming the flag. `startSgxPlugins` calls it first; the CLI
+ * calls it before any other work.
+ */
+export function validateSgxPluginsOptions(opts: SgxPluginsOptions = {}): void {
+  const dir = opts.pluginDir ?? DEFAULT_DEVICE_PLUGIN_DIR;
+  const enclaveResource = opts.enclaveResource ?? DEFAULT_ENCLAVE_RESOURCE;
+  const provisionResource = opts.provisionResource ?? DEFAULT_PROVISION_RESOURCE;
+  for (const [flag, name] of [['--enclave-resource', enclaveResource], ['--provision-resource', provisionResource]] as const) {
+    const bad = validateResourceName(name);
+    if (bad) throw new SgxPluginsConfigError(`${flag}: ${bad}`);
+  }
+  if (enclaveResource === provisionResource) throw new SgxPluginsConfigError('--enclave-resource and --provision-resource must differ');
+  checkSlots('--enclave-slots', opts.enclaveSlots ?? DEFAULT_SLOTS, 'enclave', 1);
+  checkSlots('--provision-slots', opts.provisionSlots ?? DEFAULT_SLOTS, 'provision', 0);
+  if (opts.devRoot !== undefined && opts.devRoot.trim() === '') throw new SgxPluginsConfigError('--dev-root must not be empty');
+  // The longest socket the plugins serve there: "<resource>-<pid>-<6 hex>.sock" (pid up to 7 digits).
+  const longest = [enclaveResource, provisionResource].reduce((a, r) => Math.max(a, `${r}-0000000-000000.sock`.length), KUBELET_SOCKET_NAME.length);
+  const dirBad = unixSocketPathProblem('--device-plugin-dir', join(dir, 'x'.repeat(longest)));
+  if (dirBad) throw new SgxPluginsConfigError(`${dirBad} (the plugins serve <dir>/<resource>-<pid>-<id>.sock)`);
+  if (opts.modelSocketDir !== undefined) {
+    // The longest socket the controller serves there: a slot's enclave socket (slots/<slot>/enclave.sock).
+    const bad = unixSocketPathProblem('--model-socket', join(opts.modelSocketDir, 'slots', 'enclave-0000000', 'enclave.sock'));
+    if (bad) throw new SgxPluginsConfigError(bad);
+  }
+  if (!existsSync(dir)) throw new SgxPluginsConfigError(`--device-plugin-dir ${dir} does not exist`);
 }
 
 /**
@@ -81,20 +112,13 @@ export function maxSlotsUnderLimit(prefix: string): number {
  * their sockets; registration with kubelet continues in the background (with retries).
  */
 export async function startSgxPlugins(opts: SgxPluginsOptions = {}): Promise<SgxPlugins> {
+  validateSgxPluginsOptions(opts);
   const dir = opts.pluginDir ?? DEFAULT_DEVICE_PLUGIN_DIR;
   const devRoot = opts.devRoot ?? '/';
   const enclaveResource = opts.enclaveResource ?? DEFAULT_ENCLAVE_RESOURCE;
   const provisionResource = opts.provisionResource ?? DEFAULT_PROVISION_RESOURCE;
   const enclaveSlots = opts.enclaveSlots ?? DEFAULT_SLOTS;
   const provisionSlots = opts.provisionSlots ?? DEFAULT_SLOTS;
-  for (const [flag, name] of [['--enclave-resource', enclaveResource], ['--provision-resource', provisionResource]] as const) {
-    const bad = validateResourceName(name);
-    if (bad) throw new SgxPluginsConfigError(`${flag}: ${bad}`);
-  }
-  if (enclaveResource === provisionResource) throw new SgxPluginsConfigError('--enclave-resource and --provision-resource must differ');
-  checkSlots('--enclave-slots', enclaveSlots, 'enclave', 1);
-  checkSlots('--provision-slots', provisionSlots, 'provision', 0);
-  if (!existsSync(dir)) throw new SgxPluginsConfigError(`--device-plugin-dir ${dir} does not exist`);
 
   const mode: SgxMode = opts.modelSocketDir ? { kind: 'model', socketDir: opts.modelSocketDir } : { kind: 'hardware' };
   const healthOf = (node: string) => (mode.kind === 'model' ? join(mode.socketDir, CONTROL_SOCKET) : join(devRoot, 'dev', node));
