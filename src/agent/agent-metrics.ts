@@ -41,7 +41,7 @@ export class AgentMetrics {
     this.enforced = new Gauge({ name: 'epc_node_enforced', help: 'whether this node holds EPC pods to their request (1) or runs them unlimited, observe-only (0); reason as in the Node condition SgxEpcEnforced', labelNames: ['reason'], registers });
     this.pods = new Gauge({ name: 'epc_agent_enforced_pods', help: 'pods whose cgroup the agent limits', registers });
     this.enforcement = new Histogram({
-      name: 'epc_enforcement_duration_seconds', help: 'PreStartContainer to limit bound (result ok; error = start refused; unbound = --enforce false without a usable EPC controller, started without a cgroup)', labelNames: ['result'], registers,
+      name: 'epc_enforcement_duration_seconds', help: 'PreStartContainer to limit bound (result ok; error = start refused; unbound = observe-only, no usable EPC controller: started without a cgroup, EPC unlimited)', labelNames: ['result'], registers,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     });
     this.reconcileRounds = new Counter({ name: 'epc_reconcile_rounds_total', help: 'reconcile rounds by result', labelNames: ['result'], registers });

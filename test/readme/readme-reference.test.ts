@@ -189,7 +189,8 @@ describe('README messages = what the code says', () => {
     const QUOTED = [
       'epc webhook: listening on https://', // the webhook's start line
       'kernel has no sgx_epc misc cgroup (', 'and no epc controller socket (', // no EPC controller
-      'observe-only (--enforce=false), EPC pods start without a cgroup binding: ', // readiness with --enforce false
+      'EPC pods start without a cgroup binding: ', // readiness where the node is observe-only
+      'SgxEpcEnforced', 'sgx-epc-enforcer.io/epc-enforced', 'EpcControllerPresent', 'NoEpcController', 'EnforcementDisabled', // the Node's enforcement state
       'epc backend auto: ', '-> model (epc controller)', '-> no EPC controller on this node', // the agent's backend choice
       'isolation holds: ', 'every limit bound before start: ', 'FAILED:', // the demo's summary
       'rounds down to', // the webhook's page-multiple warning
