@@ -14,6 +14,8 @@ import { CLI_NODE_ARGS } from '../helpers/run-cli.js';
 
 export const NODE = 'node-a';
 export const ENCLAVE = 'sgx.intel.com/enclave';
+/** Start-up bound of the child processes: generous, the machine may be shared and loaded. */
+const STARTUP_MS = 120_000;
 const LAUNCHER = { file: process.execPath, args: CLI_NODE_ARGS };
 const env = () => ({ ...process.env, EPC_LOG_LEVEL: process.env.EPC_LOG_LEVEL ?? 'warn' });
 
@@ -54,7 +56,7 @@ export class AgentStack {
   /** Starts `epc controller` on the stack's socket dir (again, after a test stopped it). */
   async startController(capacity = '256Mi'): Promise<void> {
     this.controller = new ManagedChild({ name: 'controller', launcher: LAUNCHER, env: env(), args: ['controller', '--socket-dir', this.ctlDir, '--capacity', capacity, '--cost-scale', '0'] });
-    await this.controller.waitForLine((l) => l.includes('"ready"'), { timeoutMs: 30_000, what: 'controller ready' });
+    await this.controller.waitForLine((l) => l.includes('"ready"'), { timeoutMs: STARTUP_MS, what: 'controller ready' });
   }
 
   static async start(o: StackOptions = {}): Promise<AgentStack> {
@@ -85,9 +87,9 @@ export class AgentStack {
         '--metrics-addr', '127.0.0.1:0', '--cgroup-driver', 'cgroupfs', '--prestart-timeout', '10s', '--reconcile-interval', '300ms', ...extra],
     });
     this.agent = agent;
-    const ready = await agent.waitForLine((l) => l.includes('"event":"ready"'), { timeoutMs: 30_000, what: 'agent ready line' });
+    const ready = await agent.waitForLine((l) => l.includes('"event":"ready"'), { timeoutMs: STARTUP_MS, what: 'agent ready line' });
     this.metricsAddr = JSON.parse(ready).metricsAddr;
-    await this.kubelet.waitForRegistration(ENCLAVE, { timeoutMs: 30_000, from });
+    await this.kubelet.waitForRegistration(ENCLAVE, { timeoutMs: STARTUP_MS, from });
     await this.kubelet.waitFor((e) => e.type === 'list' && e.resourceName === ENCLAVE, { timeoutMs: 10_000, from, what: 'enclave ListAndWatch' });
     if (!(await eventually(() => (this.kubelet.resource(ENCLAVE)?.allocatable ?? 0) > 0, 10_000))) throw new Error('enclave slots never became allocatable');
     return agent;

@@ -15,7 +15,7 @@ let s: AgentStack;
 beforeAll(async () => {
   // Kubelet's own condition, which the agent's strategic merge patch must keep.
   s = await AgentStack.start({ node: { metadata: { name: NODE }, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }] } } });
-}, 60_000);
+}, 300_000);
 
 afterAll(async () => {
   await s?.stop();
@@ -25,7 +25,7 @@ const condition = () => s.api.getNode(NODE)?.status?.conditions?.find((c: any) =
 const label = () => s.api.getNode(NODE)?.metadata?.labels?.[LABEL];
 const gauge = async () => /^epc_node_enforced\{reason="(\w+)"\} (\d)$/m.exec(await (await s.fetch('/metrics')).text())?.slice(1);
 
-describe('--enforce auto follows the EPC controller', () => {
+describe('--enforce auto follows the EPC controller', { timeout: 300_000 }, () => {
   it('with the model controller: enforces, condition True, label true, gauge 1', async () => {
     const ready = JSON.parse(s.agent!.stdout.split('\n').find((l) => l.includes('"event":"ready"'))!);
     expect(ready).toMatchObject({ enforce: 'auto', enforced: true, reason: 'EpcControllerPresent' });

@@ -15,7 +15,7 @@ let s: AgentStack;
 
 beforeAll(async () => {
   s = await AgentStack.start();
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   await s?.stop();
 });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   cg = await FakeCgroupfs.create({ capacityBytes: 0, sgxEpc: false });
   emptySocketDir = await mkdtemp(join(tmpdir(), 'epc-nosock-'));
   s = await AgentStack.start({ agentArgs: ['--epc-backend', 'cgroupfs', '--cgroup-root', cg.root, '--enforce', 'false'] });
-});
+}, 300_000);
 
 afterAll(async () => {
   await s?.stop();
@@ -56,7 +56,7 @@ async function unboundCount(): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-describe('epc agent on a kernel without the EPC cgroup (real processes, fake cgroupfs)', () => {
+describe('epc agent on a kernel without the EPC cgroup (real processes, fake cgroupfs)', { timeout: 300_000 }, () => {
   it('--enforce false: observe-only - the container starts unbound, /readyz 200 naming why, counted as result "unbound"', async () => {
     await s.runPod('observed', '64Mi');
     const start = s.starts.find((x) => x.pod === 'default/observed');
