@@ -129,7 +129,7 @@ describe('epc agent enforcement (real processes)', () => {
     expect((await s.fetch('/healthz')).status).toBe(200);
     const ready = await s.fetch('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.text()).toMatch(/\[\+\] informer\n\[\+\] backend\n\[\+\] plugins/);
+    expect(await ready.text()).toMatch(/\[\+\] informer\n\[\+\] backend\n\[\+\] enforcement: EPC limits enforced \(--enforce=auto\)[^\n]*\n\[\+\] plugins/);
     const nf = await s.fetch('/nope');
     expect(nf.status).toBe(404);
     expect(await nf.text()).toMatch(/not found: \/nope/);
