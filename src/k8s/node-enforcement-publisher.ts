@@ -14,9 +14,11 @@
  * patch (condition). The agent as a whole adds pods get/list/watch (informer), events create
  * (EpcLimitReached) and, with --advertise, the same nodes/status patch for EPC capacity.
  */
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../util/logger.js';
 import { describeApiError } from './describe-api-error.js';
+import type { ClusterAccess } from './kube-access.js';
+import { KubeHttp } from './kube-http.js';
 
 /** What is published: from `nodeEnforcement()` (src/agent/node-enforcement.ts). */
 export interface EnforcementState {
@@ -26,7 +28,7 @@ export interface EnforcementState {
 }
 
 export interface NodeEnforcementPublisherOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: ClusterAccess;
   nodeName: string;
   /** Condition type and label key (src/agent/node-enforcement.ts has the names). */
   conditionType: string;
@@ -55,7 +57,7 @@ const same = (a: EnforcementState | undefined, b: EnforcementState) => !!a && a.
 
 /** Start/stop are idempotent (stop is safe before start); stopping leaves condition and label in place. */
 export class NodeEnforcementPublisher {
-  private readonly core: CoreV1Api;
+  private readonly api: KubeHttp;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private round: Promise<PublishResult> | undefined;
@@ -65,7 +67,7 @@ export class NodeEnforcementPublisher {
   private lastWarned: string | undefined;
 
   constructor(private readonly o: NodeEnforcementPublisherOptions) {
-    this.core = o.kubeConfig.makeApiClient(CoreV1Api);
+    this.api = new KubeHttp(o.kubeConfig);
   }
 
   start(): void {
@@ -108,20 +110,21 @@ export class NodeEnforcementPublisher {
       const heartbeatDue = now.getTime() - this.publishedAt >= (this.o.heartbeatMs ?? 60_000);
       if (!force && !heartbeatDue && same(this.published, state)) return { outcome: 'unchanged' };
       const name = this.o.nodeName;
-      const node = await this.core.readNode({ name });
+      const path = `/api/v1/nodes/${encodeURIComponent(name)}`;
+      const node = await this.api.request<V1Node>({ path });
       const status = state.enforced ? 'True' : 'False';
       const existing = node.status?.conditions?.find((c) => c.type === this.o.conditionType);
       const transitioned = existing?.status !== status;
-      // client-node parses the stored time into a Date; keep it as the API server had it.
+      // Kept as the API server had it (normalised to RFC 3339 seconds).
       const prevTransition = existing?.lastTransitionTime ? rfc3339(new Date(existing.lastTransitionTime)) : undefined;
       const condition = {
         type: this.o.conditionType, status, reason: state.reason, message: state.message,
         lastHeartbeatTime: rfc3339(now), lastTransitionTime: transitioned || !prevTransition ? rfc3339(now) : prevTransition,
       };
-      await this.core.patchNodeStatus({ name, body: { status: { conditions: [condition] } } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+      await this.api.request({ method: 'PATCH', path: `${path}/status`, body: { status: { conditions: [condition] } }, contentType: 'application/strategic-merge-patch+json' });
       const labelValue = String(state.enforced);
       if (node.metadata?.labels?.[this.o.label] !== labelValue) {
-        await this.core.patchNode({ name, body: { metadata: { labels: { [this.o.label]: labelValue } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+        await this.api.request({ method: 'PATCH', path, body: { metadata: { labels: { [this.o.label]: labelValue } } }, contentType: 'application/merge-patch+json' });
       }
       if (!same(this.published, state)) this.o.logger?.info({ node: name, condition: this.o.conditionType, status, reason: state.reason, label: `${this.o.label}=${labelValue}` }, 'published the node\'s EPC enforcement state');
       this.published = state;
