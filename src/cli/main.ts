@@ -20,6 +20,7 @@ export function buildProgram(): Command {
   const program = new Command('epc')
     .description('sgx-epc-enforcer: per-pod SGX EPC limits for Kubernetes')
     .version('0.1.0')
+    .addHelpText('after', '\nDocs: README.md (shipped with the package): "Quick start" (epc demo), "Configuration reference" (every flag),\n"The simulator and simulation files" (epc simulate), "Try the model by hand" (the EPC model).')
     .showHelpAfterError()
     .exitOverride();
   for (const make of [simulateCommand, controllerCommand, agentCommand, workloadCommand, webhookCommand, demoCommand, doctorCommand]) {

@@ -1,14 +1,17 @@
+import { PAGE_ACCESS_NS } from '../workload/modeled-time.js';
 import type { PodResult, RunName, RunResult, SoloResult } from './demo-results.js';
 import type { PhaseTenantResult } from './run-phase.js';
-import { p99Slowdown, slowdown, type LatencyFigures } from './slowdown.js';
+import { modeledSlowdown, p99Slowdown, wallSlowdown, type LatencyFigures } from './slowdown.js';
 
 const PAGE = 4096;
 
 /** The solo baseline of one tenant from its solo phase. */
 export function soloResult(r: PhaseTenantResult): SoloResult {
-  const l = r.outcome.report?.latencyUs;
+  const rep = r.outcome.report;
+  const l = rep?.latencyUs;
   return {
     namespace: r.tenant.namespace, name: r.tenant.pod,
+    modeledNsPerPage: rep?.modeled.nsPerPage ?? 0, pagesAccessed: rep?.modeled.pages ?? 0,
     p50AccessUs: l?.p50 ?? 0, p99AccessUs: l?.p99 ?? 0, meanAccessUs: l?.mean ?? 0, samples: l?.samples ?? 0,
     ...(r.outcome.ok ? {} : { error: r.outcome.error }),
   };
@@ -23,18 +26,24 @@ export function podResult(r: PhaseTenantResult, solo: SoloResult | undefined): P
   const rep = r.outcome.report;
   const l = rep?.latencyUs;
   const mixed = l ? { samples: l.samples, p50: l.p50, p99: l.p99, mean: l.mean } : undefined;
+  const ok = r.outcome.ok;
+  const soloModeled = solo && !solo.error ? { pages: solo.pagesAccessed, nsPerPage: solo.modeledNsPerPage } : undefined;
   return {
     namespace: r.tenant.namespace, name: r.tenant.pod, role: r.tenant.role,
-    requestBytes: r.start.requestBytes, limitBytes: r.start.limitBytes,
+    requestBytes: r.start.requestBytes, limitBytes: r.start.limitBytes, workingSetBytes: r.tenant.workingSetBytes,
     peakBytes: (r.stats?.peak ?? 0) * PAGE, limitEvents: r.stats?.events ?? 0,
     evictions: r.stats?.evicted ?? 0, reloads: r.stats?.reloaded ?? 0,
+    evictionsAfterBuild: rep?.evictions ?? 0, reloadsAfterBuild: rep?.reloads ?? 0,
     evictionsAfterWarmup: rep?.evictionsAfterWarmup ?? 0, reloadsAfterWarmup: rep?.reloadsAfterWarmup ?? 0,
-    p50AccessUs: l?.p50 ?? 0, p99AccessUs: l?.p99 ?? 0, meanAccessUs: l?.mean ?? 0, accesses: rep?.accesses ?? 0,
-    slowdown: r.outcome.ok ? slowdown(mixed, figures(solo)) : null,
-    p99Slowdown: r.outcome.ok ? p99Slowdown(mixed, figures(solo)) : null,
+    p50AccessUs: l?.p50 ?? 0, p99AccessUs: l?.p99 ?? 0, meanAccessUs: l?.mean ?? 0, wallP50Us: l?.p50 ?? 0, wallP99Us: l?.p99 ?? 0,
+    accesses: rep?.accesses ?? 0, pagesAccessed: rep?.modeled.pages ?? 0, pagingNs: rep?.modeled.pagingNs ?? 0,
+    modeledNsPerPage: rep?.modeled.nsPerPage ?? 0,
+    slowdown: ok ? modeledSlowdown(rep?.modeled, soloModeled) : null,
+    wallSlowdown: ok ? wallSlowdown(mixed, figures(solo)) : null,
+    p99Slowdown: ok ? p99Slowdown(mixed, figures(solo)) : null,
     limitBoundBeforeStart: r.start.limitBoundBeforeStart,
     cgroup: r.start.cgroup, slot: r.start.slot,
-    ...(r.outcome.ok ? {} : { error: r.outcome.error }),
+    ...(ok ? {} : { error: r.outcome.error }),
   };
 }
 
@@ -48,3 +57,6 @@ export function runResult(opts: { enforcement: RunName; mode: string; phase: Pha
     node: opts.node, elapsedMs: opts.elapsedMs,
   };
 }
+
+/** The fixed modeled cost of one page access (ns), as the demo reports it. */
+export const DEMO_PAGE_ACCESS_NS = Math.round(PAGE_ACCESS_NS * 10) / 10;

@@ -1,9 +1,11 @@
 /**
- * The demo's scenario: one simulated SGX node and the tenants (pods) that share it. Parsed from
+ * The demo scenario (`epc demo --scenario FILE`; not the simulation file of `epc simulate`,
+ * see src/simulate/file-kind.ts): one simulated SGX node and the tenants (pods) that share it. Parsed from
  * YAML or JSON with zod; every error names the field (`tenants[2].workingSet: ...`).
  */
 import { z } from 'zod';
 import { parseQuantity, QuantityError } from '../k8s/quantity.js';
+import { fileKind, SIMULATION_GIVEN_TO_DEMO } from '../simulate/file-kind.js';
 
 /** Bytes per EPC page: every size in a scenario is a whole number of pages. */
 export const PAGE_BYTES = 4096;
@@ -44,7 +46,7 @@ export interface DemoScenario {
   };
   /** Access phase of each mixed run, seconds (`--duration` overrides). */
   durationSeconds: number;
-  /** A quiet tenant passes when its slowdown (see slowdown.ts) is at most this. */
+  /** A quiet tenant passes when its modeled slowdown (see slowdown.ts) is at most this (default 1.05). */
   slowdownBound: number;
   tenants: DemoTenant[];
 }
@@ -90,7 +92,7 @@ const scenarioSchema = z.strictObject({
     costScale: z.number().min(0).max(1000).default(1),
   }),
   durationSeconds: z.number().min(1).max(600).default(10),
-  slowdownBound: z.number().min(1).max(1000).default(2),
+  slowdownBound: z.number().min(1).max(1000).default(1.05),
   tenants: z.array(tenantSchema).min(1).max(MAX_TENANTS),
 });
 
@@ -117,6 +119,7 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
  * A tenant without `role` is noisy when its working set exceeds its request, else quiet.
  */
 export function validateScenario(doc: unknown): DemoScenario {
+  if (fileKind(doc) === 'simulation') throw new ScenarioError('', SIMULATION_GIVEN_TO_DEMO);
   const r = scenarioSchema.safeParse(doc);
   if (!r.success) {
     const issue = r.error.issues[0];

@@ -8,8 +8,13 @@ export function mib(bytes: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
 
+/** Microseconds as a whole number: every latency column in µs, whatever its size (no unit switch). */
 function us(v: number): string {
-  return v >= 10_000 ? `${(v / 1000).toFixed(1)}ms` : `${Math.round(v)}`;
+  return String(Math.round(v));
+}
+
+function ratio(v: number | null): string {
+  return v === null ? '-' : `${v.toFixed(2)}x`;
 }
 
 /** Left-aligns the first `left` columns, right-aligns the rest; two spaces between columns. */
@@ -18,19 +23,20 @@ export function alignColumns(rows: string[][], left: number): string[] {
   return rows.map((r) => r.map((cell, c) => (c < left ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
 }
 
-const HEADER = ['run', 'pod', 'role', 'request', 'limit', 'peak', 'limit-ev', 'evicted', 'reloaded', 'p50 µs', 'p99 µs', 'mean µs', 'slowdown', 'bound-before-start'];
+const HEADER = ['run', 'pod', 'role', 'request', 'wset', 'limit', 'peak', 'limit-ev', 'evicted', 'reloaded', 'modeled ns/pg', 'slowdown', '|', 'wall p50 µs', 'wall p99 µs', 'wall mean µs', 'wall-slowdown', 'bound-before-start'];
 
 function podRow(run: RunResult, p: PodResult): string[] {
   return [
-    run.enforcement, `${p.namespace}/${p.name}`, p.role, `${mib(p.requestBytes)}Mi`, p.limitBytes === null ? 'none' : `${mib(p.limitBytes)}Mi`,
-    `${mib(p.peakBytes)}Mi`, String(p.limitEvents), String(p.evictions), String(p.reloads), us(p.p50AccessUs), us(p.p99AccessUs), us(p.meanAccessUs),
-    p.slowdown === null ? '-' : `${p.slowdown.toFixed(2)}x`, p.error ? `error: ${p.error}` : p.limitBoundBeforeStart ? 'yes' : 'no',
+    run.enforcement, `${p.namespace}/${p.name}`, p.role, `${mib(p.requestBytes)}Mi`, `${mib(p.workingSetBytes)}Mi`, p.limitBytes === null ? 'none' : `${mib(p.limitBytes)}Mi`,
+    `${mib(p.peakBytes)}Mi`, String(p.limitEvents), String(p.evictions), String(p.reloads), String(Math.round(p.modeledNsPerPage)), ratio(p.slowdown), '|',
+    us(p.wallP50Us), us(p.wallP99Us), us(p.meanAccessUs), ratio(p.wallSlowdown), p.error ? `error: ${p.error}` : p.limitBoundBeforeStart ? 'yes' : 'no',
   ];
 }
 
 /**
- * The human summary of a demo: one table row per pod and run (sizes in MiB, latencies in µs
- * after warm-up, pages for evictions/reloads), then the verdict and what failed.
+ * The human summary of a demo: one table row per pod and run (sizes in MiB, pages for
+ * evictions/reloads, modeled ns per page access, wall latencies in µs after warm-up), what the
+ * columns mean, then the verdict lines and what failed.
  */
 export function formatDemoTable(r: DemoResult): string {
   const rows = [HEADER];
@@ -41,9 +47,12 @@ export function formatDemoTable(r: DemoResult): string {
     ...alignColumns(rows, 3),
     '',
     `  off = no per-pod limits (${r.runs.off.mode}); on = per-pod limits (${r.runs.on.mode})`,
-    '  evicted/reloaded = pages over the pod\'s life; p50/p99/mean = access latency per call after warm-up;',
-    `  slowdown = mean latency in this run / mean alone on an idle node (quiet tenants must stay <= ${r.scenario.slowdownBound}x with limits on)`,
+    '  evicted/reloaded = pages over the pod\'s life; wset = working set (pages the tenant keeps touching)',
+    `  modeled ns/pg = modeled time per page access after warm-up: ${r.scenario.pageAccessNs} ns per page + the paging cost the model charged to its accesses`,
+    `  slowdown = modeled ns/pg in this run / alone on an idle node (quiet tenants must stay <= ${r.scenario.slowdownBound}x with limits on)`,
+    '  right of |, informational only: wall time of one access call through the enclave socket, after warm-up (moves with this machine\'s CPU load)',
     '',
+    `problem reproduced: ${r.problemReproduced ? 'yes' : 'NO'} (with limits off a quiet tenant was paged)`,
     `isolation holds: ${r.isolationHolds ? 'yes' : 'NO'}; every limit bound before start: ${r.limitsBoundBeforeStart ? 'yes' : 'NO'}`,
   ];
   for (const f of r.failures) lines.push(`FAILED: ${f}`);

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runResult, soloResult } from './build-results.js';
+import { DEMO_PAGE_ACCESS_NS, runResult, soloResult } from './build-results.js';
 import type { DemoResult, RunName, RunResult, SoloResult } from './demo-results.js';
 import { createDemoPki, WEBHOOK_TLS_NAME } from './demo-pki.js';
 import type { DemoScenario } from './demo-scenario.js';
@@ -12,8 +12,8 @@ import { NodeStack } from './node-stack.js';
 import { runPhase } from './run-phase.js';
 import { judge } from './verdict.js';
 
-/** Shortest solo phase per tenant: the warm-up pass takes about a second. */
-export const MIN_SOLO_MS = 2500;
+/** Shortest solo phase per tenant: the warm-up (first pass, at least WARMUP_MIN_MS) takes 1-2 s. */
+export const MIN_SOLO_MS = 3000;
 
 export interface DemoOptions {
   scenario: DemoScenario;
@@ -107,7 +107,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       o.log(`solo ${t.namespace}/${t.pod}: alone on the node for ${(soloMs / 1000).toFixed(1)} s`);
       const [r] = await runPhase(off, [t], phaseOpts('solo', soloMs));
       solo.push(soloResult(r));
-      o.log(`solo ${t.namespace}/${t.pod}: ${r.outcome.ok ? `mean ${Math.round(r.outcome.report.latencyUs.mean)} µs, p99 ${Math.round(r.outcome.report.latencyUs.p99)} µs` : `failed: ${r.outcome.error}`}`);
+      o.log(`solo ${t.namespace}/${t.pod}: ${r.outcome.ok ? `modeled ${Math.round(r.outcome.report.modeled.nsPerPage)} ns/page; wall mean ${Math.round(r.outcome.report.latencyUs.mean)} µs, p99 ${Math.round(r.outcome.report.latencyUs.p99)} µs` : `failed: ${r.outcome.error}`}`);
       await off.removePod(t);
     }
     const runs = {} as Record<RunName, RunResult>;
@@ -119,13 +119,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const phase = await runPhase(st, s.tenants, phaseOpts(run, durationMs));
       checkAbort();
       runs[run] = runResult({ enforcement: run, mode: st.mode, phase, solo, node: await nodeFigures(st), elapsedMs: Math.round(performance.now() - r0) });
-      for (const p of runs[run].pods) o.log(`${run}: ${p.namespace}/${p.name} ${p.error ? `FAILED: ${p.error}` : `evicted ${p.evictions}, reloaded ${p.reloads}, mean ${Math.round(p.meanAccessUs)} µs, slowdown ${p.slowdown ?? '-'}x`}`);
+      for (const p of runs[run].pods) o.log(`${run}: ${p.namespace}/${p.name} ${p.error ? `FAILED: ${p.error}` : `evicted ${p.evictions}, reloaded ${p.reloads}, modeled ${Math.round(p.modeledNsPerPage)} ns/page, slowdown ${p.slowdown ?? '-'}x (wall mean ${Math.round(p.meanAccessUs)} µs, ${p.wallSlowdown ?? '-'}x)`}`);
       await st.stop();
     }
 
     const v = judge(runs, { slowdownBound: s.slowdownBound });
     const result: DemoResult = {
-      scenario: { name: s.name, nodeEpcBytes: s.node.epcBytes, durationSeconds: durationMs / 1000, slowdownBound: s.slowdownBound, costScale: s.node.costScale },
+      scenario: { name: s.name, nodeEpcBytes: s.node.epcBytes, durationSeconds: durationMs / 1000, slowdownBound: s.slowdownBound, costScale: s.node.costScale, pageAccessNs: DEMO_PAGE_ACCESS_NS },
       solo, runs, ...v, reportFile: o.reportFile ? resolve(o.reportFile) : null, elapsedMs: 0,
     };
     if (o.keepTemp) result.notes.push(`temp dir kept: ${tmp}`);

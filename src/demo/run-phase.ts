@@ -8,6 +8,9 @@ import { TenantProcess, type TenantOutcome } from './tenant-process.js';
 
 /** How often the controller is sampled for the charts. */
 export const SAMPLE_INTERVAL_MS = 250;
+/** Longest a quiet tenant keeps running past `durationMs` while it waits for the noisy ones to
+ *  start (process start-up and enclave build) and finish; it is stopped as soon as they are done. */
+export const QUIET_OVERRUN_MAX_MS = 120_000;
 /** How often a status line is printed while tenants run. */
 export const STATUS_INTERVAL_MS = 2000;
 const PAGE = 4096;
@@ -33,7 +36,8 @@ export interface PhaseOptions {
 /**
  * Runs tenants together on one node: each pod goes through webhook, API double and kubelet
  * emulator, then the quiet tenants' workloads start and, once their enclaves are built, the
- * noisy ones; each runs `durationMs` of accesses while the controller
+ * noisy ones; each noisy one runs `durationMs` of accesses, the quiet ones until the noisy ones
+ * are done (or `durationMs` when there is none), while the controller
  * is sampled every SAMPLE_INTERVAL_MS. Resolves when every workload has exited; a Ctrl-C
  * (`signal`) ends them early. Rejects only when a pod cannot be admitted.
  */
@@ -41,7 +45,9 @@ export async function runPhase(stack: NodeStack, tenants: DemoTenant[], o: Phase
   const starts: StartRecord[] = [];
   for (const t of tenants) starts.push(await stack.submitPod(t, o.label));
   const series = tenants.map((): SeriesPoint[] => []);
-  const lastLatency = tenants.map((): { p50Us: number; p99Us: number } | undefined => undefined);
+  // The last progress interval of each running workload; cleared when it exits, so latency
+  // lines stop where the pod stopped.
+  const lastLatency = tenants.map((): Pick<SeriesPoint, 'p50Us' | 'p99Us' | 'modeledNsPerPage'> | undefined => undefined);
   const t0 = performance.now();
   let sampling: Promise<void> | undefined;
   const sample = async () => {
@@ -58,11 +64,18 @@ export async function runPhase(stack: NodeStack, tenants: DemoTenant[], o: Phase
   }, SAMPLE_INTERVAL_MS);
   const status = setInterval(() => o.log(statusLine(o.label, tenants, series, performance.now() - t0)), STATUS_INTERVAL_MS);
   const procs: TenantProcess[] = [];
+  const hasNoisy = tenants.some((t) => t.role !== 'quiet');
   const launch = (i: number) => {
+    // Quiet tenants run for as long as the noisy ones do (they are stopped when those end), so
+    // the noisy tenants' whole `durationMs` of accesses happens beside them at any duration.
+    const durationMs = tenants[i].role === 'quiet' && hasNoisy ? o.durationMs + QUIET_OVERRUN_MAX_MS : o.durationMs;
     procs[i] = new TenantProcess({
-      tenant: tenants[i], env: starts[i].env, durationMs: o.durationMs, launcher: o.launcher, seed: i + 1,
-      onProgress: (p: WorkloadProgress) => (lastLatency[i] = { p50Us: p.intervalP50Us, p99Us: p.intervalP99Us }),
+      tenant: tenants[i], env: starts[i].env, durationMs, launcher: o.launcher, seed: i + 1,
+      onProgress: (p: WorkloadProgress) => {
+        if (p.accesses > 0) lastLatency[i] = { p50Us: p.intervalP50Us, p99Us: p.intervalP99Us, modeledNsPerPage: p.intervalModeledNsPerPage };
+      },
     });
+    void procs[i].done.then(() => (lastLatency[i] = undefined));
   };
   let aborted = false;
   const onAbort = () => {
@@ -80,6 +93,8 @@ export async function runPhase(stack: NodeStack, tenants: DemoTenant[], o: Phase
     for (const i of quiet) launch(i);
     await Promise.all(quiet.map((i) => procs[i].running));
     if (!aborted) tenants.forEach((t, i) => t.role !== 'quiet' && launch(i));
+    const noisy = tenants.flatMap((t, i) => (t.role !== 'quiet' && procs[i] ? [procs[i].done] : []));
+    if (noisy.length > 0) void Promise.all(noisy).then(() => Promise.all(quiet.map((i) => procs[i].stop())));
     outcomes = await Promise.all(tenants.map((t, i) => procs[i]?.done ?? { ok: false as const, error: 'not started (interrupted)' }));
   } finally {
     clearInterval(sampler);

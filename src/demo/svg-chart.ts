@@ -9,8 +9,31 @@ export interface ChartSeries {
   color: string;
   points: ReadonlyArray<readonly [number, number]>;
   data?: Record<string, string>;
-  dashed?: boolean;
+  /** SVG stroke-dasharray ("6 3"); solid when absent. Lines that may overlap get different ones. */
+  dash?: string;
+  /** A shape drawn at every point, so lines that lie on top of each other stay visible. */
+  marker?: MarkerShape;
 }
+
+/** Point markers that tell overlapping lines apart. */
+export type MarkerShape = 'circle' | 'square' | 'triangle' | 'diamond' | 'cross';
+export const MARKER_SHAPES: readonly MarkerShape[] = ['circle', 'square', 'triangle', 'diamond', 'cross'];
+
+/** One marker of `shape` centred on (x, y), stroked in `color`. */
+function markerAt(shape: MarkerShape, x: number, y: number, color: string): string {
+  const r = 2.6;
+  const p = (pts: Array<[number, number]>) => `<polygon points="${pts.map(([a, b]) => `${(x + a).toFixed(1)},${(y + b).toFixed(1)}`).join(' ')}" fill="white" stroke="${color}" stroke-width="1.2"/>`;
+  switch (shape) {
+    case 'circle': return `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${r}" fill="white" stroke="${color}" stroke-width="1.2"/>`;
+    case 'square': return p([[-r, -r], [r, -r], [r, r], [-r, r]]);
+    case 'triangle': return p([[0, -r - 0.6], [r + 0.4, r], [-r - 0.4, r]]);
+    case 'diamond': return p([[0, -r - 0.8], [r + 0.8, 0], [0, r + 0.8], [-r - 0.8, 0]]);
+    case 'cross': return `<path d="M${(x - r).toFixed(1)} ${(y - r).toFixed(1)} L${(x + r).toFixed(1)} ${(y + r).toFixed(1)} M${(x - r).toFixed(1)} ${(y + r).toFixed(1)} L${(x + r).toFixed(1)} ${(y - r).toFixed(1)}" stroke="${color}" stroke-width="1.4"/>`;
+  }
+}
+
+/** About this many markers per line (a marker on every point of a dense line would be a smear). */
+const MARKER_TARGET = 14;
 
 /** A horizontal reference line (node capacity, a request). */
 export interface ChartMarker {
@@ -102,14 +125,22 @@ export function lineChart(o: LineChartOptions): string {
   for (const s of o.series) {
     if (s.points.length === 0) continue;
     const d = s.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${X(x).toFixed(1)} ${Y(y).toFixed(1)}`).join(' ');
-    out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}${attrs(s.data)}><title>${escapeXml(s.label)}</title></path>`);
+    out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}${attrs(s.data)}><title>${escapeXml(s.label)}</title></path>`);
   }
+  o.series.forEach((s, si) => {
+    if (!s.marker || s.points.length === 0) return;
+    // Markers of different lines are offset along the line so coinciding lines show each shape.
+    const every = Math.max(1, Math.ceil(s.points.length / MARKER_TARGET));
+    const shift = Math.floor((si * every) / Math.max(1, o.series.length));
+    for (let i = shift % every; i < s.points.length; i += every) out.push(markerAt(s.marker, X(s.points[i][0]), Y(s.points[i][1]), s.color));
+  });
   // Legend: one row between the title and the plot, entries spread evenly.
   const slot = pw / Math.max(1, o.series.length);
   o.series.forEach((s, i) => {
     const x = PAD.left + i * slot;
-    out.push(`<line x1="${x.toFixed(1)}" x2="${(x + 14).toFixed(1)}" y1="27" y2="27" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
-    out.push(`<text x="${(x + 18).toFixed(1)}" y="31" class="l">${escapeXml(s.label)}</text>`);
+    out.push(`<line x1="${x.toFixed(1)}" x2="${(x + 18).toFixed(1)}" y1="27" y2="27" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
+    if (s.marker) out.push(markerAt(s.marker, x + 9, 27, s.color));
+    out.push(`<text x="${(x + 22).toFixed(1)}" y="31" class="l">${escapeXml(s.label)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n');

@@ -1,5 +1,5 @@
 /**
- * The two faces of a scenario report: JSON for machines (exactly the docs/epc-model.md shape)
+ * The two faces of a scenario report: JSON for machines (exactly the shape the README documents)
  * and aligned text tables for people (steps, cgroups, EPC totals, simulated time in ms).
  */
 import type { Step } from '../epc/index.js';

@@ -8,6 +8,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import type { CostModel, Step } from '../epc/index.js';
+import { DEMO_SCENARIO_GIVEN_TO_SIMULATE, fileKind } from './file-kind.js';
 import { fieldPath, ScenarioError } from './scenario-error.js';
 import { show } from './scenario-fields.js';
 import { cgroupDeclSchema, scenarioTopSchema, STEP_OPS, STEP_SCHEMAS, type StepOp } from './scenario-schema.js';
@@ -51,8 +52,9 @@ function parseYamlText(text: string): unknown {
 export function validateScenario(doc: unknown): Scenario {
   if (doc === null || doc === undefined) throw new ScenarioError('', 'the scenario is empty: it needs at least capacity and steps');
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ScenarioError('', `the scenario must be a mapping with capacity, cgroups and steps, got ${show(doc)}`);
+    throw new ScenarioError('', `the simulation file must be a mapping with capacity, cgroups and steps, got ${show(doc)}`);
   }
+  if (fileKind(doc) === 'demo-scenario') throw new ScenarioError('', DEMO_SCENARIO_GIVEN_TO_SIMULATE);
   const top = check(scenarioTopSchema, doc, []);
   const costs: Partial<CostModel> = {};
   for (const [k, v] of Object.entries(top.costs ?? {})) if (v !== undefined) costs[k as keyof CostModel] = v;

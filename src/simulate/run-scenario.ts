@@ -1,6 +1,6 @@
 /**
  * Runs a validated scenario through the EPC model and collects the report `epc simulate --json`
- * prints (docs/epc-model.md, "Scenario files"). Pure: no I/O, deterministic for a given scenario.
+ * prints (README, "The simulator and simulation files"). Pure: no I/O, deterministic for a given scenario.
  */
 import { EpcModel, type CgroupSnapshot, type ModelSnapshot, type StepResult } from '../epc/index.js';
 import type { Scenario } from './parse-scenario.js';

@@ -1,6 +1,6 @@
 /**
- * A scenario file that cannot be run: unreadable, not YAML, or not the format of
- * docs/epc-model.md ("Scenario files"). `field` is the path of the first bad field
+ * A simulation file that cannot be run: unreadable, not YAML, or not the format the README
+ * describes ("The simulator and simulation files"). `field` is the path of the first bad field
  * (`steps[3].pages`, `cgroups[1].path`, `capacity`), or `""` when the problem is the file itself.
  * The message is one line: `[file: ]field: reason`. The CLI turns it into exit code 2.
  */

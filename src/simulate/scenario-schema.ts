@@ -1,5 +1,5 @@
 /**
- * The structure of a scenario file (docs/epc-model.md, "Scenario files"): which fields the top
+ * The structure of a scenario file (README, "The simulator and simulation files"): which fields the top
  * level, a cgroup declaration and each step op have. Unknown fields are errors, so a typo
  * (`page: 40`) is reported instead of silently ignored. Cross references (does that cgroup or
  * enclave exist?) are checked by parse-scenario.ts, which walks the file in order.

@@ -2,12 +2,16 @@ import { EnclaveClient } from '../controller/enclave-client.js';
 import { ControllerApiError } from '../controller/unix-json-client.js';
 import { accessPattern, type PatternKind } from './access-pattern.js';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
+import { modeledTime, type ModeledTime } from './modeled-time.js';
 
 const PAGE = 4096;
 /** Pages per `add` call while building (keeps each request short so others interleave). */
 export const ADD_CHUNK_PAGES = 1024;
 /** Pause before re-trying an access the controller answered EBUSY. */
 export const BUSY_BACKOFF_MS = 1;
+/** Shortest warm-up: a process's first second of calls is slow (JIT, connection set-up) on any
+ *  machine, so figures start after both the first pass over the working set and this long. */
+export const WARMUP_MIN_MS = 1000;
 
 /** What to run. Sizes in bytes (multiples of 4096), times in ms, rate in access calls/s (0 = max). */
 export interface WorkloadOptions {
@@ -37,6 +41,8 @@ export interface WorkloadProgress {
   pagesAccessed: number;
   intervalP50Us: number;
   intervalP99Us: number;
+  /** Modeled ns per page access over the last interval (see modeled-time.ts); 0 without accesses. */
+  intervalModeledNsPerPage: number;
   reloads: number;
   evictions: number;
   currentBytes: number;
@@ -53,10 +59,14 @@ export interface WorkloadReport {
   accesses: number;
   pagesAccessed: number;
   elapsedMs: number;
-  /** Access calls in the warm-up (the first working set's worth of pages). */
+  /** Access calls in the warm-up (the first working set's worth of pages, and at least WARMUP_MIN_MS). */
   warmupAccesses: number;
-  /** Per access call round trip (includes the controller's paging delay), after warm-up when there is any. */
+  /** Wall time of one access call's round trip through the enclave socket (the controller's
+   *  paging delay included), after warm-up when there is any. Informational: it moves with CPU load. */
   latencyUs: LatencySummary;
+  /** Modeled access time after warm-up (all accesses when the warm-up never ended): the figure
+   *  isolation is judged by (see modeled-time.ts). */
+  modeled: ModeledTime;
   /** Evicted pages of ours that faults reloaded (from the access replies). */
   reloads: number;
   reloadsAfterWarmup: number;
@@ -99,9 +109,14 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadReport> {
     let accesses = 0;
     let pages = 0;
     let reloads = 0;
+    let pagingNs = 0;
     let busyRetries = 0;
     let warmupAccesses = -1;
     let reloadsAtWarmup = 0;
+    let pagesAtWarmup = 0;
+    let pagingAtWarmup = 0;
+    let progressPages = 0;
+    let progressPaging = 0;
     let evictedAtWarmup = afterBuild.stats.evicted;
     let stoppedBy: WorkloadReport['stoppedBy'] = 'duration';
     let error: string | undefined;
@@ -126,10 +141,13 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadReport> {
       try {
         const r = await client.access(enclave, ranges);
         reloads += r.reloaded;
+        pagingNs += r.simulatedNs;
         busyRetries += r.busyRetries;
       } catch (err) {
         if (err instanceof ControllerApiError && err.code === 'EBUSY') {
           reloads += Number(err.body.reloaded ?? 0);
+          pagingNs += Number(err.body.simulatedNs ?? 0);
+          pages += Number(err.body.done ?? 0);
           busyRetries++;
           await sleep(BUSY_BACKOFF_MS, o.signal);
           continue;
@@ -141,9 +159,11 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadReport> {
       lat.record((performance.now() - t) * 1000);
       accesses++;
       for (const [a, b] of ranges) pages += b - a + 1;
-      if (warmupAccesses < 0 && pages >= wsPages) {
+      if (warmupAccesses < 0 && pages >= wsPages && performance.now() - start >= WARMUP_MIN_MS) {
         warmupAccesses = accesses;
         reloadsAtWarmup = reloads;
+        pagesAtWarmup = pages;
+        pagingAtWarmup = pagingNs;
         evictedAtWarmup = (await client.self()).stats.evicted;
       }
       if (performance.now() >= nextProgress && o.onProgress) {
@@ -152,8 +172,11 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadReport> {
         progressFrom = lat.count;
         o.onProgress({
           type: 'progress', elapsedMs: Math.round(performance.now() - start), accesses, pagesAccessed: pages, intervalP50Us: iv.p50, intervalP99Us: iv.p99,
+          intervalModeledNsPerPage: modeledTime(pages - progressPages, pagingNs - progressPaging).nsPerPage,
           reloads, evictions: s.evicted - afterBuild.stats.evicted, currentBytes: s.current,
         });
+        progressPages = pages;
+        progressPaging = pagingNs;
         nextProgress += o.progressIntervalMs ?? Infinity;
       }
     }
@@ -165,6 +188,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadReport> {
       config: { enclaveBytes: o.enclaveBytes, workingSetBytes: o.workingSetBytes, pattern: o.pattern, rate: o.rate, durationMs: o.durationMs, batch: o.batch, seed },
       build, accesses, pagesAccessed: pages, elapsedMs, warmupAccesses: warm,
       latencyUs: lat.summary(warm < accesses ? warm : 0),
+      modeled: warm < accesses ? modeledTime(pages - pagesAtWarmup, pagingNs - pagingAtWarmup) : modeledTime(pages, pagingNs),
       reloads, reloadsAfterWarmup: warmupAccesses < 0 ? 0 : reloads - reloadsAtWarmup,
       evictions: end.evicted - afterBuild.stats.evicted,
       evictionsAfterWarmup: warmupAccesses < 0 ? 0 : end.evicted - evictedAtWarmup,

@@ -34,9 +34,9 @@ describe('tenant pods', () => {
 });
 
 describe('phases', () => {
-  it('solo phases are a third of a run, at least 2.5 s', () => {
+  it('solo phases are a third of a run, at least 3 s', () => {
     expect(soloDurationMs(12_000)).toBe(4000);
-    expect(soloDurationMs(5000)).toBe(2500);
+    expect(soloDurationMs(5000)).toBe(3000);
   });
 
   it('status line shows resident EPC and paging rate over the last 2 s', () => {

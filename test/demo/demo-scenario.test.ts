@@ -29,9 +29,10 @@ describe('default scenario', () => {
     expect(s).toEqual(defaultScenario());
   });
 
-  it('differs from the test scenario ci.yaml only in the latency bound', async () => {
-    const s = await loadScenarioFile(join(import.meta.dirname, '../scenarios/demo/ci.yaml'));
-    expect({ ...s, slowdownBound: 2 }).toEqual(defaultScenario());
+  it('judges quiet tenants against a modeled slowdown bound of 1.05x (the default of any scenario too)', () => {
+    expect(defaultScenario().slowdownBound).toBe(1.05);
+    const { slowdownBound: _, ...doc } = base();
+    expect(validateScenario(doc).slowdownBound).toBe(1.05);
   });
 });
 
@@ -46,7 +47,7 @@ describe('validateScenario', () => {
     });
     expect(s.tenants.map((t) => t.role)).toEqual(['quiet', 'noisy']);
     expect(s.tenants[1].requestBytes).toBe(32 * Mi);
-    expect(s).toMatchObject({ name: 'demo', durationSeconds: 10, slowdownBound: 2, node: { name: 'sgx-node-1', costScale: 1 } });
+    expect(s).toMatchObject({ name: 'demo', durationSeconds: 10, slowdownBound: 1.05, node: { name: 'sgx-node-1', costScale: 1 } });
     expect(s.tenants[0]).toMatchObject({ pattern: 'sequential', rate: 200, batch: 64 });
   });
 
@@ -114,6 +115,11 @@ describe('scenario files', () => {
     ['empty', '', /must be a mapping/],
   ])('rejects %s', (_n, text, msg) => {
     expect(() => parseScenarioText(text)).toThrow(msg);
+  });
+
+  it('says so when given a simulation file of `epc simulate` (by its shape)', async () => {
+    await expect(loadScenarioFile(join(import.meta.dirname, '../scenarios/examples/no-limits.yaml'))).rejects.toThrow(
+      'this is a simulation file (capacity, cgroups, steps) for `epc simulate FILE`, not a demo scenario (node, tenants) for `epc demo --scenario`');
   });
 
   it('names a missing file', async () => {

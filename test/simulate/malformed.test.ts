@@ -157,6 +157,13 @@ describe('files that cannot be read', () => {
     expect(r.stderr).toBe(`epc: ${file}: ${reason}\n`);
   });
 
+  it('a demo scenario (for `epc demo --scenario`) exits 2 saying what it is', async () => {
+    const r = await runCli(['simulate', 'test/scenarios/demo/default.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('epc: test/scenarios/demo/default.yaml: this is a demo scenario (node, tenants) for `epc demo --scenario FILE`, not a simulation file (capacity, cgroups, steps) for `epc simulate`\n');
+  });
+
   it('no file argument is a usage error (exit 2)', async () => {
     const r = await runCli(['simulate']);
     expect(r.code).toBe(2);

@@ -13,19 +13,20 @@ interface DemoFlags {
 /**
  * `epc demo`: a simulated AKS SGX node on this machine, end to end (API server double, kubelet
  * emulator, epc controller, epc agent, epc webhook, one epc workload per tenant), the same tenant
- * mix run without and with per-pod EPC limits. Exit 0 only if the quiet tenants are unaffected
- * with limits on and every limit was bound before its container started; 1 otherwise; 2 for bad
- * input (flags, scenario file).
+ * mix run without and with per-pod EPC limits. Exit 0 only if every condition of the verdict holds
+ * (src/demo/verdict.ts: the problem shows with limits off, quiet tenants untouched in modeled time
+ * with them on, every limit bound before start); 1 otherwise; 2 for bad input (flags, demo scenario).
  */
 export function demoCommand(): Command {
   return new Command('demo')
     .description('run a simulated SGX node end to end, the same noisy-neighbour mix with per-pod EPC limits off and on; print per-pod figures and write an HTML report')
     .option('--duration <seconds>', 'access phase of each run in seconds (default: the scenario\'s, 10; the whole demo takes about 4x this plus start-up)')
-    .option('--scenario <file>', 'YAML/JSON scenario: node EPC, tenants (namespace, pod, request, enclaveSize, workingSet, pattern, rate); default: built in (see test/scenarios/demo/default.yaml)')
+    .option('--scenario <file>', 'demo scenario (YAML/JSON: node, tenants with namespace, pod, request, enclaveSize, workingSet, pattern, rate; not an `epc simulate` simulation file); default: built in (see test/scenarios/demo/default.yaml)')
     .option('--json', 'print the results as JSON on stdout (progress stays on stderr)')
     .option('--report <file>', 'where to write the HTML report', 'epc-demo-report.html')
     .option('--no-report', 'do not write the HTML report')
     .option('--keep-temp', 'keep the temp dir (sockets, kubeconfig, certificates) and print its path')
+    .addHelpText('after', '\nHow the verdict is judged (modeled time, not wall clock) and a sample run: README.md, section "Quick start" and "`epc demo`" under "Configuration reference".')
     .action(async (f: DemoFlags) => {
       const { defaultScenario } = await import('../../demo/default-scenario.js');
       const { loadScenarioFile } = await import('../../demo/load-scenario.js');
@@ -39,7 +40,7 @@ export function demoCommand(): Command {
       try {
         scenario = f.scenario === undefined ? defaultScenario() : await loadScenarioFile(f.scenario);
       } catch (err) {
-        if (err instanceof ScenarioError) throw new CliError(`bad --scenario ${f.scenario}: ${err.message}`, 2);
+        if (err instanceof ScenarioError) throw new CliError(`bad demo scenario --scenario ${f.scenario}: ${err.message}`, 2);
         throw err;
       }
       const { runDemo, DemoInterrupted } = await import('../../demo/run-demo.js');

@@ -1,16 +1,20 @@
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 
+/** Where the simulation file format is documented (the README ships with the package). */
+export const SIMULATE_DOCS = 'Format and examples: README.md, section "The simulator and simulation files" (examples in test/scenarios/examples/).';
+
 /**
- * `epc simulate FILE [--json]`: runs a scenario file through the EPC model (what-if planning,
- * conformance). Prints the report; a malformed or unreadable file exits 2 with one message naming
+ * `epc simulate FILE [--json]`: runs a simulation file through the EPC model (what-if planning,
+ * conformance). A demo scenario (`epc demo --scenario`) given here is named as such. Prints the report; a malformed or unreadable file exits 2 with one message naming
  * the field (`steps[3].pages: ...`).
  */
 export function simulateCommand(): Command {
   return new Command('simulate')
-    .description('run an EPC scenario file through the model and print what happened (see docs/epc-model.md)')
-    .argument('<file>', 'scenario file (YAML or JSON)')
+    .description('run a simulation file (capacity, cgroups, steps) through the EPC model step by step and print what happened')
+    .argument('<file>', 'simulation file (YAML or JSON; not a demo scenario, which is for `epc demo --scenario`)')
     .option('--json', 'print the machine-readable report (steps, cgroups, epc) instead of tables')
+    .addHelpText('after', `\n${SIMULATE_DOCS}`)
     .action(async (file: string, opts: { json?: boolean }) => {
       const sim = await import('../../simulate/index.js');
       let scenario;
