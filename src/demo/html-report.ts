@@ -108,6 +108,9 @@ function ratio(v: number | null): string {
   return v === null ? '-' : `${v.toFixed(2)}x`;
 }
 
+/** Columns of the pod table that hold informational wall-clock figures (shown grey). */
+const WALL_COLUMNS = [12, 13, 14, 15];
+
 function podTable(r: DemoResult, styles: Map<string, PodStyle>): string {
   const head = ['run', 'pod', 'role', 'request', 'working set', 'limit', 'peak', 'limit events', 'evicted', 'reloaded', 'modeled ns/page', 'slowdown',
     'wall p50 µs', 'wall p99 µs', 'wall mean µs', 'wall slowdown', 'limit bound before start'];
@@ -121,9 +124,9 @@ function podTable(r: DemoResult, styles: Map<string, PodStyle>): string {
       p.error ? `error: ${escapeXml(p.error)}` : p.limitBoundBeforeStart ? 'yes' : 'no',
     ];
     const bad = n === 'on' && p.role === 'quiet' && (pagedAfterBuild(p) || p.slowdown === null || p.slowdown > r.scenario.slowdownBound);
-    return `<tr class="${n}${bad ? ' bad' : ''}">${cells.map((c, i) => `<td${i >= 12 ? ' class="wall"' : ''}>${c}</td>`).join('')}</tr>`;
+    return `<tr class="${n}${bad ? ' bad' : ''}">${cells.map((c, i) => `<td${WALL_COLUMNS.includes(i) ? ' class="wall"' : ''}>${c}</td>`).join('')}</tr>`;
   }));
-  return `<table class="pods"><thead><tr>${head.map((h, i) => `<th${i >= 12 ? ' class="wall"' : ''}>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  return `<table class="pods"><thead><tr>${head.map((h, i) => `<th${WALL_COLUMNS.includes(i) ? ' class="wall"' : ''}>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
 const names = (pods: PodResult[]) => pods.map((p) => p.name).join(', ');
@@ -167,7 +170,8 @@ export function renderHtmlReport(r: DemoResult, opts: { generatedAt?: Date } = {
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.5em}
 table{border-collapse:collapse}
-table.pods td,table.pods th,table.solo td,table.solo th{border:1px solid #ccc;padding:2px 6px;text-align:right}
+table.pods td,table.pods th,table.solo td,table.solo th{border:1px solid #ccc;padding:2px 5px;text-align:right;white-space:nowrap}
+table.pods{font-size:12px}table.pods th{white-space:normal;vertical-align:bottom}
 table.pods td:nth-child(-n+3),table.solo td:first-child{text-align:left}
 table.pods .wall{color:#777}
 tr.on{background:#f4f9ff}tr.bad{background:#fde0e0}

@@ -5,6 +5,9 @@ import { ManagedChild } from './managed-child.js';
 
 /** How often each workload reports progress (the charts' latency resolution). */
 export const PROGRESS_INTERVAL_MS = 250;
+/** Shortest warm-up of every workload, solo and mixed alike: wall latency of a fresh process
+ *  falls over its first second (JIT, connection set-up), so no figure includes it. */
+export const MIN_WARMUP_MS = 1000;
 
 /** A tenant's workload run: its final report, or why there is none. */
 export type TenantOutcome = { ok: true; report: WorkloadReport } | { ok: false; error: string; report?: WorkloadReport };
@@ -29,7 +32,7 @@ export class TenantProcess {
       launcher: opts.launcher,
       args: ['workload', '--json', '--enclave-size', String(t.enclaveBytes), '--working-set', String(t.workingSetBytes), '--pattern', t.pattern,
         '--rate', String(t.rate), '--batch', String(t.batch), '--duration', `${Math.round(opts.durationMs)}ms`, '--seed', String(opts.seed ?? 1),
-        '--progress-interval', `${PROGRESS_INTERVAL_MS}ms`],
+        '--progress-interval', `${PROGRESS_INTERVAL_MS}ms`, '--min-warmup', `${MIN_WARMUP_MS}ms`],
       env: { ...process.env, EPC_LOG_LEVEL: process.env.EPC_LOG_LEVEL ?? 'warn', ...opts.env },
       onStderrLine: (line) => {
         if (!line.startsWith('{"type":"progress"')) return;

@@ -70,9 +70,9 @@ const BAD: Bad[] = [
   { name: 'bare not a boolean', text: withSteps('{op: create, enclave: e1, cgroup: /A, bare: yes}'), message: 'steps[0].bare: must be true or false, got "yes"' },
   { name: 'write value not a string', text: withSteps('{op: write, cgroup: /A, file: misc.max, value: 5}'), message: 'steps[0].value: must be a string (quote it, e.g. "sgx_epc 10000"), got 5' },
   { name: 'steps not a list', text: 'capacity: 1024\nsteps: {op: drain}\n', message: 'steps: must be a list of steps' },
-  { name: 'top level a list', text: '- capacity: 1024\n', message: 'the scenario must be a mapping with capacity, cgroups and steps, got [{"capacity":1024}]' },
+  { name: 'top level a list', text: '- capacity: 1024\n', message: 'the simulation file must be a mapping with capacity, cgroups and steps, got [{"capacity":1024}]' },
   { name: 'empty file', text: '', message: 'the scenario is empty: it needs at least capacity and steps', cli: true },
-  { name: 'binary junk', text: '\u0001\u0002\u00e9', message: 'the scenario must be a mapping with capacity, cgroups and steps, got "\\u0001\\u0002\\u00e9"' },
+  { name: 'binary junk', text: '\u0001\u0002\u00e9', message: 'the simulation file must be a mapping with capacity, cgroups and steps, got "\\u0001\\u0002\\u00e9"' },
   { name: 'bad YAML', text: 'capacity: 1024\nsteps:\n  - {op: drain\n', message: /^not valid YAML: .*line \d+/, cli: true },
   { name: 'duplicate YAML key', text: 'capacity: 1024\ncapacity: 2048\n', message: /^not valid YAML: .*[Dd]uplicate|^not valid YAML: .*unique/ },
 ];

@@ -13,6 +13,7 @@ interface WorkloadFlags {
   seed: string;
   json?: boolean;
   progressInterval?: string;
+  minWarmup: string;
 }
 
 /** `epc workload`: a simulated enclave application for pods on model nodes. */
@@ -30,6 +31,7 @@ export function workloadCommand(): Command {
     .option('--seed <n>', 'seed of the random patterns', '1')
     .option('--json', 'print the report as JSON')
     .option('--progress-interval <time>', 'emit a JSON progress line on stderr this often')
+    .option('--min-warmup <time>', 'figures start after the first pass over the working set and at least this long', '0s')
     .action(async (f: WorkloadFlags) => {
       const { parseQuantityToPages } = await import('../../epc/index.js');
       const { parseDurationMs } = await import('../../workload/parse-duration.js');
@@ -64,6 +66,8 @@ export function workloadCommand(): Command {
       const seed = int('--seed', f.seed, 0);
       const dur = parseDurationMs(f.duration);
       if ('error' in dur) throw new CliError(`--duration ${dur.error}`, 2);
+      const minWarmup = parseDurationMs(f.minWarmup);
+      if ('error' in minWarmup) throw new CliError(`--min-warmup ${minWarmup.error}`, 2);
       let progressIntervalMs: number | undefined;
       if (f.progressInterval !== undefined) {
         const p = parseDurationMs(f.progressInterval);
@@ -82,7 +86,7 @@ export function workloadCommand(): Command {
       try {
         const report = await runWorkload({
           socket, slot: slot || undefined, enclaveBytes, workingSetBytes, pattern: f.pattern as 'sequential', rate, durationMs: dur.ms, batch, seed,
-          progressIntervalMs, signal: abort.signal,
+          progressIntervalMs, minWarmupMs: minWarmup.ms, signal: abort.signal,
           onProgress: progressIntervalMs ? (p) => process.stderr.write(JSON.stringify(p) + '\n') : undefined,
         });
         process.stdout.write(f.json ? JSON.stringify(report) + '\n' : formatWorkloadReport(report));
