@@ -3,10 +3,12 @@
  * machine. Runs `npx epc demo` and `npx epc demo --duration 3` N times each (default 10) with two
  * `yes > /dev/null` CPU hogs beside them (a busy 2-core laptop), and prints per run the verdict
  * and the quiet tenants' modeled and wall slowdowns, then the pass counts. Not a test: nothing is
- * asserted, figures are printed. Uses the built CLI (`dist/`), as a user's `npx epc` does;
- * `--build` runs `npm run build` first.
+ * asserted, figures are printed. Runs the built CLI (`node dist/cli/main.js`, the package's `epc`
+ * bin, what a user's `npx epc` runs); `--build` runs `npm run build` first.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DemoResult } from '../../src/demo/demo-results.js';
 import { packageRoot } from '../../src/util/package-root.js';
 
@@ -19,6 +21,11 @@ if (!Number.isInteger(RUNS) || RUNS < 1) {
   process.exit(2);
 }
 if (args.includes('--build')) spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+const EPC_BIN = join(ROOT, 'dist/cli/main.js');
+if (!existsSync(EPC_BIN)) {
+  console.error(`${EPC_BIN} is missing: run npm run build first (or pass --build)`);
+  process.exit(2);
+}
 
 const MODES: Array<{ name: string; flags: string[] }> = [
   { name: 'npx epc demo', flags: [] },
@@ -41,7 +48,7 @@ function stopHogs(hogs: ChildProcess[]): void {
 function runDemo(flags: string[]): Promise<{ code: number | null; ms: number; result?: DemoResult; stderr: string }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const child = spawn('npx', ['epc', 'demo', '--json', '--no-report', ...flags], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [EPC_BIN, 'demo', '--json', '--no-report', ...flags], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

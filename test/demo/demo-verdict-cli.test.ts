@@ -27,6 +27,7 @@ describe('epc demo on a quiet tenant over-subscribed against its own request', (
 
   it('exits 1 with isolation holds: NO', () => {
     expect(res.code, res.stderr).toBe(1);
+    expect(res.stdout, res.stderr).toMatch(/^problem reproduced: /m);
     expect(res.stdout).toMatch(/^isolation holds: NO; every limit bound before start: yes$/m);
     expect(res.stderr).toMatch(/demo failed: \d+ check\(s\) failed/);
   });

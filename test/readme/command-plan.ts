@@ -149,7 +149,7 @@ export const TRY_STEPS: Record<string, (r: ShellResult) => void> = {
   'npx epc workload --socket /tmp/epc-try/slots/enclave-0/enclave.sock --enclave-size 24Mi --working-set 20Mi --duration 2s': (r) => {
     expectOk(r);
     expect(r.stdout).toContain('in slot enclave-0 (cgroup /pod-a)');
-    expect(r.stdout).toMatch(/latency: p50 [\d.]+ µs, p99 [\d.]+ µs/);
+    expect(r.stdout).toMatch(/wall latency per call: p50 [\d.]+ µs, p99 [\d.]+ µs/);
     // A 20 MiB working set under a 16 MiB limit must page.
     expect(Number(/evictions: (\d+)/.exec(r.stdout)?.[1])).toBeGreaterThan(0);
   },

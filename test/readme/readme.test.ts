@@ -153,7 +153,7 @@ describe('README commands', () => {
 
 /** The README's example scenario, saved as the README says, run, and compared with the README's JSON. */
 async function runScenarioExample(cmd: string, plan: RunPlan): Promise<void> {
-  const sim = section(README, '## The simulator and scenario files');
+  const sim = section(README, '## The simulator and simulation files');
   const blocks = fencedBlocks(sim);
   const yaml = blocks.find((b) => b.lang === 'yaml' && b.body.includes('steps:'));
   const shown = blocks.find((b) => b.lang === 'json');
