@@ -30,7 +30,7 @@ const bench: BenchModule = {
       await control.mkdir('/pod');
       await control.bind('enclave-0', '/pod');
       const run = (pattern: 'sequential' | 'random', batch: number, durationMs: number) => runWorkload({
-        socket: ctl.ready.enclaveSocket, slot: 'enclave-0', enclaveBytes: 8 * MiB, workingSetBytes: 8 * MiB, pattern, rate: 0, durationMs, batch,
+        socket: join(dir, 'slots', 'enclave-0', 'enclave.sock'), slot: 'enclave-0', enclaveBytes: 8 * MiB, workingSetBytes: 8 * MiB, pattern, rate: 0, durationMs, batch,
       });
       await run('sequential', 64, 1000); // warm-up: JIT of client and controller
       const perPage: Record<string, number> = {};

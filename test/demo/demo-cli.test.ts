@@ -47,7 +47,7 @@ describe('epc demo --duration 3 --json (built-in scenario)', () => {
     root = await privateTmp();
     before = await demoTempDirs(root);
     res = await runCli(['demo', '--duration', '3', '--json', '--report', join(dir, 'report.html')], {
-      timeoutMs: 150_000,
+      timeoutMs: 300_000,
       env: { ...process.env, TMPDIR: root },
     });
     try {
@@ -55,7 +55,7 @@ describe('epc demo --duration 3 --json (built-in scenario)', () => {
     } catch {
       throw new Error(`no JSON on stdout (exit ${res.code}); stderr:\n${res.stderr}`);
     }
-  }, 160_000);
+  }, 310_000);
 
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });

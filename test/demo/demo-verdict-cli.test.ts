@@ -17,9 +17,9 @@ describe('epc demo on a quiet tenant over-subscribed against its own request', (
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'edv-'));
     res = await runCli(['demo', '--duration', '2', '--no-report', '--scenario', 'test/scenarios/demo/quiet-oversubscribed.yaml'], {
-      timeoutMs: 120_000, env: { ...process.env, TMPDIR: root },
+      timeoutMs: 240_000, env: { ...process.env, TMPDIR: root },
     });
-  }, 130_000);
+  }, 250_000);
 
   afterAll(async () => {
     if (root) await rm(root, { recursive: true, force: true });
