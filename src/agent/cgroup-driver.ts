@@ -6,7 +6,7 @@
  * (its tree is the agent's own), the cgroupfs backend fails and asks for the flag.
  */
 import { detectCgroupDriver } from '../k8s/detect-cgroup-driver.js';
-import type { CgroupDriver } from '../k8s/pod-cgroup-path.js';
+import type { CgroupDriver } from '../pod/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
 
 export type CgroupDriverFlag = CgroupDriver | 'auto';

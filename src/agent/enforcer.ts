@@ -12,9 +12,9 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { canBindSlots, type EpcBackend, type EpcMax } from '../backend/epc-backend.js';
-import { normalizeCgroupPath } from '../backend/cgroup-path.js';
+import { normalizeCgroupPath } from '../contracts/cgroup-path.js';
 import { EpcBackendError } from '../backend/epc-backend-error.js';
-import { podCgroupPath, type CgroupDriver } from '../k8s/pod-cgroup-path.js';
+import { podCgroupPath, type CgroupDriver } from '../pod/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
 import { findDeviceOwners, ownerPodOf } from './device-owners.js';
 import { appliesLimits, startPolicy, USABLE, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';

@@ -6,8 +6,8 @@
  * means the webhook was bypassed or failed open). With `--enforce false` every pod gets 'max'.
  */
 import type { EpcMax } from '../backend/epc-backend.js';
-import { EPC_RESOURCE, podEpcRequestBytes } from '../k8s/pod-epc-request.js';
-import type { PodLike } from '../k8s/pod-like.js';
+import { EPC_RESOURCE, podEpcRequestBytes } from '../pod/pod-epc-request.js';
+import type { PodLike } from '../pod/pod-like.js';
 
 export type LimitDecision =
   | { ok: true; max: EpcMax; requestBytes: bigint }

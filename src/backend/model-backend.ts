@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { ControlClient } from '../controller/control-client.js';
-import { CONTROL_SOCKET } from '../controller/socket-names.js';
-import { ControllerApiError } from '../controller/unix-json-client.js';
+import { ControlClient } from '../contracts/controller-api/control-client.js';
+import { CONTROL_SOCKET } from '../contracts/controller-api/socket-names.js';
+import { ControllerApiError } from '../contracts/controller-api/unix-json-client.js';
 import type { EpcBackend, EpcCgroupStats, EpcMax, FreeEpcReader, SlotBinder } from './epc-backend.js';
 import { EpcBackendError, toBackendCode } from './epc-backend-error.js';
-import { normalizeCgroupPath } from './cgroup-path.js';
+import { normalizeCgroupPath } from '../contracts/cgroup-path.js';
 import { formatSgxMax, isValidMax, parseSgxBytes, parseSgxMax } from './misc-format.js';
 
 /** Options of `ModelBackend`. */

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CONTROL_SOCKET } from '../controller/socket-names.js';
+import { CONTROL_SOCKET } from '../contracts/controller-api/socket-names.js';
 import type { Logger } from '../util/logger.js';
 import { CgroupfsBackend, DEFAULT_CGROUP_ROOT } from './cgroupfs-backend.js';
 import { nodeCgroupFs, type CgroupFsPort } from './cgroup-fs-port.js';

@@ -3,8 +3,8 @@
  * validated, normalized values (cgroup paths in "/a/b" form).
  */
 import { z } from 'zod';
-import { normalizeCgroupPath } from '../backend/cgroup-path.js';
-import { MAX_SLOT_ID_LENGTH } from './socket-names.js';
+import { normalizeCgroupPath } from '../contracts/cgroup-path.js';
+import { MAX_SLOT_ID_LENGTH } from '../contracts/controller-api/socket-names.js';
 
 /** Misc files the model has (epc-model.md "Interface"). */
 export const MISC_FILES = ['misc.capacity', 'misc.max', 'misc.current', 'misc.peak', 'misc.events', 'misc.events.local'] as const;

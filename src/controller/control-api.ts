@@ -1,5 +1,5 @@
-import { cgroupPathChain, isBelow, sortPreOrder } from '../backend/cgroup-path.js';
-import { ApiError } from './api-error.js';
+import { cgroupPathChain, isBelow, sortPreOrder } from '../contracts/cgroup-path.js';
+import { ApiError } from '../contracts/controller-api/api-error.js';
 import {
   bindBody, destroyEnclavesBody, enclavesQuery, listQuery, mkdirBody, pathQuery, queryObject, readFileQuery, rmdirBody,
   unbindBody, writeFileBody,

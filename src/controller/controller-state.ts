@@ -1,6 +1,6 @@
 import type { Step, StepCost } from '../epc/index.js';
 import type { Logger } from '../util/logger.js';
-import { ApiError, type ApiErrorCode } from './api-error.js';
+import { ApiError, type ApiErrorCode } from '../contracts/controller-api/api-error.js';
 import type { CostDelay } from './cost-delay.js';
 import type { RealtimeModel } from './realtime-model.js';
 import type { SlotSocketsPort } from './slot-sockets.js';

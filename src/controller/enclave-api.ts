@@ -1,5 +1,5 @@
 import type { Step } from '../epc/index.js';
-import { ApiError, type ApiErrorCode } from './api-error.js';
+import { ApiError, type ApiErrorCode } from '../contracts/controller-api/api-error.js';
 import { accessBody, createBody, enclaveParam, pagesBody, queryObject, slotBody, slotQuery } from './api-schemas.js';
 import { cgroupStats } from './control-api.js';
 import { addCost, zeroCost, type ControllerState, type CostSum } from './controller-state.js';

@@ -15,9 +15,9 @@ import { UnixSocketServer } from './unix-socket-server.js';
 import { ConnectionBudget, CONTROL_LIMITS, ENCLAVE_LIMITS, enclaveBudgetSize, type ConnectionLimits } from './connection-limits.js';
 import { SlotSockets } from './slot-sockets.js';
 import { ensureSocketDir, socketDirLengthProblem } from './socket-dir.js';
-import { CONTROL_SOCKET, CONTROL_SOCKET_MODE, slotSocketPath } from './socket-names.js';
+import { CONTROL_SOCKET, CONTROL_SOCKET_MODE, slotSocketPath } from '../contracts/controller-api/socket-names.js';
 
-export { CONTROL_SOCKET, CONTROL_SOCKET_MODE, ENCLAVE_SOCKET, ENCLAVE_SOCKET_MODE, slotSocketPath } from './socket-names.js';
+export { CONTROL_SOCKET, CONTROL_SOCKET_MODE, ENCLAVE_SOCKET, ENCLAVE_SOCKET_MODE, slotSocketPath } from '../contracts/controller-api/socket-names.js';
 
 /** Options of `EpcController`. */
 export interface EpcControllerOptions {

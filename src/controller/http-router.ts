@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ZodType } from 'zod';
 import type { Logger } from '../util/logger.js';
-import { ApiError, statusOf } from './api-error.js';
+import { ApiError, statusOf } from '../contracts/controller-api/api-error.js';
 
 /** Bodies above this are refused with 413 before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -3,7 +3,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
 import { ConnectionBudget, type ConnectionLimits } from './connection-limits.js';
-import { ENCLAVE_SOCKET_MODE, SLOT_DIR_MODE, SLOTS_DIR, SLOTS_DIR_MODE, slotSocketDir, slotSocketPath } from './socket-names.js';
+import { ENCLAVE_SOCKET_MODE, SLOT_DIR_MODE, SLOTS_DIR, SLOTS_DIR_MODE, slotSocketDir, slotSocketPath } from '../contracts/controller-api/socket-names.js';
 import { UnixSocketServer } from './unix-socket-server.js';
 
 /** What the control API needs of the per-slot sockets (bind opens, unbind closes). */

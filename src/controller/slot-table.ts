@@ -1,4 +1,4 @@
-import { isBelow } from '../backend/cgroup-path.js';
+import { isBelow } from '../contracts/cgroup-path.js';
 
 /**
  * Which cgroup each enclave slot charges (the agent binds it in PreStartContainer). A slot plays

@@ -7,7 +7,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
-import { CONTROL_SOCKET, longestSocketPath, MAX_SLOT_ID_LENGTH, UNIX_PATH_MAX } from './socket-names.js';
+import { CONTROL_SOCKET, longestSocketPath, MAX_SLOT_ID_LENGTH, UNIX_PATH_MAX } from '../contracts/controller-api/socket-names.js';
 import { join } from 'node:path';
 
 /** Why `socketDir` cannot hold the controller's sockets (path length), or undefined when it can. */

@@ -9,10 +9,10 @@ import type {
   PreferredAllocationRequest,
   PreferredAllocationResponse,
   PreStartContainerRequest,
-} from './api-types.js';
+} from '../contracts/device-plugin-api.js';
 import { DevicePluginError, toServiceError } from './plugin-error.js';
 import type { DevicePluginSpec } from './plugin-spec.js';
-import { devicePluginServices } from './proto/load-proto.js';
+import { devicePluginServices } from '../contracts/load-proto.js';
 
 /** Upper bounds on request shapes: far above anything kubelet sends, low enough to bound work. */
 const MAX_CONTAINER_REQUESTS = 256;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
-import { MAX_LIST_AND_WATCH_BYTES, type Device, type DevicePluginOptions } from './api-types.js';
+import { MAX_LIST_AND_WATCH_BYTES, type Device, type DevicePluginOptions } from '../contracts/device-plugin-api.js';
 import { DevicePluginServer, type DevicePluginServerHost, type ListAndWatchStream } from './device-plugin-server.js';
 import { KubeletDirWatcher, type KubeletChange } from './kubelet-dir-watcher.js';
 import { listAndWatchBytes } from './list-and-watch-size.js';

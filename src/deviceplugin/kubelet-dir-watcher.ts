@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { KUBELET_SOCKET_NAME } from './api-types.js';
+import { KUBELET_SOCKET_NAME } from '../contracts/device-plugin-api.js';
 
 /** Why the plugin must register again. */
 export type KubeletChange = 'own-socket-deleted' | 'new-kubelet-socket';

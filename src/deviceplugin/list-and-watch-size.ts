@@ -1,4 +1,4 @@
-import type { Device } from './api-types.js';
+import type { Device } from '../contracts/device-plugin-api.js';
 
 /** Bytes of a protobuf varint. */
 function varintLen(n: number): number {

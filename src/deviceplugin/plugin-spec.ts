@@ -1,4 +1,4 @@
-import type { ContainerAllocateResponse, ContainerPreferredAllocationRequest, Device, DevicePluginOptions } from './api-types.js';
+import type { ContainerAllocateResponse, ContainerPreferredAllocationRequest, Device, DevicePluginOptions } from '../contracts/device-plugin-api.js';
 
 /**
  * Where a plugin's devices come from (dpapi's Scanner). `start` must call `notify` with the full

@@ -1,7 +1,7 @@
 import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { join } from 'node:path';
-import { API_VERSION, KUBELET_SOCKET_NAME, type DevicePluginOptions } from './api-types.js';
-import { devicePluginServices } from './proto/load-proto.js';
+import { API_VERSION, KUBELET_SOCKET_NAME, type DevicePluginOptions } from '../contracts/device-plugin-api.js';
+import { devicePluginServices } from '../contracts/load-proto.js';
 
 /** Channel options for every short-lived client we make: a private subchannel pool, so closing
  * the client releases its socket and timers at once (the shared pool keeps them for a while). */

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CONTROL_SOCKET } from '../controller/socket-names.js';
+import { CONTROL_SOCKET } from '../contracts/controller-api/socket-names.js';
 import { detectCgroupDriver } from '../k8s/detect-cgroup-driver.js';
 
 /** Where to look, all relative to `root`. */

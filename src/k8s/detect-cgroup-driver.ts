@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CgroupDriver } from './pod-cgroup-path.js';
+import type { CgroupDriver } from '../pod/pod-cgroup-path.js';
 
 async function isDir(path: string): Promise<boolean> {
   try {

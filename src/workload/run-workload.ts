@@ -1,5 +1,5 @@
-import { EnclaveClient } from '../controller/enclave-client.js';
-import { ControllerApiError } from '../controller/unix-json-client.js';
+import { EnclaveClient } from '../contracts/controller-api/enclave-client.js';
+import { ControllerApiError } from '../contracts/controller-api/unix-json-client.js';
 import { accessPattern, type PatternKind } from './access-pattern.js';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
 import { modeledTime, type ModeledTime } from './modeled-time.js';

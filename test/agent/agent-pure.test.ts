@@ -8,7 +8,7 @@ import { decidePodLimit, podIsTerminal } from '../../src/agent/limit-decision.js
 import { limitEventDue } from '../../src/agent/limit-events.js';
 import { PodRecords } from '../../src/agent/pod-records.js';
 import { planReconcile, type DesiredPod, type ReconcileInput } from '../../src/agent/reconcile-plan.js';
-import type { PodResourcesMsg } from '../../src/kubelet/index.js';
+import type { PodResourcesMsg } from '../../src/testbed/kubelet/index.js';
 
 const E = 'sgx.intel.com/enclave';
 const prPod = (namespace: string, name: string, containers: Record<string, Record<string, string[]>>): PodResourcesMsg => ({

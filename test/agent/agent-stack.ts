@@ -6,10 +6,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlClient } from '../../src/controller/control-client.js';
-import { ManagedChild } from '../../src/demo/managed-child.js';
-import { ApiServerDouble } from '../../src/k8s/api-double/api-server-double.js';
-import { KubeletEmulator, type ContainerStartEvent } from '../../src/kubelet/index.js';
+import { ControlClient } from '../../src/contracts/controller-api/control-client.js';
+import { ManagedChild } from '../../src/testbed/demo/managed-child.js';
+import { ApiServerDouble } from '../../src/testbed/api-server/api-server-double.js';
+import { KubeletEmulator, type ContainerStartEvent } from '../../src/testbed/kubelet/index.js';
 import { CLI_NODE_ARGS } from '../helpers/run-cli.js';
 
 export const NODE = 'node-a';

@@ -14,8 +14,8 @@ import { PodRecords } from '../../src/agent/pod-records.js';
 import type { PodResourcesLister } from '../../src/agent/pod-resources-client.js';
 import { Reconciler } from '../../src/agent/reconciler.js';
 import { CgroupfsBackend } from '../../src/backend/cgroupfs-backend.js';
-import type { CgroupDriver } from '../../src/k8s/pod-cgroup-path.js';
-import type { PodResourcesMsg } from '../../src/kubelet/index.js';
+import type { CgroupDriver } from '../../src/pod/pod-cgroup-path.js';
+import type { PodResourcesMsg } from '../../src/testbed/kubelet/index.js';
 import { FakeCgroupfs } from '../backend/fake-cgroupfs.js';
 
 const E = 'sgx.intel.com/enclave';

@@ -6,8 +6,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnclaveClient } from '../../src/controller/enclave-client.js';
-import { slotSocketPath } from '../../src/controller/socket-names.js';
+import { EnclaveClient } from '../../src/contracts/controller-api/enclave-client.js';
+import { slotSocketPath } from '../../src/contracts/controller-api/socket-names.js';
 import { AgentStack, eventually, NODE } from './agent-stack.js';
 
 const MI64 = 64 * 1024 * 1024;

@@ -6,9 +6,9 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EnclaveClient } from '../../src/controller/enclave-client.js';
-import { slotSocketPath } from '../../src/controller/socket-names.js';
-import { ControllerApiError } from '../../src/controller/unix-json-client.js';
+import { EnclaveClient } from '../../src/contracts/controller-api/enclave-client.js';
+import { slotSocketPath } from '../../src/contracts/controller-api/socket-names.js';
+import { ControllerApiError } from '../../src/contracts/controller-api/unix-json-client.js';
 import { AgentStack } from './agent-stack.js';
 
 const PAGE = 4096;

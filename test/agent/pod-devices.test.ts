@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodePodDevicesList, PodDevicesDecodeError } from '../../src/agent/pod-devices.js';
-import { podResourcesService, type PodResourcesMsg } from '../../src/kubelet/index.js';
+import { podResourcesService, type PodResourcesMsg } from '../../src/testbed/kubelet/index.js';
 
 const List = (podResourcesService() as unknown as { service: { List: { responseSerialize: (v: unknown) => Buffer } } }).service.List;
 const encode = (pods: unknown[]) => List.responseSerialize({ pod_resources: pods });

@@ -7,7 +7,7 @@ import { canBindSlots, canReadFreeEpc } from '../../src/backend/epc-backend.js';
 import { CgroupfsBackend } from '../../src/backend/cgroupfs-backend.js';
 import { ModelBackend } from '../../src/backend/model-backend.js';
 import { chooseAutoBackend, selectBackend } from '../../src/backend/select-backend.js';
-import { EnclaveClient } from '../../src/controller/enclave-client.js';
+import { EnclaveClient } from '../../src/contracts/controller-api/enclave-client.js';
 import { createLogger } from '../../src/util/logger.js';
 import { startControllerFixture, type ControllerFixture } from '../controller/controller-fixture.js';
 import { epcBackendContract } from './epc-backend.contract.js';

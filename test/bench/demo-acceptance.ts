@@ -9,7 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DemoResult } from '../../src/demo/demo-results.js';
+import type { DemoResult } from '../../src/testbed/demo/demo-results.js';
 import { packageRoot } from '../../src/util/package-root.js';
 
 const ROOT = packageRoot();

@@ -2,7 +2,7 @@ import { credentials, Server, ServerCredentials, makeGenericClientConstructor, t
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { devicePluginServices } from '../../src/deviceplugin/proto/load-proto.js';
+import { devicePluginServices } from '../../src/contracts/load-proto.js';
 import { PRIVATE_CHANNEL_OPTIONS } from '../../src/deviceplugin/register-with-kubelet.js';
 import { startSgxPlugins } from '../../src/deviceplugin/sgx/start-sgx-plugins.js';
 import { measureInterleaved } from './interleave.js';

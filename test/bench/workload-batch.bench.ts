@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlClient } from '../../src/controller/control-client.js';
+import { ControlClient } from '../../src/contracts/controller-api/control-client.js';
 import { runWorkload } from '../../src/workload/run-workload.js';
 import { spawnController } from '../controller/cli-process.js';
 import type { BenchFigure, BenchModule } from './bench-report.js';

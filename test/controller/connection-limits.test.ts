@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionBudget, enclaveBudgetSize } from '../../src/controller/connection-limits.js';
-import { EnclaveClient } from '../../src/controller/enclave-client.js';
+import { EnclaveClient } from '../../src/contracts/controller-api/enclave-client.js';
 import { chunkSteps, PAGES_PER_STEP } from '../../src/controller/enclave-api.js';
 import { eventually } from '../agent/agent-stack.js';
 import { startControllerFixture, type ControllerFixture } from './controller-fixture.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STATUS_BY_CODE } from '../../src/controller/api-error.js';
-import { ControllerApiError } from '../../src/controller/unix-json-client.js';
+import { STATUS_BY_CODE } from '../../src/contracts/controller-api/api-error.js';
+import { ControllerApiError } from '../../src/contracts/controller-api/unix-json-client.js';
 import { rawRequest, startControllerFixture, type ControllerFixture } from './controller-fixture.js';
 
 async function code(p: Promise<unknown>): Promise<string> {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../src/controller/control-client.js';
+import { ControlClient } from '../../src/contracts/controller-api/control-client.js';
 import { runCli } from '../helpers/run-cli.js';
 import { spawnController, waitExit, type ControllerProcess } from './cli-process.js';
 
@@ -116,7 +116,7 @@ describe('epc controller as a real process', () => {
     expect((await c.node()).capacityPages).toBe(256);
     await c.mkdir('/pod');
     await c.bind('enclave-2', '/pod'); // the agent's reconciler re-binds after a controller restart
-    const { EnclaveClient } = await import('../../src/controller/enclave-client.js');
+    const { EnclaveClient } = await import('../../src/contracts/controller-api/enclave-client.js');
     const e = new EnclaveClient(join(dir, 'slots', 'enclave-2', 'enclave.sock'));
     expect((await e.self()).cgroup).toBe('/pod');
     e.close();

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlClient } from '../../src/controller/control-client.js';
+import { ControlClient } from '../../src/contracts/controller-api/control-client.js';
 import { EpcController, type EpcControllerOptions } from '../../src/controller/epc-controller.js';
 import { createLogger } from '../../src/util/logger.js';
 

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EnclaveClient } from '../../src/controller/enclave-client.js';
-import { ControllerApiError } from '../../src/controller/unix-json-client.js';
+import { EnclaveClient } from '../../src/contracts/controller-api/enclave-client.js';
+import { ControllerApiError } from '../../src/contracts/controller-api/unix-json-client.js';
 import { rawRequest, startControllerFixture, type ControllerFixture } from './controller-fixture.js';
 
 const PAGE = 4096;

@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../src/controller/control-client.js';
+import { ControlClient } from '../../src/contracts/controller-api/control-client.js';
 import { CONTROL_SOCKET_MODE, ENCLAVE_SOCKET_MODE, EpcController } from '../../src/controller/epc-controller.js';
 import { SocketInUseError } from '../../src/controller/unix-socket-server.js';
 import { createLogger } from '../../src/util/logger.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EnclaveClient } from '../../src/controller/enclave-client.js';
+import { EnclaveClient } from '../../src/contracts/controller-api/enclave-client.js';
 import { startControllerFixture, type ControllerFixture } from './controller-fixture.js';
 
 const PAGE = 4096;

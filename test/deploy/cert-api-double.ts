@@ -6,8 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { kubeconfigText } from '../../src/k8s/api-double/kubeconfig-text.js';
-import { applyJsonPatch } from '../../src/k8s/api-double/patches.js';
+import { kubeconfigText } from '../../src/testbed/api-server/kubeconfig-text.js';
+import { applyJsonPatch } from '../../src/testbed/api-server/patches.js';
 
 type Obj = Record<string, any>;
 

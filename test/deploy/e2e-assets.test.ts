@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { packageRoot } from '../../src/util/package-root.js';
 import { parseWebhookConfigFile } from '../../src/webhook/config.js';
-import { applyJsonPatch } from '../../src/k8s/api-double/patches.js';
+import { applyJsonPatch } from '../../src/testbed/api-server/patches.js';
 import { handleAdmission, resolveWebhookConfig } from '../../src/webhook/index.js';
 import { E2E_NS, ENCLAVE, EPC, SNEAKY_PODS, workloadPod } from '../e2e/e2e-pods.js';
 import { E2E_IMAGE, metricValue } from '../e2e/kind-harness.js';

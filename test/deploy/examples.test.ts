@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseQuantityExact } from '../../src/k8s/quantity.js';
+import { parseQuantityExact } from '../../src/pod/quantity.js';
 import { defaultWebhookConfig, handleAdmission } from '../../src/webhook/index.js';
 import { DEPLOY_DIR, parseManifests, type K8sObject } from './render.js';
 import { validateAll } from './validate-objects.js';

@@ -116,7 +116,7 @@ describe('device plugin framework against the kubelet emulator', () => {
   it('stop cancels a Register that kubelet never answers', async () => {
     const dir = scope.dir();
     const { Server, ServerCredentials } = await import('@grpc/grpc-js');
-    const { devicePluginServices } = await import('../../src/deviceplugin/proto/load-proto.js');
+    const { devicePluginServices } = await import('../../src/contracts/load-proto.js');
     const silent = new Server();
     silent.addService(devicePluginServices().Registration.service, { Register: () => undefined });
     await new Promise<void>((r, j) => silent.bindAsync(`unix:${dir}/kubelet.sock`, ServerCredentials.createInsecure(), (e) => (e ? j(e) : r())));

@@ -2,12 +2,12 @@ import { credentials, type Client, type ServiceError } from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ContainerAllocateResponse, Device } from '../../src/deviceplugin/api-types.js';
+import type { ContainerAllocateResponse, Device } from '../../src/contracts/device-plugin-api.js';
 import { DevicePlugin, type DevicePluginEvent } from '../../src/deviceplugin/device-plugin.js';
 import type { DeviceSource, DevicePluginSpec } from '../../src/deviceplugin/plugin-spec.js';
-import { devicePluginServices } from '../../src/deviceplugin/proto/load-proto.js';
+import { devicePluginServices } from '../../src/contracts/load-proto.js';
 import { PRIVATE_CHANNEL_OPTIONS } from '../../src/deviceplugin/register-with-kubelet.js';
-import { KubeletEmulator, type KubeletEmulatorOptions } from '../../src/kubelet/kubelet-emulator.js';
+import { KubeletEmulator, type KubeletEmulatorOptions } from '../../src/testbed/kubelet/kubelet-emulator.js';
 
 /** A device source whose list the test sets by hand. */
 export class ManualSource implements DeviceSource {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startSgxPlugins } from '../../src/deviceplugin/sgx/start-sgx-plugins.js';
-import { KubeletEmulator } from '../../src/kubelet/kubelet-emulator.js';
+import { KubeletEmulator } from '../../src/testbed/kubelet/kubelet-emulator.js';
 import { pod, Scope, until } from './fixtures.js';
 
 /** Counts of active handles by type (sockets, servers, timers, fs watchers). */

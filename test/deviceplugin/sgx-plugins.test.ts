@@ -2,12 +2,12 @@ import { status } from '@grpc/grpc-js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_LIST_AND_WATCH_BYTES } from '../../src/deviceplugin/api-types.js';
+import { MAX_LIST_AND_WATCH_BYTES } from '../../src/contracts/device-plugin-api.js';
 import { listAndWatchBytes } from '../../src/deviceplugin/list-and-watch-size.js';
-import { devicePluginServices } from '../../src/deviceplugin/proto/load-proto.js';
+import { devicePluginServices } from '../../src/contracts/load-proto.js';
 import { maxSlotsUnderLimit, SgxPluginsConfigError, startSgxPlugins, type SgxPluginsOptions } from '../../src/deviceplugin/sgx/start-sgx-plugins.js';
 import { preferLowestSlots, slotDevices, slotIds } from '../../src/deviceplugin/sgx/sgx-slots.js';
-import { ContainerStartError } from '../../src/kubelet/kubelet-emulator.js';
+import { ContainerStartError } from '../../src/testbed/kubelet/kubelet-emulator.js';
 import { call, pod, rawPluginClient, Scope, until } from './fixtures.js';
 
 const scope = new Scope();

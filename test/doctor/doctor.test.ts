@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueSocketName } from '../../src/deviceplugin/device-plugin.js';
 import { checkIntelWebhook, findIntelSgxWebhooks, OWN_PLUGIN_SOCKET, runDoctor, type DoctorReport } from '../../src/doctor/index.js';
-import { kubeconfigText } from '../../src/k8s/api-double/kubeconfig-text.js';
+import { kubeconfigText } from '../../src/testbed/api-server/kubeconfig-text.js';
 import { runCli } from '../helpers/run-cli.js';
 import { fakeNode, HEALTHY, KUBELET_SOCKETS, type FakeNode, type FakeNodeSpec } from './fake-node.js';
 

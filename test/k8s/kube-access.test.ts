@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeApiError } from '../../src/k8s/describe-api-error.js';
 import { inClusterLoaded, KubeAccess, KubeAccessError, loadKubeAccess, TOKEN_FILE_TTL_MS } from '../../src/k8s/kube-access.js';
 import { KubeApiError, KubeHttp } from '../../src/k8s/kube-http.js';
-import { startDouble, type DoubleFixture } from './api-double/double-fixture.js';
+import { startDouble, type DoubleFixture } from '../testbed/api-server/double-fixture.js';
 
 let f: DoubleFixture;
 let dir: string;

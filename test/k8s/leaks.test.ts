@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeAdvertiser } from '../../src/k8s/node-advertiser.js';
 import { PodInformer } from '../../src/k8s/pod-informer.js';
-import { podSpec, startDouble, until, type DoubleFixture } from './api-double/double-fixture.js';
+import { podSpec, startDouble, until, type DoubleFixture } from '../testbed/api-server/double-fixture.js';
 
 /** Handles that keep a process alive: servers, sockets, timers. */
 function liveHandles(): Record<string, number> {

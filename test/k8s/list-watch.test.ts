@@ -8,7 +8,7 @@ import { loadKubeAccess } from '../../src/k8s/kube-access.js';
 import { KubeHttp } from '../../src/k8s/kube-http.js';
 import { ListWatch, type KubeObject } from '../../src/k8s/list-watch.js';
 import { PodInformer } from '../../src/k8s/pod-informer.js';
-import { podSpec, startDouble, until, type DoubleFixture } from './api-double/double-fixture.js';
+import { podSpec, startDouble, until, type DoubleFixture } from '../testbed/api-server/double-fixture.js';
 
 let f: DoubleFixture | undefined;
 let lw: ListWatch<KubeObject> | undefined;

@@ -1,7 +1,7 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeAdvertiser, SGX_CAPABLE_LABEL } from '../../src/k8s/node-advertiser.js';
-import { startDouble, until, type DoubleFixture } from './api-double/double-fixture.js';
+import { startDouble, until, type DoubleFixture } from '../testbed/api-server/double-fixture.js';
 
 const EPC = 'sgx.intel.com/epc';
 const CAP = 256n << 20n;

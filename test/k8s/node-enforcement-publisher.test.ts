@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EPC_ENFORCED_CONDITION, EPC_ENFORCED_LABEL } from '../../src/agent/node-enforcement.js';
 import { NodeEnforcementPublisher, type EnforcementState } from '../../src/k8s/node-enforcement-publisher.js';
-import { startDouble, type DoubleFixture } from './api-double/double-fixture.js';
+import { startDouble, type DoubleFixture } from '../testbed/api-server/double-fixture.js';
 
 const READY = { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: '2026-01-01T00:00:00Z', lastTransitionTime: '2026-01-01T00:00:00Z' };
 const OFF: EnforcementState = { enforced: false, reason: 'NoEpcController', message: 'observe-only (--enforce=auto, no EPC controller)' };

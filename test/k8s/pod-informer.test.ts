@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PodInformer, type PodEvent } from '../../src/k8s/pod-informer.js';
-import { podSpec, startDouble, until, type DoubleFixture } from './api-double/double-fixture.js';
+import { podSpec, startDouble, until, type DoubleFixture } from '../testbed/api-server/double-fixture.js';
 
 let f: DoubleFixture;
 let informer: PodInformer | undefined;

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { loadScenarioFile } from '../../src/demo/load-scenario.js';
+import { loadScenarioFile } from '../../src/testbed/demo/load-scenario.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { all, kustomize, one, parseManifests, type K8sObject } from '../deploy/render.js';
 import type { ShellResult } from './shell.js';
@@ -174,7 +174,7 @@ export interface NotRunnable {
 }
 
 const CLUSTER = 'needs a Kubernetes cluster (no kube-apiserver can run here: /work/shared/docs/tooling.md)';
-const DEMO = 'the demo runs about a minute; test/demo/demo-cli.test.ts runs it as a child process (short mode) and checks its JSON and HTML report';
+const DEMO = 'the demo runs about a minute; test/testbed/demo/demo-cli.test.ts runs it as a child process (short mode) and checks its JSON and HTML report';
 
 const renders = new Map<string, Promise<K8sObject[]>>();
 

@@ -12,12 +12,12 @@ import { parse as parseYaml } from 'yaml';
 import { AgentMetrics } from '../../src/agent/agent-metrics.js';
 import { chartValueLeaves } from '../deploy/chart-values.js';
 import { ControllerMetrics } from '../../src/controller/controller-metrics.js';
-import { formatDemoTable } from '../../src/demo/format-table.js';
+import { formatDemoTable } from '../../src/testbed/demo/format-table.js';
 import { DEFAULT_COSTS } from '../../src/epc/cost-model.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { defaultWebhookConfig, handleAdmission, parseWebhookConfigFile } from '../../src/webhook/index.js';
 import { WebhookMetrics } from '../../src/webhook/webhook-metrics.js';
-import { sampleResult } from '../demo/sample-result.js';
+import { sampleResult } from '../testbed/demo/sample-result.js';
 import { declaredOptions, denyRules, FACTORIES, sourceMetricNames, sourceText } from './code-facts.js';
 import { codeSpans, fencedBlocks, section, tableAfter, tables } from './markdown.js';
 

@@ -10,7 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFilesLimit } from '../../src/controller/connection-limits.js';
-import { EnclaveClient } from '../../src/controller/enclave-client.js';
+import { EnclaveClient } from '../../src/contracts/controller-api/enclave-client.js';
 import { AgentStack, ENCLAVE, eventually } from '../agent/agent-stack.js';
 import { rawRequest } from '../controller/controller-fixture.js';
 import { runCli } from '../helpers/run-cli.js';

@@ -33,7 +33,7 @@ describe('podRequestBytes: scheduler semantics (component-helpers PodRequests)',
 
 describe('agrees with src/k8s podEpcRequestBytes (the agent\'s limit = the webhook\'s annotation)', () => {
   it('on every recorded fixture pod and on random valid pods', async () => {
-    const { podEpcRequestBytes } = await import('../../src/k8s/pod-epc-request.js');
+    const { podEpcRequestBytes } = await import('../../src/pod/pod-epc-request.js');
     const { readdirSync, readFileSync } = await import('node:fs');
     const dir = new URL('./fixtures/', import.meta.url);
     let compared = 0;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../src/controller/control-client.js';
+import { ControlClient } from '../../src/contracts/controller-api/control-client.js';
 import type { WorkloadReport } from '../../src/workload/run-workload.js';
 import { runCli, spawnCli } from '../helpers/run-cli.js';
 import { spawnController, waitExit, type ControllerProcess } from '../controller/cli-process.js';

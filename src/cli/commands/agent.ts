@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { modelSocketDirOf } from '../../controller/socket-names.js';
+import { modelSocketDirOf } from '../../contracts/controller-api/socket-names.js';
 import { DEFAULT_CONTROLLER_SOCKET_DIR, DEFAULT_METRICS_ADDR, DEFAULT_POD_RESOURCES_SOCKET, type AgentClusterFlags } from '../../agent/agent-config.js';
 import { DEFAULT_CGROUP_ROOT } from '../../backend/cgroupfs-backend.js';
 

@@ -14,7 +14,7 @@ interface DemoFlags {
  * `epc demo`: a simulated AKS SGX node on this machine, end to end (API server double, kubelet
  * emulator, epc controller, epc agent, epc webhook, one epc workload per tenant), the same tenant
  * mix run without and with per-pod EPC limits. Exit 0 only if every condition of the verdict holds
- * (src/demo/verdict.ts: the problem shows with limits off, quiet tenants untouched in modeled time
+ * (src/testbed/demo/verdict.ts: the problem shows with limits off, quiet tenants untouched in modeled time
  * with them on, every limit bound before start); 1 otherwise; 2 for bad input (flags, demo scenario).
  */
 export function demoCommand(): Command {
@@ -28,9 +28,9 @@ export function demoCommand(): Command {
     .option('--keep-temp', 'keep the temp dir (sockets, kubeconfig, certificates) and print its path')
     .addHelpText('after', '\nHow the verdict is judged (modeled time, not wall clock) and a sample run: README.md, section "Quick start" and "`epc demo`" under "Configuration reference".')
     .action(async (f: DemoFlags) => {
-      const { defaultScenario } = await import('../../demo/default-scenario.js');
-      const { loadScenarioFile } = await import('../../demo/load-scenario.js');
-      const { ScenarioError } = await import('../../demo/demo-scenario.js');
+      const { defaultScenario } = await import('../../testbed/demo/default-scenario.js');
+      const { loadScenarioFile } = await import('../../testbed/demo/load-scenario.js');
+      const { ScenarioError } = await import('../../testbed/demo/demo-scenario.js');
       let durationSeconds: number | undefined;
       if (f.duration !== undefined) {
         durationSeconds = Number(f.duration);
@@ -43,8 +43,8 @@ export function demoCommand(): Command {
         if (err instanceof ScenarioError) throw new CliError(`bad demo scenario --scenario ${f.scenario}: ${err.message}`, 2);
         throw err;
       }
-      const { runDemo, DemoInterrupted } = await import('../../demo/run-demo.js');
-      const { formatDemoTable } = await import('../../demo/format-table.js');
+      const { runDemo, DemoInterrupted } = await import('../../testbed/demo/run-demo.js');
+      const { formatDemoTable } = await import('../../testbed/demo/format-table.js');
       const started = performance.now();
       const log = (msg: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
       const abort = new AbortController();

@@ -78,7 +78,7 @@ export function workloadCommand(): Command {
 
       const { runWorkload } = await import('../../workload/run-workload.js');
       const { formatWorkloadReport } = await import('../../workload/format-report.js');
-      const { ControllerApiError } = await import('../../controller/unix-json-client.js');
+      const { ControllerApiError } = await import('../../contracts/controller-api/unix-json-client.js');
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once('SIGTERM', onSignal);

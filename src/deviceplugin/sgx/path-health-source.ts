@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Device } from '../api-types.js';
+import type { Device } from '../../contracts/device-plugin-api.js';
 import type { DeviceSource } from '../plugin-spec.js';
 import { slotDevices } from './sgx-slots.js';
 

@@ -1,6 +1,6 @@
-import type { ContainerAllocateResponse, ContainerPreferredAllocationRequest } from '../api-types.js';
+import type { ContainerAllocateResponse, ContainerPreferredAllocationRequest } from '../../contracts/device-plugin-api.js';
 import type { Allocator, PreferredAllocator, PreStarter } from '../plugin-spec.js';
-import { ENCLAVE_SOCKET, slotSocketDir } from '../../controller/socket-names.js';
+import { ENCLAVE_SOCKET, slotSocketDir } from '../../contracts/controller-api/socket-names.js';
 import { preferLowestSlots } from './sgx-slots.js';
 
 /** Where a slot's socket directory of the modeled controller appears inside a container. */

@@ -1,4 +1,4 @@
-import { HEALTHY, UNHEALTHY, type Device } from '../api-types.js';
+import { HEALTHY, UNHEALTHY, type Device } from '../../contracts/device-plugin-api.js';
 import { listAndWatchBytes } from '../list-and-watch-size.js';
 
 /** Slot IDs `<prefix>-0 .. <prefix>-(n-1)`: a pure function of the count, so stable across restarts. */

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
-import { DEFAULT_DEVICE_PLUGIN_DIR, KUBELET_SOCKET_NAME, MAX_LIST_AND_WATCH_BYTES } from '../api-types.js';
+import { DEFAULT_DEVICE_PLUGIN_DIR, KUBELET_SOCKET_NAME, MAX_LIST_AND_WATCH_BYTES } from '../../contracts/device-plugin-api.js';
 import { DevicePlugin, type DevicePluginEvent } from '../device-plugin.js';
 import { validateResourceName } from '../plugin-spec.js';
 import { PathHealthSource } from './path-health-source.js';
 import { EnclaveAllocator, ProvisionAllocator, type PreStartHook, type SgxMode } from './sgx-allocators.js';
-import { CONTROL_SOCKET } from '../../controller/socket-names.js';
+import { CONTROL_SOCKET } from '../../contracts/controller-api/socket-names.js';
 import { unixSocketPathProblem } from '../../util/unix-socket-path.js';
 import { slotIds, slotListBytes } from './sgx-slots.js';
 

@@ -1,0 +1,90 @@
+import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServiceClientConstructor } from '@grpc/grpc-js';
+import { rm } from 'node:fs/promises';
+import { loadGrpcPackage } from '../../contracts/load-proto.js';
+import { POD_RESOURCES_BURST, POD_RESOURCES_QPS, TokenBucket } from './token-bucket.js';
+
+/** pod-resources v1 `ContainerDevices`. */
+export interface ContainerDevicesMsg {
+  resource_name: string;
+  device_ids: string[];
+}
+
+/** pod-resources v1 `PodResources` (no UID, no requests: those come from the API server). */
+export interface PodResourcesMsg {
+  name: string;
+  namespace: string;
+  containers: { name: string; devices: ContainerDevicesMsg[]; cpu_ids: number[]; memory: unknown[]; dynamic_resources: unknown[] }[];
+}
+
+/** What the server reads: committed allocations and allocatable devices. */
+export interface PodResourcesSource {
+  listPods(): PodResourcesMsg[];
+  allocatableDevices(): ContainerDevicesMsg[];
+  /**
+   * Optional: a number that changes whenever `listPods` would answer differently. With it the
+   * server encodes the `List` answer once per change instead of once per call.
+   */
+  listVersion?(): number;
+}
+
+/** The pod-resources v1 service constructor (also used by clients, e.g. the agent). */
+export function podResourcesService(): ServiceClientConstructor {
+  return loadGrpcPackage('src/contracts/proto/podresources-v1.proto', 'v1').PodResourcesLister as ServiceClientConstructor;
+}
+
+/**
+ * Kubelet's pod-resources v1 server (List / Get / GetAllocatableResources) on its own socket,
+ * with kubelet's rate limit (100 qps, burst 10, then RESOURCE_EXHAUSTED).
+ */
+export class PodResourcesServer {
+  private server: Server | undefined;
+  private readonly bucket: TokenBucket | undefined;
+
+  constructor(
+    private readonly source: PodResourcesSource,
+    rateLimit: { qps: number; burst: number } | false = { qps: POD_RESOURCES_QPS, burst: POD_RESOURCES_BURST },
+  ) {
+    this.bucket = rateLimit ? new TokenBucket(rateLimit.qps, rateLimit.burst) : undefined;
+  }
+
+  async listen(socketPath: string): Promise<void> {
+    if (this.server) return;
+    await rm(socketPath, { force: true });
+    const server = new Server();
+    const limited = <Req, Res>(fn: (req: Req) => Res) => (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
+      if (this.bucket && !this.bucket.take()) return cb({ code: status.RESOURCE_EXHAUSTED, details: 'rejected by rate limit' });
+      try {
+        cb(null, fn(call.request));
+      } catch (err) {
+        cb({ code: (err as { code?: number }).code ?? status.INTERNAL, details: (err as Error).message });
+      }
+    };
+    const service = podResourcesService().service;
+    const encodeList = service.List.responseSerialize;
+    let cached: { version: number; bytes: Buffer } | undefined;
+    const list = (): Buffer | object => {
+      const version = this.source.listVersion?.();
+      if (version === undefined) return { pod_resources: this.source.listPods() };
+      if (cached?.version !== version) cached = { version, bytes: encodeList({ pod_resources: this.source.listPods() }) };
+      return cached.bytes;
+    };
+    // List answers may be pre-encoded bytes (see listVersion); everything else is encoded per call.
+    const listDef = { ...service.List, responseSerialize: (v: Buffer | object) => (Buffer.isBuffer(v) ? v : encodeList(v)) };
+    server.addService({ ...service, List: listDef }, {
+      List: limited(list),
+      GetAllocatableResources: limited(() => ({ devices: this.source.allocatableDevices(), cpu_ids: [], memory: [] })),
+      Get: limited((req: { pod_name?: string; pod_namespace?: string }) => {
+        const pod = this.source.listPods().find((p) => p.name === req.pod_name && p.namespace === req.pod_namespace);
+        if (!pod) throw Object.assign(new Error(`pod ${req.pod_name} not found in namespace ${req.pod_namespace}`), { code: status.NOT_FOUND });
+        return { pod_resources: pod };
+      }),
+    });
+    await new Promise<void>((resolve, reject) => server.bindAsync(`unix:${socketPath}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+    this.server = server;
+  }
+
+  close(): void {
+    this.server?.forceShutdown();
+    this.server = undefined;
+  }
+}
