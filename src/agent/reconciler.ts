@@ -7,7 +7,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { canBindSlots, type EpcBackend, type EpcMax } from '../backend/epc-backend.js';
 import { EpcBackendError } from '../backend/epc-backend-error.js';
-import { normalizeCgroupPath } from '../contracts/cgroup-path.js';
+import { normalizeCgroupPath } from '../backend/normalize-cgroup-path.js';
 import { podCgroupPath, type CgroupDriver } from '../pod/pod-cgroup-path.js';
 import { podEpcRequestBytes } from '../pod/pod-epc-request.js';
 import type { Logger } from '../util/logger.js';

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { EpcBackend, EpcCgroupStats, EpcMax } from './epc-backend.js';
 import { EpcBackendError, toBackendCode } from './epc-backend-error.js';
-import { cgroupPathChain, normalizeCgroupPath, parentCgroupPath } from '../contracts/cgroup-path.js';
+import { cgroupPathChain, parentCgroupPath } from '../contracts/cgroup-path.js';
+import { normalizeCgroupPath } from './normalize-cgroup-path.js';
 import { nodeCgroupFs, type CgroupFsPort } from './cgroup-fs-port.js';
 import { formatSgxMax, isValidMax, parseSgxBytes, parseSgxEvents, parseSgxMax, SGX_EPC } from './misc-format.js';
 

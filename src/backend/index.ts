@@ -2,7 +2,7 @@
 export type { EpcBackend, EpcCgroupStats, EpcMax, FreeEpcReader, SlotBinder } from './epc-backend.js';
 export { canBindSlots, canReadFreeEpc } from './epc-backend.js';
 export { EpcBackendError, type EpcBackendErrorCode } from './epc-backend-error.js';
-export { normalizeCgroupPath } from '../contracts/cgroup-path.js';
+export { normalizeCgroupPath } from './normalize-cgroup-path.js';
 export { CgroupfsBackend, DEFAULT_CGROUP_ROOT, type CgroupfsBackendOptions } from './cgroupfs-backend.js';
 export type { CgroupFsPort } from './cgroup-fs-port.js';
 export { ModelBackend, type ModelBackendOptions } from './model-backend.js';

@@ -4,7 +4,7 @@ import { CONTROL_SOCKET } from '../contracts/controller-api/socket-names.js';
 import { ControllerApiError } from '../contracts/controller-api/unix-json-client.js';
 import type { EpcBackend, EpcCgroupStats, EpcMax, FreeEpcReader, SlotBinder } from './epc-backend.js';
 import { EpcBackendError, toBackendCode } from './epc-backend-error.js';
-import { normalizeCgroupPath } from '../contracts/cgroup-path.js';
+import { normalizeCgroupPath } from './normalize-cgroup-path.js';
 import { formatSgxMax, isValidMax, parseSgxBytes, parseSgxMax } from './misc-format.js';
 
 /** Options of `ModelBackend`. */

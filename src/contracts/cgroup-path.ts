@@ -1,26 +1,35 @@
-import { EpcBackendError } from '../backend/epc-backend-error.js';
+/**
+ * Cgroup path rules both sides of the controller's control API apply (the agent's backends before
+ * a call, the controller's request schemas on receipt): "/a/b" form, kubelet's character set, no
+ * way out of the cgroup root.
+ */
 
 const SEGMENT = /^[A-Za-z0-9_.:@+-]+$/;
+/** Longest cgroup path accepted (PATH_MAX). */
+export const MAX_CGROUP_PATH = 4096;
+
+/** A checked cgroup path in "/a/b" form, or why the input is not one. */
+export type CgroupPathParse = { ok: true; path: string } | { ok: false; reason: string };
 
 /**
  * Normalizes a cgroup path to "/a/b" form ("/" is the root). Accepts a leading slash or not and
  * one trailing slash; rejects empty segments, "." and "..", and characters outside the set
- * kubelet uses, with EINVAL naming the path (so nothing can escape the cgroup root).
+ * kubelet uses (so nothing can escape the cgroup root). Never throws.
  */
-export function normalizeCgroupPath(path: string): string {
-  if (typeof path !== 'string' || path.length === 0 || path.length > 4096) {
-    throw new EpcBackendError('EINVAL', `invalid cgroup path ${JSON.stringify(path)}`, { path: String(path) });
+export function parseCgroupPath(path: unknown): CgroupPathParse {
+  if (typeof path !== 'string' || path.length === 0 || path.length > MAX_CGROUP_PATH) {
+    return { ok: false, reason: `invalid cgroup path ${JSON.stringify(path)}` };
   }
-  if (path.includes('//')) throw new EpcBackendError('EINVAL', `invalid cgroup path ${JSON.stringify(path)}: empty segment`, { path });
+  if (path.includes('//')) return { ok: false, reason: `invalid cgroup path ${JSON.stringify(path)}: empty segment` };
   let p = path.startsWith('/') ? path.slice(1) : path;
   if (p.endsWith('/')) p = p.slice(0, -1);
-  if (p === '') return '/';
+  if (p === '') return { ok: true, path: '/' };
   for (const seg of p.split('/')) {
     if (seg === '.' || seg === '..' || !SEGMENT.test(seg)) {
-      throw new EpcBackendError('EINVAL', `invalid cgroup path ${JSON.stringify(path)}: bad segment ${JSON.stringify(seg)}`, { path });
+      return { ok: false, reason: `invalid cgroup path ${JSON.stringify(path)}: bad segment ${JSON.stringify(seg)}` };
     }
   }
-  return '/' + p;
+  return { ok: true, path: '/' + p };
 }
 
 /** Ancestors of a normalized path from the root's child down to the path itself ("/a/b" -> ["/a", "/a/b"]). */

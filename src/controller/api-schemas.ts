@@ -3,7 +3,7 @@
  * validated, normalized values (cgroup paths in "/a/b" form).
  */
 import { z } from 'zod';
-import { normalizeCgroupPath } from '../contracts/cgroup-path.js';
+import { MAX_CGROUP_PATH, parseCgroupPath } from '../contracts/cgroup-path.js';
 import { MAX_SLOT_ID_LENGTH } from '../contracts/controller-api/socket-names.js';
 
 /** Misc files the model has (epc-model.md "Interface"). */
@@ -14,22 +14,17 @@ export const MAX_PAGES_PER_REQUEST = 1 << 20;
 /** Max ranges in one access request. */
 export const MAX_RANGES_PER_REQUEST = 4096;
 
-function isPath(s: string): boolean {
-  try {
-    normalizeCgroupPath(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A cgroup path, normalized. */
 export const cgroupPath = z
   .string()
   .min(1)
-  .max(4096)
-  .refine(isPath, { message: 'not a cgroup path ("/a/b": letters, digits, _ . : @ + -; no "." or ".." segments)' })
-  .transform((s) => normalizeCgroupPath(s));
+  .max(MAX_CGROUP_PATH)
+  .transform((s, ctx) => {
+    const r = parseCgroupPath(s);
+    if (r.ok) return r.path;
+    ctx.addIssue({ code: 'custom', message: 'not a cgroup path ("/a/b": letters, digits, _ . : @ + -; no "." or ".." segments)' });
+    return z.NEVER;
+  });
 
 /** An enclave slot ID as the device plugin hands out (`enclave-3`); it names a directory under
  *  slots/, so it starts with a letter or digit (never `.` or `..`) and is at most MAX_SLOT_ID_LENGTH long. */

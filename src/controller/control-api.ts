@@ -1,5 +1,6 @@
 import { cgroupPathChain, isBelow, sortPreOrder } from '../contracts/cgroup-path.js';
 import { ApiError } from '../contracts/controller-api/api-error.js';
+import type { CgroupStatsReply, EnclaveInfo } from '../contracts/controller-api/api-replies.js';
 import {
   bindBody, destroyEnclavesBody, enclavesQuery, listQuery, mkdirBody, pathQuery, queryObject, readFileQuery, rmdirBody,
   unbindBody, writeFileBody,
@@ -11,26 +12,7 @@ import { splitEnclaveName } from './slot-table.js';
 /** Bytes per EPC page. */
 export const PAGE_SIZE = 4096;
 
-/** One cgroup's counters as the control API returns them (sizes in bytes, like the files). */
-export interface CgroupStatsReply {
-  path: string;
-  max: number | 'max';
-  current: number;
-  peak: number;
-  events: number;
-  eventsLocal: number;
-  evicted: number;
-  reloaded: number;
-}
 
-/** An enclave as listed by the control API. */
-export interface EnclaveInfo {
-  slot: string;
-  name: string;
-  cgroup: string;
-  pages: number;
-  resident: number;
-}
 
 /** Reads one cgroup's counters from the model, ENOENT when it does not exist. */
 export function cgroupStats(state: ControllerState, path: string): CgroupStatsReply {

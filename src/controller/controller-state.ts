@@ -1,6 +1,7 @@
 import type { Step, StepCost } from '../epc/index.js';
 import type { Logger } from '../util/logger.js';
 import { ApiError, type ApiErrorCode } from '../contracts/controller-api/api-error.js';
+import type { CostSum } from '../contracts/controller-api/api-replies.js';
 import type { CostDelay } from './cost-delay.js';
 import type { RealtimeModel } from './realtime-model.js';
 import type { SlotSocketsPort } from './slot-sockets.js';
@@ -18,10 +19,6 @@ export interface ControllerState {
   faultRetryMs: number;
 }
 
-/** Sum of step costs over a request (one request may apply several steps). */
-export interface CostSum extends StepCost {
-  done: number;
-}
 
 /** A zero cost sum. */
 export function zeroCost(): CostSum {

@@ -1,20 +1,12 @@
 import type { Step } from '../epc/index.js';
 import { ApiError, type ApiErrorCode } from '../contracts/controller-api/api-error.js';
+import type { CostSum, EnclaveOpReply } from '../contracts/controller-api/api-replies.js';
 import { accessBody, createBody, enclaveParam, pagesBody, queryObject, slotBody, slotQuery } from './api-schemas.js';
 import { cgroupStats } from './control-api.js';
-import { addCost, zeroCost, type ControllerState, type CostSum } from './controller-state.js';
+import { addCost, zeroCost, type ControllerState } from './controller-state.js';
 import { HttpRouter, validate } from './http-router.js';
 import { modelEnclaveName, splitEnclaveName } from './slot-table.js';
 
-/** Reply of every enclave operation: pages done and what it cost (delayNs = real delay paid). */
-export interface EnclaveOpReply extends CostSum {
-  enclave: string;
-  cgroup: string;
-  result: 'ok';
-  delayNs: number;
-  /** EBUSY answers that were retried after async reclaim inside this request. */
-  busyRetries: number;
-}
 
 const MAX_IDLE_BACKOFF_MS = 50;
 /** Pages per model step: bigger requests are applied in chunks with a macrotask turn between

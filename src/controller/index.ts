@@ -4,5 +4,4 @@ export { ControlClient, type NodeInfo } from '../contracts/controller-api/contro
 export { EnclaveClient, type SlotInfo } from '../contracts/controller-api/enclave-client.js';
 export { ControllerApiError } from '../contracts/controller-api/unix-json-client.js';
 export { STATUS_BY_CODE, statusOf, type ApiErrorCode } from '../contracts/controller-api/api-error.js';
-export type { CgroupStatsReply, EnclaveInfo } from './control-api.js';
-export type { EnclaveOpReply } from './enclave-api.js';
+export type { CgroupStatsReply, EnclaveInfo, EnclaveOpReply } from '../contracts/controller-api/api-replies.js';

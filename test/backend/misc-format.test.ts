@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeCgroupPath, sortPreOrder } from '../../src/contracts/cgroup-path.js';
+import { normalizeCgroupPath } from '../../src/backend/normalize-cgroup-path.js';
+import { sortPreOrder } from '../../src/contracts/cgroup-path.js';
 import { formatSgxMax, parseSgxBytes, parseSgxEvents, parseSgxMax } from '../../src/backend/misc-format.js';
 import { parseCosts } from '../../src/controller/parse-costs.js';
 

@@ -1,5 +1,5 @@
 import type { ModelSnapshot } from '../../epc/index.js';
-import type { CgroupStatsReply, EnclaveInfo } from '../../controller/control-api.js';
+import type { CgroupStatsReply, EnclaveInfo } from './api-replies.js';
 import { qs, UnixJsonClient } from './unix-json-client.js';
 
 /** Node-wide figures of the controller (`GET /v1/node`). */

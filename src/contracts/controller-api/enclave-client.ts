@@ -1,5 +1,4 @@
-import type { CgroupStatsReply } from '../../controller/control-api.js';
-import type { EnclaveOpReply } from '../../controller/enclave-api.js';
+import type { CgroupStatsReply, EnclaveOpReply } from './api-replies.js';
 import { qs, UnixJsonClient } from './unix-json-client.js';
 
 /** What a slot sees of itself (`GET /v1/slots/:slot`). */
