@@ -4,7 +4,8 @@
  * those come from the API server (the pod informer).
  */
 import { credentials, makeGenericClientConstructor, status, type Client, type ServiceError } from '@grpc/grpc-js';
-import { PRIVATE_CHANNEL_OPTIONS } from '../deviceplugin/register-with-kubelet.js';
+import { PRIVATE_CHANNEL_OPTIONS } from '../contracts/grpc-channel.js';
+import { POD_RESOURCES_LIST_PATH } from '../contracts/pod-resources-api.js';
 import { decodePodDevicesList, type PodDevices } from './pod-devices.js';
 
 /** Default deadline of one pod-resources call. */
@@ -33,7 +34,7 @@ type Unary = (req: unknown, opts: { deadline: Date }, cb: (err: ServiceError | n
 const EMPTY = Buffer.alloc(0);
 const LISTER = {
   List: {
-    path: '/v1.PodResourcesLister/List',
+    path: POD_RESOURCES_LIST_PATH,
     requestStream: false,
     responseStream: false,
     requestSerialize: () => EMPTY,

@@ -6,8 +6,8 @@
 import { EpcBackendError } from '../backend/epc-backend-error.js';
 import { selectBackend } from '../backend/select-backend.js';
 import { SgxPluginsConfigError, type SgxPluginsOptions } from '../deviceplugin/sgx/start-sgx-plugins.js';
-import { untilSignal } from '../deviceplugin/sgx/run-standalone.js';
 import { loadKubeAccess, type KubeAccess } from '../k8s/kube-access.js';
+import { printReady, untilSignal } from '../util/process-lifecycle.js';
 import { createLogger } from '../util/logger.js';
 import type { AgentConfig } from './agent-config.js';
 import { NodeAgent } from './node-agent.js';
@@ -43,10 +43,10 @@ export async function runClusterAgent(cfg: AgentConfig, plugins: Omit<SgxPlugins
   // Said once at start (and again on every change): whether this node enforces, and why not.
   const controller = await agent.controller.probe();
   const enforcement = await agent.enforcement(controller);
-  process.stdout.write(JSON.stringify({
-    event: 'ready', node: cfg.nodeName, backend: selection.kind, enforce: cfg.enforce, enforced: enforcement.enforced, reason: enforcement.reason,
+  printReady({
+    node: cfg.nodeName, backend: selection.kind, enforce: cfg.enforce, enforced: enforcement.enforced, reason: enforcement.reason,
     epcController: controller.usable ? 'usable' : controller.reason, metricsAddr: agent.metricsAddress ?? null,
-  }) + '\n');
+  });
   const sig = await untilSignal();
   log.info({ signal: sig }, 'stopping the agent; EPC limits stay in place');
   await agent.stop();

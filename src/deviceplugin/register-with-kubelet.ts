@@ -1,11 +1,9 @@
 import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { API_VERSION, KUBELET_SOCKET_NAME, type DevicePluginOptions } from '../contracts/device-plugin-api.js';
+import { PRIVATE_CHANNEL_OPTIONS } from '../contracts/grpc-channel.js';
 import { devicePluginServices } from '../contracts/load-proto.js';
 
-/** Channel options for every short-lived client we make: a private subchannel pool, so closing
- * the client releases its socket and timers at once (the shared pool keeps them for a while). */
-export const PRIVATE_CHANNEL_OPTIONS = { 'grpc.use_local_subchannel_pool': 1 } as const;
 
 export interface RegisterParams {
   dir: string;

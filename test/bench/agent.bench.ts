@@ -18,7 +18,7 @@ import { EnclaveClient } from '../../src/contracts/controller-api/enclave-client
 import { EpcController } from '../../src/controller/epc-controller.js';
 import { ControllerApiError } from '../../src/contracts/controller-api/unix-json-client.js';
 import { devicePluginServices } from '../../src/contracts/load-proto.js';
-import { PRIVATE_CHANNEL_OPTIONS } from '../../src/deviceplugin/register-with-kubelet.js';
+import { PRIVATE_CHANNEL_OPTIONS } from '../../src/contracts/grpc-channel.js';
 import { ApiServerDouble } from '../../src/testbed/api-server/api-server-double.js';
 import { KubeletEmulator } from '../../src/testbed/kubelet/index.js';
 import type { PodResourcesMsg } from '../../src/testbed/kubelet/index.js';

@@ -6,7 +6,7 @@ import type { ContainerAllocateResponse, Device } from '../../src/contracts/devi
 import { DevicePlugin, type DevicePluginEvent } from '../../src/deviceplugin/device-plugin.js';
 import type { DeviceSource, DevicePluginSpec } from '../../src/deviceplugin/plugin-spec.js';
 import { devicePluginServices } from '../../src/contracts/load-proto.js';
-import { PRIVATE_CHANNEL_OPTIONS } from '../../src/deviceplugin/register-with-kubelet.js';
+import { PRIVATE_CHANNEL_OPTIONS } from '../../src/contracts/grpc-channel.js';
 import { KubeletEmulator, type KubeletEmulatorOptions } from '../../src/testbed/kubelet/kubelet-emulator.js';
 
 /** A device source whose list the test sets by hand. */

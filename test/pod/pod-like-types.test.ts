@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { podCgroupPath, podEpcRequestBytes, podQosClass } from '../../src/k8s/index.js';
+import { podCgroupPath, podEpcRequestBytes, podQosClass } from '../../src/pod/index.js';
 
 describe('pod math accepts client-node V1Pod objects', () => {
   it('computes EPC, QoS and cgroup path from a typed V1Pod', () => {

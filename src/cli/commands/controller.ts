@@ -55,15 +55,9 @@ export function controllerCommand(): Command {
         if (err instanceof SocketInUseError) throw new CliError(err.message, 1);
         throw new CliError(`cannot start: ${(err as Error).message}`, 1);
       }
-      process.stdout.write(JSON.stringify({ event: 'ready', controlSocket: controller.controlSocket, slotSocket: controller.slotSocket('<slot>'), metricsAddr: controller.metricsAddress() ?? null, capacityPages: cap.pages }) + '\n');
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void controller.stop().then(resolve, resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      const { printReady, untilSignal } = await import('../../util/process-lifecycle.js');
+      printReady({ controlSocket: controller.controlSocket, slotSocket: controller.slotSocket('<slot>'), metricsAddr: controller.metricsAddress() ?? null, capacityPages: cap.pages });
+      await untilSignal();
+      await controller.stop().catch(() => undefined);
     });
 }

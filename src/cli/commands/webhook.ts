@@ -65,15 +65,9 @@ export function webhookCommand(): Command {
       const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
       process.stdout.write(`epc webhook: listening on https://${shown}:${server.port} (metrics http://${shown}:${server.metricsPort}/metrics, policy ${config.policy})\n`);
       logger.info({ port: server.port, metricsPort: server.metricsPort, policy: config.policy }, 'webhook started');
-      await new Promise<void>((resolve) => {
-        const onSignal = (sig: string) => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          logger.info({ sig }, 'stopping');
-          void server.stop().then(resolve);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      const { untilSignal } = await import('../../util/process-lifecycle.js');
+      const sig = await untilSignal();
+      logger.info({ sig }, 'stopping');
+      await server.stop();
     });
 }

@@ -1,4 +1,5 @@
 import { createLogger } from '../../util/logger.js';
+import { printReady, untilSignal } from '../../util/process-lifecycle.js';
 import { SgxPluginsConfigError, startSgxPlugins, type SgxPlugins, type SgxPluginsOptions } from './start-sgx-plugins.js';
 
 /**
@@ -14,19 +15,6 @@ export async function startSgxPluginsForCli(opts: SgxPluginsOptions, badInput: (
   }
 }
 
-/** Resolves on the first SIGINT or SIGTERM (handlers removed afterwards). */
-export function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: string) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
-
 /**
  * `epc agent --standalone`: only the device plugins, no cluster, enforcement off (the default
  * PreStart hook admits everything; it says so in the log). Prints one `ready` JSON line on
@@ -36,7 +24,7 @@ export async function runStandaloneDevicePlugins(opts: SgxPluginsOptions, badInp
   const log = createLogger('agent');
   const plugins = await startSgxPluginsForCli(opts, badInput);
   log.warn({ mode: plugins.mode.kind }, 'standalone: device plugins only, no cluster; EPC enforcement is OFF (PreStartContainer admits every container)');
-  process.stdout.write(JSON.stringify({ event: 'ready', mode: plugins.mode.kind, sockets: plugins.plugins.map((p) => p.socketPath) }) + '\n');
+  printReady({ mode: plugins.mode.kind, sockets: plugins.plugins.map((p) => p.socketPath) });
   const sig = await untilSignal();
   log.info({ signal: sig }, 'stopping device plugins');
   await plugins.stop();

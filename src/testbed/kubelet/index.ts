@@ -4,4 +4,4 @@ export type { EmulatorEvent, EmulatorWarning } from './emulator-events.js';
 export type { AdmittedContainer, AdmittedPod } from './pod-admitter.js';
 export { AdmissionError, podKey } from './pod-plan.js';
 export type { ResourceSnapshot } from './device-registry.js';
-export { podResourcesService, type ContainerDevicesMsg, type PodResourcesMsg } from './pod-resources-server.js';
+export { podResourcesService, type ContainerDevicesMsg, type PodResourcesMsg } from '../../contracts/pod-resources-api.js';

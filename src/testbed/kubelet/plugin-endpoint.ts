@@ -8,7 +8,7 @@ import type {
   PreferredAllocationResponse,
 } from '../../contracts/device-plugin-api.js';
 import { devicePluginServices } from '../../contracts/load-proto.js';
-import { PRIVATE_CHANNEL_OPTIONS } from '../../deviceplugin/register-with-kubelet.js';
+import { PRIVATE_CHANNEL_OPTIONS } from '../../contracts/grpc-channel.js';
 
 /** Kubelet's PreStartContainer timeout. */
 export const PRE_START_TIMEOUT_MS = 30_000;

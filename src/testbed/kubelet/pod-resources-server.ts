@@ -1,20 +1,7 @@
 import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { rm } from 'node:fs/promises';
-import { loadGrpcPackage } from '../../contracts/load-proto.js';
+import { podResourcesService, type ContainerDevicesMsg, type PodResourcesMsg } from '../../contracts/pod-resources-api.js';
 import { POD_RESOURCES_BURST, POD_RESOURCES_QPS, TokenBucket } from './token-bucket.js';
-
-/** pod-resources v1 `ContainerDevices`. */
-export interface ContainerDevicesMsg {
-  resource_name: string;
-  device_ids: string[];
-}
-
-/** pod-resources v1 `PodResources` (no UID, no requests: those come from the API server). */
-export interface PodResourcesMsg {
-  name: string;
-  namespace: string;
-  containers: { name: string; devices: ContainerDevicesMsg[]; cpu_ids: number[]; memory: unknown[]; dynamic_resources: unknown[] }[];
-}
 
 /** What the server reads: committed allocations and allocatable devices. */
 export interface PodResourcesSource {
@@ -25,11 +12,6 @@ export interface PodResourcesSource {
    * server encodes the `List` answer once per change instead of once per call.
    */
   listVersion?(): number;
-}
-
-/** The pod-resources v1 service constructor (also used by clients, e.g. the agent). */
-export function podResourcesService(): ServiceClientConstructor {
-  return loadGrpcPackage('src/contracts/proto/podresources-v1.proto', 'v1').PodResourcesLister as ServiceClientConstructor;
 }
 
 /**

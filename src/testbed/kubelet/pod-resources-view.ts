@@ -1,6 +1,6 @@
 import type { ResourceState } from './device-registry.js';
 import type { AdmittedPod } from './pod-admitter.js';
-import type { ContainerDevicesMsg, PodResourcesMsg } from './pod-resources-server.js';
+import type { ContainerDevicesMsg, PodResourcesMsg } from '../../contracts/pod-resources-api.js';
 
 /** pod-resources `List` from committed pods: app and sidecar containers (finished init containers are not listed). */
 export function podResourcesList(pods: Iterable<AdmittedPod>): PodResourcesMsg[] {

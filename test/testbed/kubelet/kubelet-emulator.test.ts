@@ -2,9 +2,9 @@ import { credentials, status, type Client, type ServiceError } from '@grpc/grpc-
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DevicePluginEvent } from '../../../src/deviceplugin/device-plugin.js';
 import { devicePluginServices } from '../../../src/contracts/load-proto.js';
-import { PRIVATE_CHANNEL_OPTIONS } from '../../../src/deviceplugin/register-with-kubelet.js';
+import { PRIVATE_CHANNEL_OPTIONS } from '../../../src/contracts/grpc-channel.js';
 import { AdmissionError } from '../../../src/testbed/kubelet/pod-plan.js';
-import { podResourcesService } from '../../../src/testbed/kubelet/pod-resources-server.js';
+import { podResourcesService } from '../../../src/contracts/pod-resources-api.js';
 import { ContainerStartError, type ContainerStartEvent } from '../../../src/testbed/kubelet/kubelet-emulator.js';
 import { healthy, ManualSource, pod, Scope, until } from '../../deviceplugin/fixtures.js';
 
