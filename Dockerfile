@@ -16,7 +16,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+# The test bed (API server double, kubelet emulator, demo: src/testbed) is not part of the product:
+# no product module imports it (test/architecture/layers.test.ts), so the image leaves it out.
+RUN npm run build && rm -rf dist/testbed
 # `epc` as a command (kubectl debug replaces the entrypoint): a symlink to the executable CLI.
 RUN chmod 0755 dist/cli/main.js && mkdir -p /out/bin && ln -s /app/dist/cli/main.js /out/bin/epc
 
@@ -33,9 +35,9 @@ ENV NODE_ENV=production \
     EPC_LOG_LEVEL=info
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# src/ ships with the package: the gRPC .proto files (device plugin v1beta1, pod-resources v1)
-# are loaded at run time relative to the package root.
-COPY --from=build /app/src ./src
+# The gRPC .proto files (device plugin v1beta1, pod-resources v1) are loaded at run time relative
+# to the package root; they are the only sources the image needs.
+COPY --from=build /app/src/contracts/proto ./src/contracts/proto
 COPY package.json ./
 # `epc` on PATH: the symlink (a directory copy keeps it a symlink, so the CLI's relative imports
 # resolve under /app/dist) and env for its `#!/usr/bin/env node` line (same Debian 12 glibc).

@@ -33,6 +33,14 @@ describe('Dockerfile', () => {
     expect(runtimeStage).toMatch(/COPY --from=prod-deps \/app\/node_modules/);
   });
 
+  it('leaves the test bed out: built, then removed; only the protos of src/ are copied', () => {
+    const buildStage = dockerfile.slice(dockerfile.indexOf('AS build'), dockerfile.indexOf('AS prod-deps'));
+    expect(buildStage).toMatch(/RUN npm run build && rm -rf dist\/testbed\n/);
+    expect(existsSync(join(root, 'src/testbed'))).toBe(true);
+    const copies = runtimeStage.split('\n').filter((l) => l.startsWith('COPY'));
+    expect(copies.filter((l) => /\/app\/src\b/.test(l))).toEqual(['COPY --from=build /app/src/contracts/proto ./src/contracts/proto']);
+  });
+
   it('enters through the built CLI, whose source exists', () => {
     const entry = runtimeStage.match(/ENTRYPOINT \[(.*)\]/)?.[1];
     expect(entry).toContain('/app/dist/cli/main.js');

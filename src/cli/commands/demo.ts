@@ -11,6 +11,29 @@ interface DemoFlags {
 }
 
 /**
+ * The demo lives in the test bed (src/testbed/demo), the one part of this package a product
+ * module may load, and only here, lazily: the container image leaves the test bed out, and there
+ * `epc demo` says so instead of failing on a missing module.
+ */
+async function loadDemo() {
+  try {
+    const [defaults, loader, scenario, demo, table] = await Promise.all([
+      import('../../testbed/demo/default-scenario.js'),
+      import('../../testbed/demo/load-scenario.js'),
+      import('../../testbed/demo/demo-scenario.js'),
+      import('../../testbed/demo/run-demo.js'),
+      import('../../testbed/demo/format-table.js'),
+    ]);
+    return { ...defaults, ...loader, ...scenario, ...demo, ...table };
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && /testbed/.test((err as Error).message)) {
+      throw new CliError('epc demo is not part of this installation (the test bed is left out of the container image); run it from a clone: npx epc demo', 2);
+    }
+    throw err;
+  }
+}
+
+/**
  * `epc demo`: a simulated AKS SGX node on this machine, end to end (API server double, kubelet
  * emulator, epc controller, epc agent, epc webhook, one epc workload per tenant), the same tenant
  * mix run without and with per-pod EPC limits. Exit 0 only if every condition of the verdict holds
@@ -28,9 +51,7 @@ export function demoCommand(): Command {
     .option('--keep-temp', 'keep the temp dir (sockets, kubeconfig, certificates) and print its path')
     .addHelpText('after', '\nHow the verdict is judged (modeled time, not wall clock) and a sample run: README.md, section "Quick start" and "`epc demo`" under "Configuration reference".')
     .action(async (f: DemoFlags) => {
-      const { defaultScenario } = await import('../../testbed/demo/default-scenario.js');
-      const { loadScenarioFile } = await import('../../testbed/demo/load-scenario.js');
-      const { ScenarioError } = await import('../../testbed/demo/demo-scenario.js');
+      const { defaultScenario, loadScenarioFile, ScenarioError, runDemo, DemoInterrupted, formatDemoTable } = await loadDemo();
       let durationSeconds: number | undefined;
       if (f.duration !== undefined) {
         durationSeconds = Number(f.duration);
@@ -43,8 +64,6 @@ export function demoCommand(): Command {
         if (err instanceof ScenarioError) throw new CliError(`bad demo scenario --scenario ${f.scenario}: ${err.message}`, 2);
         throw err;
       }
-      const { runDemo, DemoInterrupted } = await import('../../testbed/demo/run-demo.js');
-      const { formatDemoTable } = await import('../../testbed/demo/format-table.js');
       const started = performance.now();
       const log = (msg: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
       const abort = new AbortController();
