@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { AgentMetrics } from '../../src/agent/agent-metrics.js';
 import { chartValueLeaves } from '../deploy/chart-values.js';
 import { ControllerMetrics } from '../../src/controller/controller-metrics.js';
+import { PRODUCT_LAYERS } from '../architecture/layer-graph.js';
 import { formatDemoTable } from '../../src/testbed/demo/format-table.js';
 import { DEFAULT_COSTS } from '../../src/epc/cost-model.js';
 import { packageRoot } from '../../src/util/package-root.js';
@@ -171,6 +172,15 @@ describe('README messages = what the code says', () => {
     expect(paths.filter((p) => !existsSync(join(ROOT, p)))).toEqual([]);
     const srcDirs = readdirSync(join(ROOT, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `src/${e.name}`);
     expect(srcDirs.filter((d) => !layout.includes(d))).toEqual([]);
+  });
+
+  it('the project layout shows the layers the layer check enforces, in its order', () => {
+    const rows = tables(section(README, '## Project layout'))[0].rows;
+    const shown = rows.flatMap((r) => {
+      const m = /^(\d+) /.exec(r[1] ?? '');
+      return m ? [[Number(m[1]), codeSpans(r[0])[0].replace(/^src\//, '')] as const] : [];
+    });
+    expect(shown.map(([layer, dir]) => `${layer} ${dir}`).sort()).toEqual(PRODUCT_LAYERS.flatMap((l, i) => l.map((d) => `${i} ${d}`)).sort());
   });
 
   it('the webhook config example is valid for the real schema', () => {
