@@ -12,15 +12,15 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { canBindSlots, type EpcBackend, type EpcMax } from '../backend/epc-backend.js';
-import { normalizeCgroupPath } from '../backend/normalize-cgroup-path.js';
 import { EpcBackendError } from '../backend/epc-backend-error.js';
-import { podCgroupPath, type CgroupDriver } from '../pod/pod-cgroup-path.js';
+import type { CgroupDriver } from '../pod/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
 import { findDeviceOwners, ownerPodOf } from './device-owners.js';
 import { appliesLimits, startPolicy, USABLE, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';
-import { decidePodLimit } from './limit-decision.js';
+import { desiredCgroup, desiredLimit, type DesiredPodState } from './desired-state.js';
 import type { PodRecords } from './pod-records.js';
 import type { PodResourcesLister } from './pod-resources-client.js';
+import { PreStartSteps } from './prestart-steps.js';
 
 /** Default bound on one PreStartContainer (kubelet gives the plugin 30 s). */
 export const DEFAULT_PRESTART_TIMEOUT_MS = 10_000;
@@ -100,20 +100,20 @@ export class Enforcer implements PreStartActivity {
   async preStart(req: { resourceName: string; deviceIds: string[] }): Promise<void> {
     const t0 = performance.now();
     const timeoutMs = this.o.timeoutMs ?? DEFAULT_PRESTART_TIMEOUT_MS;
-    const progress = { who: `the container with ${req.resourceName} ${req.deviceIds.join(', ')}`, step: 'looking up its device IDs in pod-resources' };
+    const steps = new PreStartSteps(`the container with ${req.resourceName} ${req.deviceIds.join(', ')}`, 'checking the EPC controller');
     let timer: NodeJS.Timeout | undefined;
     const deadline = Date.now() + timeoutMs;
     try {
       const result = await Promise.race([
-        this.apply(req, deadline, progress),
+        this.apply(req, deadline, steps),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms while ${progress.step}`)), timeoutMs);
+          timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms while ${steps.step}`)), timeoutMs);
         }),
       ]);
       this.o.onResult?.(result, (performance.now() - t0) / 1000);
     } catch (err) {
       this.o.onResult?.('error', (performance.now() - t0) / 1000);
-      const msg = `epc agent refused to start ${progress.who}: ${(err as Error).message}`;
+      const msg = `epc agent refused to start ${steps.who}: ${(err as Error).message}`;
       this.o.logger?.warn({ deviceIds: req.deviceIds, error: msg }, 'PreStartContainer refused');
       throw new EnforcementError(msg);
     } finally {
@@ -121,31 +121,29 @@ export class Enforcer implements PreStartActivity {
     }
   }
 
-  private async apply(req: { resourceName: string; deviceIds: string[] }, deadline: number, progress: { who: string; step: string }): Promise<'ok' | 'unbound'> {
+  private async apply(req: { resourceName: string; deviceIds: string[] }, deadline: number, steps: PreStartSteps): Promise<'ok' | 'unbound'> {
     const t0 = performance.now();
     const { mode } = this.o;
-    progress.step = 'checking the EPC controller';
-    const policy = startPolicy(mode, this.o.controller ? await this.o.controller.state() : USABLE);
+    const policy = await steps.run('checking the EPC controller', async () => startPolicy(mode, this.o.controller ? await this.o.controller.state() : USABLE));
     // Observe-only node: the pod is never refused for what the platform lacks; its name is looked
     // up only for the log line, and a failed lookup does not stop it either.
     if (policy.action === 'start-unbound') {
-      progress.step = 'looking up its device IDs in pod-resources';
-      const owner = await this.resolveOwner(req, Math.min(deadline, Date.now() + UNBOUND_LOOKUP_MS)).catch(() => ({ namespace: '', pod: '', container: req.deviceIds.join(',') }));
+      const owner = await steps.run('looking up its device IDs in pod-resources', () =>
+        this.resolveOwner(req, Math.min(deadline, Date.now() + UNBOUND_LOOKUP_MS)).catch(() => ({ namespace: '', pod: '', container: req.deviceIds.join(',') })));
       return this.startUnbound(owner, policy.reason, 'info');
     }
-    progress.step = 'looking up its device IDs in pod-resources';
-    const owner = await this.resolveOwner(req, deadline);
+    const owner = await steps.run('looking up its device IDs in pod-resources', () => this.resolveOwner(req, deadline));
     const tList = performance.now();
-    progress.who = `pod ${owner.namespace}/${owner.pod} (container ${owner.container})`;
+    steps.concerns(`pod ${owner.namespace}/${owner.pod} (container ${owner.container})`);
     if (policy.action === 'refuse') throw new Error(policy.reason);
-    progress.step = `waiting for pod ${owner.namespace}/${owner.pod} in the API server`;
     // A little before the deadline, so the answer names the cause rather than the timeout.
-    const pod = await this.o.pods.waitForPod(owner.namespace, owner.pod, Math.max(0, deadline - Date.now() - POD_WAIT_MARGIN_MS));
+    const pod = await steps.run(`waiting for pod ${owner.namespace}/${owner.pod} in the API server`, () =>
+      this.o.pods.waitForPod(owner.namespace, owner.pod, Math.max(0, deadline - Date.now() - POD_WAIT_MARGIN_MS)));
     if (!pod) throw new Error(`pod ${owner.namespace}/${owner.pod} is not in the API server (node-scoped pod informer) within the ${this.o.timeoutMs ?? DEFAULT_PRESTART_TIMEOUT_MS} ms bound`);
     const tPod = performance.now();
-    const decision = decidePodLimit(pod, { enforce: appliesLimits(mode) });
-    if (!decision.ok) throw new Error(decision.reason);
-    const bound = this.bindPod(pod, owner, req.deviceIds, decision.max, progress, { t0, tList, tPod });
+    const limit = desiredLimit(pod, appliesLimits(mode));
+    if (!limit.ok) throw new Error(limit.reason);
+    const bound = this.bindPod(pod, owner, req.deviceIds, limit.max, steps, { t0, tList, tPod });
     // Observe-only: a binding that fails (controller gone, cgroup driver unknown) does not stop the pod.
     if (mode === 'false') return bound.catch((err: Error) => this.startUnbound(owner, err.message, 'warn'));
     if (mode === 'auto') return bound.catch((err: Error) => this.unboundIfControllerGone(owner, err));
@@ -159,13 +157,14 @@ export class Enforcer implements PreStartActivity {
     return this.startUnbound(owner, `${state.reason} (binding failed: ${err.message})`, 'warn');
   }
 
-  private async bindPod(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, deviceIds: string[], max: EpcMax, progress: { step: string }, { t0, tList, tPod }: { t0: number; tList: number; tPod: number }): Promise<'ok'> {
-    progress.step = 'deriving the pod cgroup path';
-    const cgroup = normalizeCgroupPath(podCgroupPath(pod, await this.o.driver()));
+  private async bindPod(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, deviceIds: string[], max: EpcMax, steps: PreStartSteps, { t0, tList, tPod }: { t0: number; tList: number; tPod: number }): Promise<'ok'> {
+    const path = await steps.run('deriving the pod cgroup path', async () => desiredCgroup(pod, await this.o.driver()));
+    if (!path.ok) throw new Error(path.reason);
+    const { cgroup } = path;
     this.applying.set(cgroup, (this.applying.get(cgroup) ?? 0) + 1);
     this.touched.set(cgroup, ++this.seq);
     try {
-      await this.bind(pod, owner, cgroup, max, deviceIds, progress);
+      await this.bind(pod, owner, { cgroup, max, requestBytes: 0n, slots: deviceIds }, steps);
       const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
       const tEnd = performance.now();
       this.o.logger?.info({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max, slots: deviceIds, ms: { podResources: ms(t0, tList), pod: ms(tList, tPod), cgroup: ms(tPod, tEnd), total: ms(t0, tEnd) } }, 'EPC limit bound before container start');
@@ -188,47 +187,44 @@ export class Enforcer implements PreStartActivity {
     return 'unbound';
   }
 
-  /** Creates (first start) or re-applies (restart) the cgroup's limit and the slot bindings. */
-  private async bind(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, cgroup: string, max: EpcMax, deviceIds: string[], progress: { step: string }): Promise<void> {
+  /** Applies a pod's desired state: creates (first start) or re-applies (restart) the cgroup's limit and the slot bindings. */
+  private async bind(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, want: DesiredPodState, steps: PreStartSteps): Promise<void> {
     const { backend } = this.o;
-    const limitAndBind = () => Promise.all([
+    const { cgroup, max, slots } = want;
+    const limitAndBind = () => steps.run(`writing misc.max of ${cgroup} and binding ${slots.join(', ')}`, () => Promise.all([
       backend.setMax(cgroup, max),
-      ...(canBindSlots(backend) ? deviceIds.map((id) => backend.bindSlot(id, cgroup)) : []),
-    ]);
+      ...(canBindSlots(backend) ? slots.map((id) => backend.bindSlot(id, cgroup)) : []),
+    ]));
     const known = this.o.records.get(pod.metadata!.uid!)?.cgroup === cgroup;
-    progress.step = `writing misc.max of ${cgroup} and binding ${deviceIds.join(', ')}`;
     if (known) {
       // A container restart: the cgroup should still be there; create it only if it vanished.
       try {
         await limitAndBind();
       } catch (err) {
         if (!(err instanceof EpcBackendError && err.code === 'ENOENT')) throw err;
-        await backend.ensureCgroup(cgroup);
+        await steps.run(`creating cgroup ${cgroup}`, () => backend.ensureCgroup(cgroup));
         await limitAndBind();
       }
     } else {
-      progress.step = `creating cgroup ${cgroup}`;
-      await backend.ensureCgroup(cgroup);
-      progress.step = `writing misc.max of ${cgroup} and binding ${deviceIds.join(', ')}`;
+      await steps.run(`creating cgroup ${cgroup}`, () => backend.ensureCgroup(cgroup));
       await limitAndBind();
     }
-    this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max, slots: deviceIds });
+    this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max, slots: [...slots] });
   }
 
   /** Asks pod-resources until every ID is assigned (kubelet commits before PreStart, but a restarting kubelet may not answer yet). */
   private async resolveOwner(req: { resourceName: string; deviceIds: string[] }, deadline: number) {
     let last = 'no answer';
     for (;;) {
+      let found: ReturnType<typeof ownerPodOf> | undefined;
       try {
-        const list = await this.o.podResources.list();
-        const r = ownerPodOf(findDeviceOwners(list, req.resourceName, req.deviceIds), req.deviceIds);
-        if (r.ok) return r;
-        if (r.reason === 'several-pods') throw Object.assign(new Error(r.detail), { final: true });
-        last = r.detail;
+        found = ownerPodOf(findDeviceOwners(await this.o.podResources.list(), req.resourceName, req.deviceIds), req.deviceIds);
       } catch (err) {
-        if ((err as { final?: boolean }).final) throw err;
-        last = (err as Error).message;
+        last = (err as Error).message; // pod-resources not answering (yet): retried
       }
+      if (found?.ok) return found;
+      if (found?.reason === 'several-pods') throw new Error(found.detail); // final: retrying cannot help
+      if (found) last = found.detail;
       if (Date.now() + LIST_RETRY_MS >= deadline) throw new Error(last);
       await sleep(LIST_RETRY_MS);
     }

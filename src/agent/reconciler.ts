@@ -7,13 +7,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { canBindSlots, type EpcBackend, type EpcMax } from '../backend/epc-backend.js';
 import { EpcBackendError } from '../backend/epc-backend-error.js';
-import { normalizeCgroupPath } from '../backend/normalize-cgroup-path.js';
-import { podCgroupPath, type CgroupDriver } from '../pod/pod-cgroup-path.js';
-import { podEpcRequestBytes } from '../pod/pod-epc-request.js';
+import type { CgroupDriver } from '../pod/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
 import { kubepodsRoot, podUidFromCgroup } from './cgroup-driver.js';
 import { slotsByPod } from './device-owners.js';
-import { decidePodLimit, podIsTerminal } from './limit-decision.js';
+import { desiredPodState } from './desired-state.js';
+import { podIsTerminal } from './limit-decision.js';
 import type { PodRecords } from './pod-records.js';
 import type { PreStartActivity } from './enforcer.js';
 import type { PodResourcesLister } from './pod-resources-client.js';
@@ -162,22 +161,12 @@ export class Reconciler {
       const key = `${p.metadata?.namespace}/${p.metadata?.name}`;
       const rec = records.get(uid);
       const podSlots = new Set([...(slots.get(key) ?? []), ...(rec?.slots ?? [])]);
-      let request = 0n;
-      try {
-        request = podEpcRequestBytes(p);
-      } catch {
-        // an invalid request: only PreStart reports it (the pod never got a cgroup from us)
-      }
-      if (request === 0n && !rec && podSlots.size === 0) continue;
-      const decision = decidePodLimit(p, { enforce: this.o.enforce });
-      if (!decision.ok) continue;
-      let cgroup: string;
-      try {
-        cgroup = normalizeCgroupPath(podCgroupPath(p, driver));
-      } catch {
-        continue;
-      }
-      desired.push({ uid, namespace: p.metadata!.namespace ?? '', name: p.metadata!.name ?? '', cgroup, max: decision.max, slots: [...podSlots] });
+      // An invalid request or no cgroup path: only PreStart reports it (the pod never got a cgroup from us).
+      const want = desiredPodState(p, { enforce: this.o.enforce, driver, slots: [...podSlots] });
+      if (!want.ok) continue;
+      if (want.state.requestBytes === 0n && !rec && podSlots.size === 0) continue;
+      const { cgroup, max, slots: wantSlots } = want.state;
+      desired.push({ uid, namespace: p.metadata!.namespace ?? '', name: p.metadata!.name ?? '', cgroup, max, slots: [...wantSlots] });
     }
     const maxes = await mapLimit(desired, READ_CONCURRENCY, async (d): Promise<EpcMax | null> => {
       try {
