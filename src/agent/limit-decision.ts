@@ -6,7 +6,7 @@
  * means the webhook was bypassed or failed open). With `--enforce false` every pod gets 'max'.
  */
 import type { EpcMax } from '../backend/epc-backend.js';
-import { EPC_RESOURCE, podEpcRequestBytes } from '../pod/pod-epc-request.js';
+import { EPC_RESOURCE, podEpcRequestBytes } from '../pod/pod-epc.js';
 import type { PodLike } from '../pod/pod-like.js';
 
 export type LimitDecision =

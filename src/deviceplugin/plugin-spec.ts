@@ -1,4 +1,7 @@
 import type { ContainerAllocateResponse, ContainerPreferredAllocationRequest, Device, DevicePluginOptions } from '../contracts/device-plugin-api.js';
+import { validateResourceName } from '../pod/resource-name.js';
+
+export { validateResourceName };
 
 /**
  * Where a plugin's devices come from (dpapi's Scanner). `start` must call `notify` with the full
@@ -46,11 +49,3 @@ export function detectOptions(allocator: DevicePluginSpec['allocator']): DeviceP
   };
 }
 
-/** Extended resource name check (`domain/name`), as kubelet's IsExtendedResourceName requires. */
-export function validateResourceName(name: string): string | undefined {
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name) || name.length > 253) {
-    return `resource name ${JSON.stringify(name)} must look like domain/name (e.g. sgx.intel.com/enclave)`;
-  }
-  if (name.startsWith('kubernetes.io/') || name.startsWith('requests.')) return `resource name ${JSON.stringify(name)} is reserved`;
-  return undefined;
-}

@@ -13,8 +13,8 @@ import type { Logger } from '../util/logger.js';
 import { describeApiError } from './describe-api-error.js';
 import type { ClusterAccess } from './kube-access.js';
 import { KubeHttp } from './kube-http.js';
-import { EPC_RESOURCE } from '../pod/pod-epc-request.js';
-import { parseQuantity } from '../pod/quantity.js';
+import { EPC_RESOURCE } from '../pod/pod-epc.js';
+import { quantityValue } from '../pod/quantity.js';
 
 /** The label that marks SGX nodes (what Intel's NFD rules and AKS node selectors use). */
 export const SGX_CAPABLE_LABEL = 'sgx.intel.com/capable';
@@ -67,7 +67,7 @@ export class NullAdvertiser implements Advertiser {
 
 function sameBytes(current: unknown, want: bigint): boolean {
   try {
-    return parseQuantity(current) === want;
+    return quantityValue(current) === want;
   } catch {
     return false;
   }

@@ -5,7 +5,7 @@
 import type { WebhookConfig } from './config.js';
 import { buildAdmissionResponse, parseAdmissionReview, type AdmissionDecision, type AdmissionRequest } from './admission-review.js';
 import { buildPodPatch } from './mutate-pod.js';
-import { annotationAt, isObject, objectAt, stringAt } from './pod-view.js';
+import { annotationAt, isObject, objectAt, stringAt } from '../pod/pod-view.js';
 import { MIRROR_ANNOTATION, reviewPodCreate, reviewPodUpdate, type PodReview } from './review-pod.js';
 
 /** The two admission endpoints; `validate` never returns a patch. */

@@ -3,7 +3,7 @@
  * recognizing a request and building the response the API server accepts - same apiVersion and
  * kind, `response.uid` = `request.uid`, `patchType` exactly when there is a patch.
  */
-import { isObject, stringAt, type JsonObject } from './pod-view.js';
+import { isObject, stringAt, type JsonObject } from '../pod/pod-view.js';
 
 export const ADMISSION_API_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
 

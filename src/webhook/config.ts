@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseByteQuantity } from './quantity.js';
+import { ENCLAVE_RESOURCE, EPC_RESOURCE, PROVISION_RESOURCE } from '../pod/pod-epc.js';
+import { parseByteQuantity } from '../pod/quantity.js';
+import { validateResourceName } from '../pod/resource-name.js';
 
 /** Policy mode: `strict` turns the privileged-container warning into a denial. */
 export type PolicyMode = 'default' | 'strict';
@@ -33,7 +35,7 @@ export interface WebhookConfig {
 /** Defaults: Intel's resource names, kube-system excluded, default policy, no maximum. */
 export function defaultWebhookConfig(): WebhookConfig {
   return {
-    resourceNames: { epc: 'sgx.intel.com/epc', enclave: 'sgx.intel.com/enclave', provision: 'sgx.intel.com/provision' },
+    resourceNames: { epc: EPC_RESOURCE, enclave: ENCLAVE_RESOURCE, provision: PROVISION_RESOURCE },
     excludedNamespaces: ['kube-system'],
     policy: 'default',
     deviceHostPaths: [...DEFAULT_DEVICE_HOST_PATHS],
@@ -41,7 +43,9 @@ export function defaultWebhookConfig(): WebhookConfig {
 }
 
 // Extended resource names are qualified names with a domain prefix (`domain/name`).
-const resourceName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a domain-prefixed resource name like sgx.intel.com/epc');
+const resourceName = z.string().superRefine((v, ctx) => {
+  if (validateResourceName(v) !== undefined) ctx.addIssue({ code: 'custom', message: 'must be a domain-prefixed resource name like sgx.intel.com/epc (not reserved, at most 253 characters)' });
+});
 const namespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label').max(63);
 const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
   const b = parseByteQuantity(v);

@@ -5,7 +5,7 @@
  *   - handleAdmission(endpoint, body, config): the pure decision for one AdmissionReview;
  *   - reviewPodCreate / reviewPodUpdate / buildPodPatch: the rules and the mutation;
  *   - resolveWebhookConfig / loadWebhookConfigFile: configuration;
- *   - parseQuantity / parseByteQuantity / podRequestBytes: quantities and scheduler semantics.
+ *   (quantities and a pod's effective EPC: src/pod, shared with the agent).
  *
  * Opt-out semantics: `admissions.enforcer/disabled: "true"` is the annotation AKS reads on
  * *webhook configurations* (so that AKS does not rewrite their namespaceSelector); deploy sets it
@@ -19,9 +19,6 @@ export * from './config.js';
 export * from './hostpath-match.js';
 export * from './json-body.js';
 export * from './mutate-pod.js';
-export * from './pod-epc.js';
-export * from './pod-view.js';
-export * from './quantity.js';
 export * from './review-pod.js';
 export * from './tls-reloader.js';
 export * from './webhook-app.js';

@@ -11,7 +11,7 @@
  * whole, so every path exists when its operation applies.
  */
 import type { WebhookConfig } from './config.js';
-import { annotationAt, arrayAt, escapePointer, isObject, objectAt, podContainers, stringAt, type ContainerRef, type JsonObject } from './pod-view.js';
+import { annotationAt, arrayAt, escapePointer, isObject, objectAt, podContainers, stringAt, type ContainerRef, type JsonObject } from '../pod/pod-view.js';
 import { EPC_ANNOTATION } from './review-pod.js';
 
 /** One JSON Patch operation; we only ever emit `add`. */

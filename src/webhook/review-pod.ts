@@ -5,12 +5,12 @@
  */
 import type { WebhookConfig } from './config.js';
 import { createHostPathMatcher, type HostPathMatcher } from './hostpath-match.js';
-import { containerAmounts, effectivePodRequest, overheadBytes, podRequestBytes } from './pod-epc.js';
-import { annotationAt, arrayAt, containerResource, declaresResource, isObject, objectAt, podContainers, stringAt, type ContainerRef } from './pod-view.js';
-import { formatBytes, parseByteQuantity } from './quantity.js';
+import { EPC_PAGE_BYTES, podEpc } from '../pod/pod-epc.js';
+import { annotationAt, arrayAt, containerResource, declaresResource, isObject, objectAt, podContainers, stringAt, type ContainerRef } from '../pod/pod-view.js';
+import { formatBytes, parseByteQuantity } from '../pod/quantity.js';
 
 /** EPC page size; the kernel limit is floor(bytes / PAGE_SIZE) pages. */
-export const EPC_PAGE_SIZE = 4096n;
+export const EPC_PAGE_SIZE = EPC_PAGE_BYTES;
 /** Smallest enclave: SECS + one VA page + one page (epc-model.md: ceil((N+1)/512) + 2 pages, N=1). */
 export const MIN_ENCLAVE_BYTES = 3n * EPC_PAGE_SIZE;
 /** The pod annotation carrying the effective EPC in bytes (written by /mutate, immutable after). */
@@ -134,10 +134,15 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
     if (isPrivileged(c)) privileged.push(c);
   }
 
-  const amounts = containerAmounts(pod, epc, containers);
+  const podAmount = podEpc(pod, epc, containers);
+  const { amounts } = podAmount;
   let epcBytes: bigint | undefined;
-  if (amounts.length > 0 && amounts.every((a) => a.ok) && violations.length === 0) {
-    epcBytes = effectivePodRequest(pod, amounts, overheadBytes(pod, epc), containers);
+  if (amounts.length > 0 && !podAmount.ok && violations.length === 0) {
+    // every container amount was checked above; what is left is the pod's overhead
+    deny(podAmount.rule, `${podAmount.field} ${JSON.stringify(podAmount.raw)} ${podAmount.reason}`);
+  }
+  if (amounts.length > 0 && podAmount.ok && violations.length === 0) {
+    epcBytes = podAmount.bytes;
     for (const a of amounts) {
       if (a.ok && a.bytes < MIN_ENCLAVE_BYTES) {
         deny('epc-below-min-enclave', `${label(a.container)}: ${epc} ${a.bytes} bytes is below the smallest possible enclave (${MIN_ENCLAVE_BYTES} bytes: SECS + VA page + 1 page)`);
@@ -217,8 +222,8 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
   const violations: Finding<DenyRule>[] = [];
   const warnings: Finding<WarnRule>[] = [];
   const deny = (rule: DenyRule, message: string) => violations.push({ rule, message: `${message} [rule ${rule}]` });
-  const podEpc = podRequestBytes(pod, epc);
-  const podDeclaresEpc = podEpc !== undefined && podEpc > 0n;
+  const declared = podEpc(pod, epc);
+  const podDeclaresEpc = declared.ok && declared.bytes > 0n;
   const noEpc = `in a pod that declares no ${epc} (ephemeral/debug containers may use SGX only in pods whose containers declare EPC)`;
   const devices = deviceVolumes(pod, matcherFor(config));
   let usesSgx = podDeclaresEpc;

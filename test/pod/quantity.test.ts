@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalQuantity, compareQuantities, parseQuantity, parseQuantityExact, QuantityError } from '../../src/pod/quantity.js';
+import { canonicalQuantity, compareQuantities, parseQuantityExact, quantityValue, QuantityError } from '../../src/pod/quantity.js';
 
-describe('parseQuantity (apimachinery ParseQuantity, rounded up like Value())', () => {
+describe('quantityValue (apimachinery ParseQuantity, rounded up like Value())', () => {
   const good: Array<[string, string | number, bigint]> = [
     ['plain bytes', '1024', 1024n],
     ['JSON number', 4096, 4096n],
@@ -28,7 +28,7 @@ describe('parseQuantity (apimachinery ParseQuantity, rounded up like Value())', 
     ['negative', '-1Ki', -1024n],
   ];
   it.each(good)('%s: %s', (_name, input, want) => {
-    expect(parseQuantity(input)).toBe(want);
+    expect(quantityValue(input)).toBe(want);
   });
 
   const bad: Array<[string, unknown]> = [
@@ -50,9 +50,9 @@ describe('parseQuantity (apimachinery ParseQuantity, rounded up like Value())', 
     ['too long', '1'.repeat(200)],
   ];
   it.each(bad)('rejects %s', (_name, input) => {
-    expect(() => parseQuantity(input, 'spec.x')).toThrow(QuantityError);
+    expect(() => quantityValue(input, 'spec.x')).toThrow(QuantityError);
     try {
-      parseQuantity(input, 'spec.x');
+      quantityValue(input, 'spec.x');
     } catch (e) {
       expect((e as Error).message).toContain('spec.x: invalid quantity');
       expect((e as QuantityError).value).toBe(input);
@@ -91,7 +91,7 @@ describe('canonicalQuantity (what the API server stores, Quantity.String())', ()
   ];
   it.each(cases)('%s -> %s', (input, want) => {
     expect(canonicalQuantity(input)).toBe(want);
-    expect(parseQuantity(canonicalQuantity(input))).toBe(parseQuantity(input));
+    expect(quantityValue(canonicalQuantity(input))).toBe(quantityValue(input));
   });
   it('rejects junk', () => {
     expect(() => canonicalQuantity('1Zi')).toThrow(QuantityError);

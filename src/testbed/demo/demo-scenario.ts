@@ -4,7 +4,7 @@
  * YAML or JSON with zod; every error names the field (`tenants[2].workingSet: ...`).
  */
 import { z } from 'zod';
-import { parseQuantity, QuantityError } from '../../pod/quantity.js';
+import { quantityValue, QuantityError } from '../../pod/quantity.js';
 import { fileKind, SIMULATION_GIVEN_TO_DEMO } from '../../simulate/file-kind.js';
 
 /** Bytes per EPC page: every size in a scenario is a whole number of pages. */
@@ -58,7 +58,7 @@ function pageBytes(what: string) {
   return z.union([z.string(), z.number()]).transform((v, ctx) => {
     let bytes: bigint;
     try {
-      bytes = parseQuantity(v);
+      bytes = quantityValue(v);
     } catch (err) {
       ctx.addIssue({ code: 'custom', message: err instanceof QuantityError ? `invalid quantity ${JSON.stringify(v)}: ${err.reason}` : String(err) });
       return z.NEVER;

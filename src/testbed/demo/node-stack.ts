@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ControlClient } from '../../contracts/controller-api/control-client.js';
 import type { ModelSnapshot } from '../../epc/index.js';
 import { ApiServerDouble } from '../api-server/api-server-double.js';
-import { podEpcRequestBytes } from '../../pod/pod-epc-request.js';
+import { podEpcRequestBytes } from '../../pod/pod-epc.js';
 import { KubeletEmulator, type ContainerStartEvent } from '../kubelet/index.js';
 import { admitThroughWebhook, type WebhookTarget } from './admission-client.js';
 import { containerEnv } from './container-env.js';

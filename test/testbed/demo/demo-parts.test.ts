@@ -4,7 +4,7 @@ import { defaultScenario } from '../../../src/testbed/demo/default-scenario.js';
 import { soloDurationMs } from '../../../src/testbed/demo/run-demo.js';
 import { statusLine } from '../../../src/testbed/demo/run-phase.js';
 import { tenantPod } from '../../../src/testbed/demo/tenant-pod.js';
-import { podEpcRequestBytes } from '../../../src/pod/pod-epc-request.js';
+import { podEpcRequestBytes } from '../../../src/pod/pod-epc.js';
 
 describe('containerEnv', () => {
   it('rewrites an env value naming a mounted container path, or a path below a mounted dir, to its host path', () => {

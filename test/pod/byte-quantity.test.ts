@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, parseByteQuantity, parseQuantity } from '../../src/webhook/quantity.js';
+import { formatBytes, parseByteQuantity, parseQuantity } from '../../src/pod/quantity.js';
 
 const Ki = 1024n;
 const Mi = Ki * Ki;
 
-describe('parseByteQuantity: Kubernetes resource.Quantity forms', () => {
+describe('parseByteQuantity: an EPC amount, whole bytes > 0', () => {
   const ok: Array<[string | number, bigint]> = [
     ['10Mi', 10n * Mi],
     ['4096', 4096n],
@@ -25,7 +25,6 @@ describe('parseByteQuantity: Kubernetes resource.Quantity forms', () => {
     ['4096000m', 4096n],
     ['4096000000u', 4096n],
     ['000012', 12n],
-    [' 10Mi ', 10n * Mi],
     [4096, 4096n],
     [1e21, 10n ** 21n],
   ];
@@ -45,11 +44,16 @@ describe('parseByteQuantity: Kubernetes resource.Quantity forms', () => {
     ['--1', 'epc-invalid', /not a valid quantity/],
     ['1 Mi', 'epc-invalid', /not a valid quantity/],
     ['0x10', 'epc-invalid', /not a valid quantity/],
-    ['Mi', 'epc-not-positive', /zero/], // apimachinery reads a missing number as 0
+    ['Mi', 'epc-invalid', /not a valid quantity/], // a number is required (the stricter of the two former parsers)
+    ['.', 'epc-invalid', /not a valid quantity/],
+    [' 10Mi ', 'epc-invalid', /not a valid quantity/], // no surrounding whitespace (stricter)
+    ['10Mi\n', 'epc-invalid', /not a valid quantity/],
     ['1.5', 'epc-invalid', /whole number/],
     ['1m', 'epc-invalid', /whole number/],
     ['1e-3', 'epc-invalid', /whole number/],
-    ['1e-99999', 'epc-invalid', /whole number/],
+    ['1e-99999', 'epc-invalid', /out of range/],
+    ['1e-401', 'epc-invalid', /out of range/], // exponents beyond +-400 (stricter)
+    ['1e401', 'epc-invalid', /out of range/],
     ['1e99999', 'epc-invalid', /out of range/],
     ['9'.repeat(200), 'epc-invalid', /longer than/],
     [null, 'epc-invalid', /got null/],
@@ -57,7 +61,8 @@ describe('parseByteQuantity: Kubernetes resource.Quantity forms', () => {
     [Number.NaN, 'epc-invalid', /finite/],
     ['0', 'epc-not-positive', /zero/],
     ['0Mi', 'epc-not-positive', /zero/],
-    ['0e99999999', 'epc-not-positive', /zero/],
+    ['0e99999999', 'epc-invalid', /out of range/],
+    ['0e400', 'epc-not-positive', /zero/],
     ['-10Mi', 'epc-not-positive', /negative/],
     [-1, 'epc-not-positive', /negative/],
   ];

@@ -1,6 +1,7 @@
 /**
- * A defensive view of a v1 Pod as the API server sends it: every accessor tolerates missing or
- * wrongly typed fields (fuzzed or hand-written reviews), so the rules never throw on bad shapes.
+ * A defensive view of a v1 Pod as JSON (an AdmissionReview's object, an informer's V1Pod, a
+ * test's literal): every accessor tolerates missing or wrongly typed fields (fuzzed or
+ * hand-written input), so pod math and the webhook's rules never throw on bad shapes.
  */
 
 /** A JSON object; anything else read through this view counts as absent. */
@@ -15,6 +16,8 @@ export interface ContainerRef {
   name: string;
   /** e.g. `/spec/initContainers/1` */
   pointer: string;
+  /** The same place as a field path for messages, e.g. `spec.initContainers[1]`. */
+  path: string;
   /** The container object itself (never null). */
   spec: JsonObject;
 }
@@ -45,14 +48,6 @@ export function stringAt(obj: unknown, key: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** The pod's annotations as a map of strings (non-string values are ignored). */
-export function podAnnotations(pod: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  const a = objectAt(objectAt(pod, 'metadata'), 'annotations');
-  if (a) for (const [k, v] of Object.entries(a)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
-
 /** One annotation's value when it is a string, else undefined (no copy of the map). */
 export function annotationAt(pod: unknown, key: string): string | undefined {
   const a = objectAt(objectAt(pod, 'metadata'), 'annotations');
@@ -80,7 +75,7 @@ function collect(out: ContainerRef[], spec: JsonObject | undefined, field: 'init
     const c = list[i];
     if (!isObject(c)) continue;
     const role: ContainerRole = field === 'containers' ? 'app' : field === 'ephemeralContainers' ? 'ephemeral' : c.restartPolicy === 'Always' ? 'sidecar' : 'init';
-    out.push({ role, name: stringAt(c, 'name') ?? `#${i}`, pointer: `/spec/${field}/${i}`, spec: c });
+    out.push({ role, name: stringAt(c, 'name') ?? `#${i}`, pointer: `/spec/${field}/${i}`, path: `spec.${field}[${i}]`, spec: c });
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { podEpcRequestBytes, podResourceRequest } from '../../src/pod/pod-epc-request.js';
+import { podEpcRequestBytes } from '../../src/pod/pod-epc.js';
 import type { ContainerLike, PodLike } from '../../src/pod/pod-like.js';
 import { QuantityError } from '../../src/pod/quantity.js';
 
@@ -49,14 +49,15 @@ describe('podEpcRequestBytes (scheduler PodRequests semantics)', () => {
 
   it('works for any resource name', () => {
     const p = pod([{ name: 'a', resources: { requests: { 'example.com/foo': '3' } } }], [{ name: 'i', resources: { limits: { 'example.com/foo': '5' } } }]);
-    expect(podResourceRequest(p, 'example.com/foo')).toBe(5n);
     expect(podEpcRequestBytes(p, 'example.com/foo')).toBe(5n);
   });
 
   const bad: Array<[string, PodLike, string]> = [
     ['junk in an app container', pod([epc('lots')]), 'spec.containers[0].resources.requests[sgx.intel.com/epc]'],
     ['junk in an init container', pod([epc('1Mi')], [epc('1Mi'), epc('x')]), 'spec.initContainers[1].resources.requests[sgx.intel.com/epc]'],
-    ['negative request', pod([epc('-1Mi')]), 'must be greater than or equal to 0'],
+    ['negative request', pod([epc('-1Mi')]), 'spec.containers[0].resources.requests[sgx.intel.com/epc]: invalid quantity "-1Mi": is negative'],
+    ['fractional bytes (the webhook denies them; the agent no longer rounds up)', pod([epc('1.5')]), 'is not a whole number of bytes'],
+    ['zero in one container', pod([epc('1Mi'), epc('0')]), 'spec.containers[1].resources.requests[sgx.intel.com/epc]: invalid quantity "0": is zero'],
     ['junk overhead', pod([epc('1Mi')], [], { 'sgx.intel.com/epc': '??' }), 'spec.overhead[sgx.intel.com/epc]'],
   ];
   it.each(bad)('rejects %s naming the field', (_name, p, text) => {
