@@ -8,6 +8,7 @@ import type { CgroupDriverFlag } from './cgroup-driver.js';
 import { parseListenAddr } from '../util/listen-addr.js';
 import { unixSocketPathProblem } from '../util/unix-socket-path.js';
 import { ENFORCE_MODES, type EnforceMode } from './epc-controller-state.js';
+import { parseDuration } from '../util/duration.js';
 
 export const DEFAULT_POD_RESOURCES_SOCKET = '/var/lib/kubelet/pod-resources/kubelet.sock';
 export const DEFAULT_CONTROLLER_SOCKET_DIR = '/var/run/epc';
@@ -63,13 +64,12 @@ export function parseBoolFlag(flag: string, v: string | boolean): boolean {
   throw new AgentConfigError(`${flag} must be true or false, got ${JSON.stringify(v)}`);
 }
 
-/** "10s", "500ms", "2m", "1.5s" or a plain number of seconds -> milliseconds. */
+/** A duration flag (`parseDuration`: "10s", "500ms", "2m") in milliseconds within `range`. */
 export function parseDurationMs(flag: string, v: string, range: { min: number; max: number }): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(String(v));
-  if (!m) throw new AgentConfigError(`${flag} must be a duration like 10s, 500ms or 2m, got ${JSON.stringify(v)}`);
-  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
-  if (ms < range.min || ms > range.max) throw new AgentConfigError(`${flag} must be between ${range.min} ms and ${range.max} ms, got ${JSON.stringify(v)}`);
-  return Math.round(ms);
+  const d = parseDuration(String(v));
+  if ('error' in d) throw new AgentConfigError(`${flag} ${d.error}`);
+  if (d.ms < range.min || d.ms > range.max) throw new AgentConfigError(`${flag} must be between ${range.min} ms and ${range.max} ms, got ${JSON.stringify(v)}`);
+  return d.ms;
 }
 
 function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[]): T {

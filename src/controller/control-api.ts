@@ -8,11 +8,7 @@ import {
 import { applyOrThrow, type ControllerState } from './controller-state.js';
 import { HttpRouter, validate } from './http-router.js';
 import { splitEnclaveName } from './slot-table.js';
-
-/** Bytes per EPC page. */
-export const PAGE_SIZE = 4096;
-
-
+import { PAGE_SIZE } from '../epc/sgx.js';
 
 /** Reads one cgroup's counters from the model, ENOENT when it does not exist. */
 export function cgroupStats(state: ControllerState, path: string): CgroupStatsReply {

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ModelSnapshot } from '../epc/index.js';
+import { PAGE_SIZE as PAGE } from '../epc/sgx.js';
 
-const PAGE = 4096;
 
 /**
  * Prometheus metrics of the modeled controller, on its own Registry (no global state), computed

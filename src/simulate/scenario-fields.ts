@@ -4,9 +4,10 @@
  * (which fields a step has) lives in scenario-schema.ts.
  */
 import { z } from 'zod';
+import { PAGE_SIZE } from '../epc/sgx.js';
 
 /** Bytes per EPC page (the kernel's PAGE_SIZE); misc files speak bytes, scenarios mostly pages. */
-export const PAGE_BYTES = 4096;
+export const PAGE_BYTES = PAGE_SIZE;
 /** Largest EPC a scenario may model: 256 GiB, the scale target (16 B of model state a page). */
 export const MAX_CAPACITY_PAGES = (256 * 1024 ** 3) / PAGE_BYTES;
 /** Largest page count of one step (add/aug) and largest page index of a range: keeps a typo from looping for hours. */

@@ -2,13 +2,16 @@
  * Webhook configuration: a YAML/JSON file validated with zod, then overridden by flags. The
  * resolved `WebhookConfig` is plain data shared by the pure review code and the server.
  */
-import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ENCLAVE_RESOURCE, EPC_RESOURCE, PROVISION_RESOURCE } from '../pod/pod-epc.js';
 import { parseByteQuantity } from '../pod/quantity.js';
 import { validateResourceName } from '../pod/resource-name.js';
+import { readInputFile } from '../util/read-input-file.js';
+
+/** Largest config file read: configs are a few lines. */
+const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
 /** Policy mode: `strict` turns the privileged-container warning into a denial. */
 export type PolicyMode = 'default' | 'strict';
@@ -85,15 +88,11 @@ export function parseWebhookConfigFile(data: unknown, source = 'config'): Webhoo
 
 /** Reads and validates a YAML or JSON config file (JSON is YAML). */
 export async function loadWebhookConfigFile(file: string): Promise<WebhookConfigFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new WebhookConfigError(file, `cannot read: ${(err as Error).message}`);
-  }
+  const input = await readInputFile(file, { maxBytes: MAX_CONFIG_FILE_BYTES });
+  if (!input.ok) throw new WebhookConfigError(file, `cannot read: ${input.reason}`);
   let data: unknown;
   try {
-    data = parseYaml(text);
+    data = parseYaml(input.text);
   } catch (err) {
     throw new WebhookConfigError(file, `not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
   }

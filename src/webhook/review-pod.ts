@@ -9,10 +9,8 @@ import { EPC_PAGE_BYTES, podEpc } from '../pod/pod-epc.js';
 import { annotationAt, arrayAt, containerResource, declaresResource, isObject, objectAt, podContainers, stringAt, type ContainerRef } from '../pod/pod-view.js';
 import { formatBytes, parseByteQuantity } from '../pod/quantity.js';
 
-/** EPC page size; the kernel limit is floor(bytes / PAGE_SIZE) pages. */
-export const EPC_PAGE_SIZE = EPC_PAGE_BYTES;
 /** Smallest enclave: SECS + one VA page + one page (epc-model.md: ceil((N+1)/512) + 2 pages, N=1). */
-export const MIN_ENCLAVE_BYTES = 3n * EPC_PAGE_SIZE;
+export const MIN_ENCLAVE_BYTES = 3n * EPC_PAGE_BYTES;
 /** The pod annotation carrying the effective EPC in bytes (written by /mutate, immutable after). */
 export const EPC_ANNOTATION = 'sgx.intel.com/epc';
 /** Pods with this annotation are mirror pods of static pods: never patched. */
@@ -152,13 +150,13 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
       const names = amounts.map((a) => `"${a.container.name}"`).join(', ');
       deny('epc-exceeds-max', `pod ${epc} ${formatBytes(epcBytes)} (containers ${names}) exceeds the per-pod maximum ${formatBytes(config.maxPodEpcBytes)}`);
     }
-    const odd = amounts.filter((a) => a.ok && a.bytes % EPC_PAGE_SIZE !== 0n);
-    if (odd.length > 0 || epcBytes % EPC_PAGE_SIZE !== 0n) {
-      const pages = epcBytes / EPC_PAGE_SIZE;
+    const odd = amounts.filter((a) => a.ok && a.bytes % EPC_PAGE_BYTES !== 0n);
+    if (odd.length > 0 || epcBytes % EPC_PAGE_BYTES !== 0n) {
+      const pages = epcBytes / EPC_PAGE_BYTES;
       const which = odd.map((a) => `${label(a.container)} (${a.ok ? a.bytes : 0n} bytes)`).join(', ') || 'pod overhead';
       warnings.push({
         rule: 'epc-not-page-multiple',
-        message: `${epc} of ${which} is not a multiple of ${EPC_PAGE_SIZE} bytes: the pod EPC limit ${epcBytes} bytes rounds down to ${pages * EPC_PAGE_SIZE} bytes (${pages} pages)`,
+        message: `${epc} of ${which} is not a multiple of ${EPC_PAGE_BYTES} bytes: the pod EPC limit ${epcBytes} bytes rounds down to ${pages * EPC_PAGE_BYTES} bytes (${pages} pages)`,
       });
     }
     for (const a of amounts) {

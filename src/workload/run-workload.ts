@@ -3,8 +3,8 @@ import { ControllerApiError } from '../contracts/controller-api/unix-json-client
 import { accessPattern, type PatternKind } from './access-pattern.js';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
 import { modeledTime, type ModeledTime } from './modeled-time.js';
+import { PAGE_SIZE as PAGE } from '../epc/sgx.js';
 
-const PAGE = 4096;
 /** Pages per `add` call while building (keeps each request short so others interleave). */
 export const ADD_CHUNK_PAGES = 1024;
 /** Pause before re-trying an access the controller answered EBUSY. */

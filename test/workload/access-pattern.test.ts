@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accessPattern, toRanges } from '../../src/workload/access-pattern.js';
 import { LatencyRecorder } from '../../src/workload/latency-recorder.js';
-import { parseDurationMs } from '../../src/workload/parse-duration.js';
+import { parseDuration } from '../../src/util/duration.js';
 
 describe('access patterns', () => {
   it('sequential walks the working set in batches and wraps with two ranges', () => {
@@ -49,9 +49,9 @@ describe('LatencyRecorder', () => {
   });
 });
 
-describe('parseDurationMs', () => {
+describe('parseDuration', () => {
   it.each([
-    ['10s', 10_000], ['500ms', 500], ['2m', 120_000], ['1.5s', 1500], ['3', 3000],
-  ])('%s -> %d ms', (t, ms) => expect(parseDurationMs(t)).toEqual({ ms }));
-  it('names a bad duration', () => expect(parseDurationMs('soon')).toMatchObject({ error: expect.stringContaining('soon') }));
+    ['10s', 10_000], ['500ms', 500], ['2m', 120_000], ['1h', 3_600_000], ['1.5s', 1500], ['3', 3000],
+  ])('%s -> %d ms', (t, ms) => expect(parseDuration(t)).toEqual({ ms }));
+  it('names a bad duration', () => expect(parseDuration('soon')).toMatchObject({ error: expect.stringContaining('soon') }));
 });

@@ -34,7 +34,7 @@ export function workloadCommand(): Command {
     .option('--min-warmup <time>', 'figures start after the first pass over the working set and at least this long', '0s')
     .action(async (f: WorkloadFlags) => {
       const { parseQuantityToPages } = await import('../../epc/index.js');
-      const { parseDurationMs } = await import('../../workload/parse-duration.js');
+      const { parseDuration } = await import('../../util/duration.js');
       const { PATTERN_KINDS } = await import('../../workload/access-pattern.js');
       const socket = f.socket ?? process.env.EPC_ENCLAVE_SOCKET;
       const slot = f.slot ?? process.env.EPC_ENCLAVE_SLOT;
@@ -64,13 +64,13 @@ export function workloadCommand(): Command {
       const batch = int('--batch', f.batch, 1);
       if (batch > 4096) throw new CliError('--batch must be at most 4096 pages', 2);
       const seed = int('--seed', f.seed, 0);
-      const dur = parseDurationMs(f.duration);
+      const dur = parseDuration(f.duration);
       if ('error' in dur) throw new CliError(`--duration ${dur.error}`, 2);
-      const minWarmup = parseDurationMs(f.minWarmup);
+      const minWarmup = parseDuration(f.minWarmup);
       if ('error' in minWarmup) throw new CliError(`--min-warmup ${minWarmup.error}`, 2);
       let progressIntervalMs: number | undefined;
       if (f.progressInterval !== undefined) {
-        const p = parseDurationMs(f.progressInterval);
+        const p = parseDuration(f.progressInterval);
         if ('error' in p) throw new CliError(`--progress-interval ${p.error}`, 2);
         if (p.ms < 10) throw new CliError('--progress-interval must be at least 10ms', 2);
         progressIntervalMs = p.ms;

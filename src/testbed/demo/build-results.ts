@@ -2,8 +2,8 @@ import { PAGE_ACCESS_NS } from '../../workload/modeled-time.js';
 import type { PodResult, RunName, RunResult, SoloResult } from './demo-results.js';
 import type { PhaseTenantResult } from './run-phase.js';
 import { modeledSlowdown, p99Slowdown, wallSlowdown, type LatencyFigures } from './slowdown.js';
+import { PAGE_SIZE as PAGE } from '../../epc/sgx.js';
 
-const PAGE = 4096;
 
 /** The solo baseline of one tenant from its solo phase. */
 export function soloResult(r: PhaseTenantResult): SoloResult {

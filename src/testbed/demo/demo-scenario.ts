@@ -6,9 +6,10 @@
 import { z } from 'zod';
 import { quantityValue, QuantityError } from '../../pod/quantity.js';
 import { fileKind, SIMULATION_GIVEN_TO_DEMO } from '../../simulate/file-kind.js';
+import { PAGE_SIZE } from '../../epc/sgx.js';
 
 /** Bytes per EPC page: every size in a scenario is a whole number of pages. */
-export const PAGE_BYTES = 4096;
+export const PAGE_BYTES = PAGE_SIZE;
 /** Most tenants one demo node runs (each is a child process on a 2-core machine). */
 export const MAX_TENANTS = 8;
 /** Access patterns `epc workload` knows (kept in step with src/workload/access-pattern.ts). */

@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { MAX_SCENARIO_FILE_BYTES } from '../../simulate/load-scenario-file.js';
+import { readInputFile } from '../../util/read-input-file.js';
 import { parse as parseYaml } from 'yaml';
 import { ScenarioError, validateScenario, type DemoScenario } from './demo-scenario.js';
-
-/** Largest scenario file read (they are a few hundred bytes). */
-export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
 
 /**
  * Parses scenario text (YAML, which includes JSON) and validates it. Throws `ScenarioError`
@@ -22,14 +20,7 @@ export function parseScenarioText(text: string): DemoScenario {
 
 /** Reads and validates a scenario file; I/O problems become `ScenarioError` too (bad input). */
 export async function loadScenarioFile(file: string): Promise<DemoScenario> {
-  let text: string;
-  try {
-    const buf = await readFile(file);
-    if (buf.length > MAX_SCENARIO_FILE_BYTES) throw new ScenarioError('', `${file} is larger than ${MAX_SCENARIO_FILE_BYTES} bytes`);
-    text = buf.toString('utf8');
-  } catch (err) {
-    if (err instanceof ScenarioError) throw err;
-    throw new ScenarioError('', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return parseScenarioText(text);
+  const input = await readInputFile(file, { maxBytes: MAX_SCENARIO_FILE_BYTES });
+  if (!input.ok) throw new ScenarioError('', `cannot read ${file}: ${input.reason}`);
+  return parseScenarioText(input.text);
 }

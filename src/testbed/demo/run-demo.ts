@@ -11,6 +11,7 @@ import { ManagedChild } from './managed-child.js';
 import { NodeStack } from './node-stack.js';
 import { runPhase } from './run-phase.js';
 import { judge } from './verdict.js';
+import { PAGE_SIZE } from '../../epc/sgx.js';
 
 /** Shortest solo phase per tenant: the warm-up (a first pass over the working set, at least 1 s) takes up to 4 s at the default rates. */
 export const MIN_SOLO_MS = 5000;
@@ -96,7 +97,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const phaseOpts = (label: string, ms: number) => ({ label, durationMs: ms, launcher, log: o.log, signal: o.signal });
     const nodeFigures = async (st: NodeStack): Promise<RunResult['node']> => {
       const snap = await st.snapshot();
-      return { capacityBytes: snap.epc.capacity * 4096, evicted: snap.epc.evicted, reloaded: snap.epc.reloaded };
+      return { capacityBytes: snap.epc.capacity * PAGE_SIZE, evicted: snap.epc.evicted, reloaded: snap.epc.reloaded };
     };
 
     // Run "off" hosts the solo baselines first: each tenant alone on the idle node, no limits.

@@ -5,6 +5,7 @@ import type { DemoTenant } from './demo-scenario.js';
 import type { EpcLauncher } from './epc-launcher.js';
 import type { NodeStack, StartRecord } from './node-stack.js';
 import { TenantProcess, type TenantOutcome } from './tenant-process.js';
+import { PAGE_SIZE as PAGE } from '../../epc/sgx.js';
 
 /** How often the controller is sampled for the charts. */
 export const SAMPLE_INTERVAL_MS = 250;
@@ -13,7 +14,6 @@ export const SAMPLE_INTERVAL_MS = 250;
 export const QUIET_OVERRUN_MAX_MS = 120_000;
 /** How often a status line is printed while tenants run. */
 export const STATUS_INTERVAL_MS = 2000;
-const PAGE = 4096;
 
 /** One tenant's share of a phase. */
 export interface PhaseTenantResult {

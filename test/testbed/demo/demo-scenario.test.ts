@@ -123,6 +123,6 @@ describe('scenario files', () => {
   });
 
   it('names a missing file', async () => {
-    await expect(loadScenarioFile(join(dir, 'nope.yaml'))).rejects.toThrow(/cannot read .*nope.yaml: ENOENT/);
+    await expect(loadScenarioFile(join(dir, 'nope.yaml'))).rejects.toThrow(/cannot read .*nope.yaml: no such file/);
   });
 });
