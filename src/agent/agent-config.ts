@@ -9,6 +9,7 @@ import { parseListenAddr } from '../util/listen-addr.js';
 import { unixSocketPathProblem } from '../util/unix-socket-path.js';
 import { ENFORCE_MODES, type EnforceMode } from './epc-controller-state.js';
 import { parseDuration } from '../util/duration.js';
+import { validateResourceName } from '../pod/resource-name.js';
 
 export const DEFAULT_POD_RESOURCES_SOCKET = '/var/lib/kubelet/pod-resources/kubelet.sock';
 export const DEFAULT_CONTROLLER_SOCKET_DIR = '/var/run/epc';
@@ -30,6 +31,7 @@ export interface AgentClusterFlags {
   podResourcesSocket: string;
   controllerSocketDir: string;
   epcBackend: string;
+  epcResource: string;
   cgroupRoot: string;
   cgroupDriver: string;
   metricsAddr: string;
@@ -45,6 +47,8 @@ export interface AgentConfig {
   podResourcesSocket: string;
   controllerSocketDir: string;
   backend: BackendKind;
+  /** The EPC resource pods request and the Node advertises (the webhook's resourceNames.epc). */
+  epcResource: string;
   cgroupRoot: string;
   cgroupDriver: CgroupDriverFlag;
   metricsAddr: { host: string; port: number };
@@ -75,6 +79,13 @@ export function parseDurationMs(flag: string, v: string, range: { min: number; m
 function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(v)) return v as T;
   throw new AgentConfigError(`${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+}
+
+/** An extended resource name flag (`domain/name`, not reserved). */
+function resourceName(flag: string, v: string): string {
+  const problem = validateResourceName(v);
+  if (problem) throw new AgentConfigError(`${flag}: ${problem}`);
+  return v;
 }
 
 function nonEmpty(flag: string, v: string | undefined): string {
@@ -118,6 +129,7 @@ export function parseAgentConfig(f: AgentClusterFlags, env: NodeJS.ProcessEnv = 
     podResourcesSocket: socketPath('--pod-resources-socket', f.podResourcesSocket),
     controllerSocketDir: controllerSocketDir(f.controllerSocketDir),
     backend: oneOf('--epc-backend', f.epcBackend, ['auto', 'model', 'cgroupfs'] as const),
+    epcResource: resourceName('--epc-resource', f.epcResource),
     cgroupRoot: nonEmpty('--cgroup-root', f.cgroupRoot),
     cgroupDriver: oneOf('--cgroup-driver', f.cgroupDriver, ['auto', 'systemd', 'cgroupfs'] as const),
     metricsAddr,

@@ -24,13 +24,15 @@ export type DesiredPodResult = { ok: true; state: DesiredPodState } | { ok: fals
 
 export interface DesiredPodOptions {
   enforce: boolean;
+  /** The EPC resource name (`--epc-resource`; default sgx.intel.com/epc). */
+  epcResource?: string;
   driver: CgroupDriver;
   slots: readonly string[];
 }
 
 /** The limit part alone (no driver needed): what the enforcer checks before anything else. */
-export function desiredLimit(pod: PodLike, enforce: boolean): { ok: true; max: EpcMax; requestBytes: bigint } | { ok: false; part: 'limit'; reason: string } {
-  const d = decidePodLimit(pod, { enforce });
+export function desiredLimit(pod: PodLike, enforce: boolean, epcResource?: string): { ok: true; max: EpcMax; requestBytes: bigint } | { ok: false; part: 'limit'; reason: string } {
+  const d = decidePodLimit(pod, { enforce, resource: epcResource });
   return d.ok ? d : { ok: false, part: 'limit', reason: d.reason };
 }
 
@@ -48,7 +50,7 @@ export function desiredCgroup(pod: PodLike, driver: CgroupDriver): { ok: true; c
 
 /** The whole desired state of one pod. Never throws. */
 export function desiredPodState(pod: PodLike, o: DesiredPodOptions): DesiredPodResult {
-  const limit = desiredLimit(pod, o.enforce);
+  const limit = desiredLimit(pod, o.enforce, o.epcResource);
   if (!limit.ok) return limit;
   const path = desiredCgroup(pod, o.driver);
   if (!path.ok) return path;

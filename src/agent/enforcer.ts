@@ -45,6 +45,8 @@ export interface EnforcerOptions {
   records: PodRecords;
   /** `--enforce`: auto/true bind the pod's request as misc.max, false binds 'max'; see startPolicy for a node without a controller. */
   mode: EnforceMode;
+  /** The EPC resource name pods request (`--epc-resource`); default sgx.intel.com/epc. */
+  epcResource?: string;
   /** Whether the backend can hold pods to their EPC (EpcControllerCheck); omitted = assumed usable. */
   controller?: { state(): Promise<EpcControllerState>; probe?(): Promise<EpcControllerState> };
   timeoutMs?: number;
@@ -141,7 +143,7 @@ export class Enforcer implements PreStartActivity {
       this.o.pods.waitForPod(owner.namespace, owner.pod, Math.max(0, deadline - Date.now() - POD_WAIT_MARGIN_MS)));
     if (!pod) throw new Error(`pod ${owner.namespace}/${owner.pod} is not in the API server (node-scoped pod informer) within the ${this.o.timeoutMs ?? DEFAULT_PRESTART_TIMEOUT_MS} ms bound`);
     const tPod = performance.now();
-    const limit = desiredLimit(pod, appliesLimits(mode));
+    const limit = desiredLimit(pod, appliesLimits(mode), this.o.epcResource);
     if (!limit.ok) throw new Error(limit.reason);
     const bound = this.bindPod(pod, owner, req.deviceIds, limit.max, steps, { t0, tList, tPod });
     // Observe-only: a binding that fails (controller gone, cgroup driver unknown) does not stop the pod.

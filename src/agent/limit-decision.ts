@@ -6,24 +6,26 @@
  * means the webhook was bypassed or failed open). With `--enforce false` every pod gets 'max'.
  */
 import type { EpcMax } from '../backend/epc-backend.js';
-import { EPC_RESOURCE, podEpcRequestBytes } from '../pod/pod-epc.js';
+import { EPC_RESOURCE, podEpc } from '../pod/pod-epc.js';
+import { QuantityError } from '../pod/quantity.js';
 import type { PodLike } from '../pod/pod-like.js';
 
 export type LimitDecision =
   | { ok: true; max: EpcMax; requestBytes: bigint }
   | { ok: false; reason: string };
 
-/** The pod's `misc.max` (bytes = its scheduler EPC request), or why it must not start. */
-export function decidePodLimit(pod: PodLike, opts: { enforce: boolean }): LimitDecision {
-  let request: bigint;
-  try {
-    request = podEpcRequestBytes(pod);
-  } catch (err) {
-    return { ok: false, reason: `its EPC request is invalid: ${(err as Error).message}` };
-  }
+/**
+ * The pod's `misc.max` (bytes = its scheduler request of `resource`, the EPC resource name the
+ * webhook uses too: `--epc-resource`), or why it must not start.
+ */
+export function decidePodLimit(pod: PodLike, opts: { enforce: boolean; resource?: string }): LimitDecision {
+  const resource = opts.resource ?? EPC_RESOURCE;
+  const epc = podEpc(pod, resource);
+  if (!epc.ok) return { ok: false, reason: `its EPC request is invalid: ${new QuantityError(epc.raw, epc.reason, epc.field).message}` };
+  const request = epc.bytes;
   if (!opts.enforce) return { ok: true, max: 'max', requestBytes: request };
   if (request === 0n) {
-    return { ok: false, reason: `it holds an enclave slot but requests no ${EPC_RESOURCE}, so it would run with unlimited EPC (the admission webhook should have refused or mutated it)` };
+    return { ok: false, reason: `it holds an enclave slot but requests no ${resource}, so it would run with unlimited EPC (the admission webhook should have refused or mutated it)` };
   }
   if (request > BigInt(Number.MAX_SAFE_INTEGER)) return { ok: false, reason: `its EPC request ${request} bytes is too large` };
   return { ok: true, max: Number(request), requestBytes: request };

@@ -42,6 +42,8 @@ export interface NodeAgentOptions {
   enforce: EnforceMode;
   /** Period of the EPC controller re-check behind the Node condition/label and the gauge (default min(reconcile interval, 5 s)). */
   enforcementCheckMs?: number;
+  /** The EPC resource name pods request and the Node advertises (`--epc-resource`). */
+  epcResource?: string;
   /** `--epc-backend auto` found neither sgx_epc nor this controller socket (named in the reason). */
   missingControllerSocket?: string;
   advertise: boolean;
@@ -94,12 +96,12 @@ export class NodeAgent {
     const driver = () => resolver.driver();
     this.controller = new EpcControllerCheck({ backend: o.backend, cgroupRoot: o.cgroupRoot, missingControllerSocket: o.missingControllerSocket });
     this.enforcer = new Enforcer({
-      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, mode: o.enforce, controller: this.controller,
+      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, mode: o.enforce, epcResource: o.epcResource, controller: this.controller,
       timeoutMs: o.prestartTimeoutMs, logger: log,
       onResult: (result, s) => this.metrics.enforcement.observe({ result }, s),
     });
     this.reconciler = new Reconciler({
-      pods: this.informer, podResources: this.podResources, backend: o.backend, driver, records: this.records, enclaveResource,
+      pods: this.informer, podResources: this.podResources, backend: o.backend, driver, records: this.records, enclaveResource, epcResource: o.epcResource,
       preStarts: this.enforcer, active: async () => (await this.controller.state()).usable,
       enforce: appliesLimits(o.enforce), removeCgroups: o.backend.kind === 'model', intervalMs: o.reconcileIntervalMs, logger: log,
       onAction: (action, ok) => this.metrics.reconcileActions.inc({ action, result: ok ? 'ok' : 'error' }),
@@ -108,7 +110,7 @@ export class NodeAgent {
         this.metrics.reconcileDuration.observe(s);
       },
     });
-    this.advertiser = new NodeAdvertiser({ enabled: o.advertise, kubeConfig: o.kubeConfig, nodeName: o.nodeName, capacityBytes: this.capacity, logger: log });
+    this.advertiser = new NodeAdvertiser({ enabled: o.advertise, kubeConfig: o.kubeConfig, nodeName: o.nodeName, resourceName: o.epcResource, capacityBytes: this.capacity, logger: log });
     this.enforcementPublisher = new NodeEnforcementPublisher({
       kubeConfig: o.kubeConfig, nodeName: o.nodeName, conditionType: EPC_ENFORCED_CONDITION, label: EPC_ENFORCED_LABEL,
       state: () => this.enforcement(), checkIntervalMs: o.enforcementCheckMs ?? Math.min(o.reconcileIntervalMs, 5000), logger: log,

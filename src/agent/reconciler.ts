@@ -34,6 +34,8 @@ export interface ReconcilerOptions {
   /** PreStartContainer activity: cgroups it touches during a round are left to it. */
   preStarts?: PreStartActivity;
   enclaveResource: string;
+  /** The EPC resource name pods request (`--epc-resource`); default sgx.intel.com/epc. */
+  epcResource?: string;
   enforce: boolean;
   /** False while no EPC controller can be used (rounds are skipped, nothing to repair); omitted = always. */
   active?: () => Promise<boolean>;
@@ -162,7 +164,7 @@ export class Reconciler {
       const rec = records.get(uid);
       const podSlots = new Set([...(slots.get(key) ?? []), ...(rec?.slots ?? [])]);
       // An invalid request or no cgroup path: only PreStart reports it (the pod never got a cgroup from us).
-      const want = desiredPodState(p, { enforce: this.o.enforce, driver, slots: [...podSlots] });
+      const want = desiredPodState(p, { enforce: this.o.enforce, epcResource: this.o.epcResource, driver, slots: [...podSlots] });
       if (!want.ok) continue;
       if (want.state.requestBytes === 0n && !rec && podSlots.size === 0) continue;
       const { cgroup, max, slots: wantSlots } = want.state;

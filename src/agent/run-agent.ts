@@ -30,7 +30,7 @@ export async function runClusterAgent(cfg: AgentConfig, plugins: Omit<SgxPlugins
   const { backend } = selection;
   const agent = new NodeAgent({
     kubeConfig, nodeName: cfg.nodeName, backend, missingControllerSocket: selection.missingControllerSocket, plugins, podResourcesSocket: cfg.podResourcesSocket, cgroupRoot: cfg.cgroupRoot,
-    cgroupDriver: cfg.cgroupDriver, enforce: cfg.enforce, advertise: cfg.advertise, prestartTimeoutMs: cfg.prestartTimeoutMs,
+    cgroupDriver: cfg.cgroupDriver, enforce: cfg.enforce, epcResource: cfg.epcResource, advertise: cfg.advertise, prestartTimeoutMs: cfg.prestartTimeoutMs,
     reconcileIntervalMs: cfg.reconcileIntervalMs, metricsAddr: cfg.metricsAddr, logger: log,
   });
   try {

@@ -132,13 +132,13 @@ describe('EpcLimitReached is due once', () => {
 });
 
 const FLAGS: AgentClusterFlags = {
-  nodeName: 'node-1', podResourcesSocket: '/pr.sock', controllerSocketDir: '/run/epc', epcBackend: 'auto', cgroupRoot: '/sys/fs/cgroup',
+  nodeName: 'node-1', podResourcesSocket: '/pr.sock', controllerSocketDir: '/run/epc', epcBackend: 'auto', epcResource: 'sgx.intel.com/epc', cgroupRoot: '/sys/fs/cgroup',
   cgroupDriver: 'auto', metricsAddr: '0.0.0.0:9102', advertise: 'true', enforce: 'auto', prestartTimeout: '10s', reconcileInterval: '30s',
 };
 
 describe('agent flags', () => {
   it('defaults parse', () => {
-    expect(parseAgentConfig(FLAGS, {})).toMatchObject({ nodeName: 'node-1', backend: 'auto', advertise: true, enforce: 'auto', prestartTimeoutMs: 10_000, reconcileIntervalMs: 30_000, metricsAddr: { host: '0.0.0.0', port: 9102 } });
+    expect(parseAgentConfig(FLAGS, {})).toMatchObject({ nodeName: 'node-1', backend: 'auto', epcResource: 'sgx.intel.com/epc', advertise: true, enforce: 'auto', prestartTimeoutMs: 10_000, reconcileIntervalMs: 30_000, metricsAddr: { host: '0.0.0.0', port: 9102 } });
   });
   it('node name from $NODE_NAME', () => {
     expect(parseAgentConfig({ ...FLAGS, nodeName: undefined }, { NODE_NAME: 'from-env' }).nodeName).toBe('from-env');
@@ -147,6 +147,8 @@ describe('agent flags', () => {
     [{ nodeName: undefined }, /--node-name is required/],
     [{ nodeName: 'Bad_Name' }, /--node-name must be a Kubernetes node name/],
     [{ epcBackend: 'gpu' }, /--epc-backend must be one of auto, model, cgroupfs, got "gpu"/],
+    [{ epcResource: 'epc' }, /--epc-resource: resource name "epc" must look like domain\/name/],
+    [{ epcResource: 'kubernetes.io/epc' }, /--epc-resource: resource name "kubernetes.io\/epc" is reserved/],
     [{ cgroupDriver: 'openrc' }, /--cgroup-driver must be one of auto, systemd, cgroupfs/],
     [{ advertise: 'yes' }, /--advertise must be true or false, got "yes"/],
     [{ enforce: 'off' }, /--enforce must be one of auto, true, false, got "off"/],

@@ -28,4 +28,10 @@ describe('desiredPodState: the one answer the enforcer and the reconciler apply'
     expect(r).toMatchObject({ ok: false, part });
     if (!r.ok) expect(r.reason).toMatch(reason);
   });
+
+  it('reads the EPC resource the agent is told (--epc-resource), as the webhook does', () => {
+    const custom: PodLike = { metadata: { name: 'p', namespace: 'ns', uid: UID }, spec: { containers: [{ name: 'a', resources: { limits: { 'example.com/epc': '32Mi' } } }] } };
+    expect(desiredPodState(custom, { enforce: true, epcResource: 'example.com/epc', driver: 'cgroupfs', slots: [] })).toMatchObject({ ok: true, state: { max: 32 << 20 } });
+    expect(desiredPodState(custom, { enforce: true, driver: 'cgroupfs', slots: [] })).toMatchObject({ ok: false, part: 'limit', reason: expect.stringContaining('requests no sgx.intel.com/epc') });
+  });
 });

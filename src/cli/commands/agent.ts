@@ -3,6 +3,7 @@ import { CliError } from '../cli-error.js';
 import { modelSocketDirOf } from '../../contracts/controller-api/socket-names.js';
 import { DEFAULT_CONTROLLER_SOCKET_DIR, DEFAULT_METRICS_ADDR, DEFAULT_POD_RESOURCES_SOCKET, type AgentClusterFlags } from '../../agent/agent-config.js';
 import { DEFAULT_CGROUP_ROOT } from '../../backend/cgroupfs-backend.js';
+import { ENCLAVE_RESOURCE, EPC_RESOURCE, PROVISION_RESOURCE } from '../../pod/pod-epc.js';
 
 /** Parsed `epc agent` flags: the device plugins, then cluster mode (enforcement). */
 export interface AgentFlags extends AgentClusterFlags {
@@ -32,8 +33,9 @@ export function agentCommand(): Command {
     .option('--dev-root <dir>', 'root under which dev/sgx_enclave and dev/sgx_provision are looked up', '/')
     .option('--enclave-slots <n>', 'shareable enclave slots advertised (slot IDs enclave-0..n-1)', '110')
     .option('--provision-slots <n>', 'shareable provision slots advertised (0 = no provision plugin)', '110')
-    .option('--enclave-resource <name>', 'extended resource name of the enclave slots', 'sgx.intel.com/enclave')
-    .option('--provision-resource <name>', 'extended resource name of the provision slots', 'sgx.intel.com/provision')
+    .option('--enclave-resource <name>', 'extended resource name of the enclave slots (the webhook\'s resourceNames.enclave)', ENCLAVE_RESOURCE)
+    .option('--provision-resource <name>', 'extended resource name of the provision slots (the webhook\'s resourceNames.provision)', PROVISION_RESOURCE)
+    .option('--epc-resource <name>', 'extended resource name of a pod\'s EPC request in bytes, also advertised as Node capacity (the webhook\'s resourceNames.epc)', EPC_RESOURCE)
     .option('--model-socket <dir>', 'model node: the modeled EPC controller\'s socket dir; each container gets its slot\'s <dir>/slots/<slot> at /var/run/epc instead of /dev/sgx_* (the older form <dir>/enclave.sock names the same dir)')
     .option('--standalone', 'run only the device plugins, without a cluster (enforcement off)')
     .option('--kubeconfig <file>', 'kubeconfig of the API server (default: in-cluster config, else $KUBECONFIG / ~/.kube/config)')

@@ -9,9 +9,10 @@ import { EnclaveAllocator, ProvisionAllocator, type PreStartHook, type SgxMode }
 import { CONTROL_SOCKET } from '../../contracts/controller-api/socket-names.js';
 import { unixSocketPathProblem } from '../../util/unix-socket-path.js';
 import { slotIds, slotListBytes } from './sgx-slots.js';
+import { ENCLAVE_RESOURCE, PROVISION_RESOURCE } from '../../pod/pod-epc.js';
 
-export const DEFAULT_ENCLAVE_RESOURCE = 'sgx.intel.com/enclave';
-export const DEFAULT_PROVISION_RESOURCE = 'sgx.intel.com/provision';
+export const DEFAULT_ENCLAVE_RESOURCE = ENCLAVE_RESOURCE;
+export const DEFAULT_PROVISION_RESOURCE = PROVISION_RESOURCE;
 /** Default slots per node: kubelet's default max pods, so every pod on a full node can get one. */
 export const DEFAULT_SLOTS = 110;
 
