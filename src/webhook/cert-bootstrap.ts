@@ -2,7 +2,7 @@
  * Self-contained certificate bootstrap for the webhook: needs nothing beyond our image (no
  * cert-manager, no openssl, no extra binary). Run as the webhook pod's init container:
  *
- *   node dist/webhook/cert-bootstrap.js --namespace NS --secret NAME --service SVC
+ *   epc webhook cert-bootstrap --namespace NS --secret NAME --service SVC
  *     --webhook-configuration NAME --out-dir /tls [--kubeconfig FILE]
  *
  * 1. get-or-create Secret NAME (type kubernetes.io/tls: ca.crt, ca.key, tls.crt, tls.key) holding
@@ -18,11 +18,10 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { AdmissionregistrationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Secret } from '@kubernetes/client-node';
 import { describeApiError } from '../k8s/describe-api-error.js';
 import type { Logger } from '../util/logger.js';
+import type { CERT_BOOTSTRAP_FLAGS } from './cert-bootstrap-flags.js';
 import { caUsable, createCa, issueServingCert, servingCertUsable, type PemPair } from './self-signed-pki.js';
 
 /** Options of one bootstrap run. */
@@ -52,9 +51,6 @@ export interface CertBootstrapResult {
   /** Base64 of the CA certificate PEM (the caBundle value). */
   caBundle: string;
 }
-
-/** The flags of the command-line entry (the manifests pass exactly these). */
-export const CERT_BOOTSTRAP_FLAGS = ['namespace', 'secret', 'service', 'webhook-configuration', 'out-dir', 'kubeconfig'] as const;
 
 const SECRET_ATTEMPTS = 5;
 
@@ -164,37 +160,12 @@ function apiError(what: string, err: unknown): Error {
   return new Error(`${what}: ${i.code ? `HTTP ${i.code}${i.reason ? ` ${i.reason}` : ''}: ` : ''}${i.message}`);
 }
 
-/** Command-line entry: parses the flags, runs once, sets the exit code (0 ok, 1 failed, 2 bad flags). */
-export async function certBootstrapMain(argv: string[]): Promise<number> {
-  let values: Record<string, string | undefined>;
-  try {
-    values = parseArgs({ args: argv, strict: true, allowPositionals: false, options: Object.fromEntries(CERT_BOOTSTRAP_FLAGS.map((f) => [f, { type: 'string' }])) }).values as Record<string, string | undefined>;
-  } catch (err) {
-    process.stderr.write(`cert-bootstrap: ${(err as Error).message}\n`);
-    return 2;
-  }
-  const missing = CERT_BOOTSTRAP_FLAGS.filter((f) => f !== 'kubeconfig' && !values[f]);
-  if (missing.length > 0) {
-    process.stderr.write(`cert-bootstrap: missing ${missing.map((f) => `--${f}`).join(', ')}\n`);
-    return 2;
-  }
-  const { createLogger } = await import('../util/logger.js');
-  const logger = createLogger('cert-bootstrap');
+/** One bootstrap from flag values (`epc webhook cert-bootstrap`); errors name the flag or the API call. */
+export async function runCertBootstrap(values: Partial<Record<keyof typeof CERT_BOOTSTRAP_FLAGS, string>>, logger?: Logger): Promise<CertBootstrapResult> {
   const kubeConfig = new KubeConfig();
-  try {
-    if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
-    else kubeConfig.loadFromCluster();
-    const r = await bootstrapWebhookCerts({
-      kubeConfig, namespace: values.namespace!, secretName: values.secret!, serviceName: values.service!, webhookConfigurationName: values['webhook-configuration']!, outDir: values['out-dir']!, logger,
-    });
-    process.stdout.write(JSON.stringify({ event: 'ready', secret: r.secret, patched: r.patched }) + '\n');
-    return 0;
-  } catch (err) {
-    process.stderr.write(`cert-bootstrap: ${(err as Error).message}\n`);
-    return 1;
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await certBootstrapMain(process.argv.slice(2));
+  if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
+  else kubeConfig.loadFromCluster();
+  return bootstrapWebhookCerts({
+    kubeConfig, namespace: values.namespace!, secretName: values.secret!, serviceName: values.service!, webhookConfigurationName: values['webhook-configuration']!, outDir: values['out-dir']!, logger,
+  });
 }

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bootstrapWebhookCerts, type CertBootstrapOptions } from '../../src/webhook/cert-bootstrap.js';
 import { createCa, issueServingCert, servingCertUsable } from '../../src/webhook/self-signed-pki.js';
 import { packageRoot } from '../../src/util/package-root.js';
+import { CLI_NODE_ARGS } from '../helpers/run-cli.js';
 import { CertApiDouble } from './cert-api-double.js';
 
 const NS = 'sgx-epc-webhook';
@@ -160,10 +161,9 @@ describe('bootstrapWebhookCerts', () => {
   });
 });
 
-describe('cert-bootstrap command line (real child process)', () => {
-  const entry = join(packageRoot(), 'src/webhook/cert-bootstrap.ts');
+describe('epc webhook cert-bootstrap (real child process)', () => {
   const runEntry = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: packageRoot(), env: { ...process.env, EPC_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI_NODE_ARGS, 'webhook', 'cert-bootstrap', ...args], { cwd: packageRoot(), env: { ...process.env, EPC_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

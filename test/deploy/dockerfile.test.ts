@@ -59,9 +59,10 @@ describe('Dockerfile', () => {
     expect(readFileSync(join(root, 'src/cli/main.ts'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 
-  it('the cert bootstrap the manifests run is a module of the image', () => {
+  it('the cert bootstrap the manifests run is a subcommand of the image\'s epc entrypoint', () => {
     const manifests = readFileSync(join(root, 'deploy/base/webhook-deployment.yaml'), 'utf8');
-    expect(manifests).toContain('/app/dist/webhook/cert-bootstrap.js');
+    expect(manifests).toMatch(/- name: cert-bootstrap\n(?:(?!\n {8}- name:)[\s\S])*?args:\n\s+- webhook\n\s+- cert-bootstrap\n/);
+    expect(manifests).not.toMatch(/command:/);
     expect(existsSync(join(root, 'src/webhook/cert-bootstrap.ts'))).toBe(true);
   });
 });

@@ -1,11 +1,12 @@
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
+import { CERT_BOOTSTRAP_FLAGS } from '../../webhook/cert-bootstrap-flags.js';
 
 interface WebhookFlags {
   host: string;
   port: string;
-  tlsCert: string;
-  tlsKey: string;
+  tlsCert?: string;
+  tlsKey?: string;
   metricsPort: string;
   config?: string;
   policy?: string;
@@ -21,6 +22,32 @@ function portFlag(name: string, value: string): number {
 }
 
 /**
+ * `epc webhook cert-bootstrap`: the webhook pod's init container. Makes (or reuses, or renews)
+ * the webhook's self-signed CA and serving certificate in a Secret, writes them to --out-dir and
+ * sets the webhook configurations' caBundle (src/webhook/cert-bootstrap.ts), then prints one
+ * `ready` line. Exit 0 done, 1 failed (the message names the API call), 2 bad flags.
+ */
+function certBootstrapCommand(): Command {
+  const cmd = new Command('cert-bootstrap').description('make or reuse the webhook serving certificate (Secret, files, caBundle); the webhook pod\'s init container');
+  for (const [flag, help] of Object.entries(CERT_BOOTSTRAP_FLAGS)) cmd.option(`--${flag} <value>`, help);
+  return cmd.action(async (o: Record<string, string | undefined>) => {
+    const values = Object.fromEntries(Object.keys(CERT_BOOTSTRAP_FLAGS).map((f) => [f, o[f.replace(/-(.)/g, (_, c: string) => c.toUpperCase())]]));
+    const missing = Object.keys(CERT_BOOTSTRAP_FLAGS).filter((f) => f !== 'kubeconfig' && !values[f]);
+    if (missing.length > 0) throw new CliError(`cert-bootstrap: missing ${missing.map((f) => `--${f}`).join(', ')}`, 2);
+    const { runCertBootstrap } = await import('../../webhook/cert-bootstrap.js');
+    const { createLogger } = await import('../../util/logger.js');
+    const { printReady } = await import('../../util/process-lifecycle.js');
+    let r;
+    try {
+      r = await runCertBootstrap(values, createLogger('cert-bootstrap'));
+    } catch (err) {
+      throw new CliError(`cert-bootstrap: ${(err as Error).message}`, 1);
+    }
+    printReady({ secret: r.secret, patched: r.patched });
+  });
+}
+
+/**
  * `epc webhook`: the admission enforcer (HTTPS AdmissionReview v1 on /mutate and /validate,
  * Prometheus metrics on a separate port). Runs until SIGINT/SIGTERM, then stops gracefully.
  * Prints one line on stdout once listening: `epc webhook: listening on https://H:P ...`.
@@ -30,15 +57,20 @@ export function webhookCommand(): Command {
     .description('admission enforcer: routes EPC pods through the device plugin, rejects pods reaching SGX without declaring EPC')
     .option('--host <addr>', 'bind address', '0.0.0.0')
     .option('--port <n>', 'HTTPS port (0 = any free port)', '8443')
-    .requiredOption('--tls-cert <file>', 'serving certificate (PEM, reloaded when it changes)')
-    .requiredOption('--tls-key <file>', 'serving key (PEM, reloaded when it changes)')
+    .option('--tls-cert <file>', 'serving certificate (PEM, reloaded when it changes; required)')
+    .option('--tls-key <file>', 'serving key (PEM, reloaded when it changes; required)')
     .option('--metrics-port <n>', 'Prometheus metrics port, plain HTTP (0 = any free port)', '9090')
     .option('--config <file>', 'YAML/JSON config: resourceNames, excludedNamespaces, policy, maxPodEpc, deviceHostPaths')
     .addOption(new Option('--policy <mode>', 'privileged containers in SGX pods: warn (default) or deny (strict)').choices(['default', 'strict']))
     .option('--max-pod-epc <quantity>', 'largest effective pod EPC, e.g. 256Mi (overrides the config)')
     .option('--exclude-namespace <ns...>', 'namespaces allowed untouched (replaces the config list)')
     .option('--tls-poll-interval <ms>', 'how often to check the TLS files for changes', '2000')
+    .addCommand(certBootstrapCommand())
     .action(async (flags: WebhookFlags) => {
+      // Checked here, not by commander: a parent's required options would bind `cert-bootstrap` too.
+      const { tlsCert, tlsKey } = flags;
+      if (tlsCert === undefined) throw new CliError("required option '--tls-cert <file>' not specified", 2);
+      if (tlsKey === undefined) throw new CliError("required option '--tls-key <file>' not specified", 2);
       const { resolveWebhookConfig, loadWebhookConfigFile, WebhookConfigError, startWebhookServer } = await import('../../webhook/index.js');
       const { createLogger } = await import('../../util/logger.js');
       const port = portFlag('port', flags.port);
@@ -57,7 +89,7 @@ export function webhookCommand(): Command {
       let server;
       try {
         server = await startWebhookServer({
-          config, host: flags.host, port, metricsPort, tlsCertFile: flags.tlsCert, tlsKeyFile: flags.tlsKey, tlsPollIntervalMs: poll, logger,
+          config, host: flags.host, port, metricsPort, tlsCertFile: tlsCert, tlsKeyFile: tlsKey, tlsPollIntervalMs: poll, logger,
         });
       } catch (err) {
         throw new CliError(`cannot start: ${(err as Error).message}`, 2);
