@@ -65,7 +65,7 @@ export function webhookCommand(): Command {
     .option('--max-pod-epc <quantity>', 'largest effective pod EPC, e.g. 256Mi (overrides the config)')
     .option('--exclude-namespace <ns...>', 'namespaces allowed untouched (replaces the config list)')
     .option('--tls-poll-interval <ms>', 'how often to check the TLS files for changes', '2000')
-    .addCommand(certBootstrapCommand())
+    .addCommand(certBootstrapCommand().exitOverride())
     .action(async (flags: WebhookFlags) => {
       // Checked here, not by commander: a parent's required options would bind `cert-bootstrap` too.
       const { tlsCert, tlsKey } = flags;
