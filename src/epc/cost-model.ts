@@ -2,7 +2,7 @@ import type { CostModel } from './types.js';
 
 /**
  * Default cycle costs. No published per-instruction EWB/ELDU counts exist; these are the
- * docs/epc-model.md defaults (eviction ~40k cycles, reload ~40k, EINIT >= 50k) at 3 GHz.
+ * The EPC cgroup series' defaults (eviction ~40k cycles, reload ~40k, EINIT >= 50k) at 3 GHz.
  */
 export const DEFAULT_COSTS: Readonly<CostModel> = { evictCycles: 40_000, reloadCycles: 40_000, einitCycles: 50_000, ghz: 3 };
 

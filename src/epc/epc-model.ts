@@ -24,7 +24,7 @@ const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isS
 
 /**
  * The modeled EPC controller of one node: misc cgroup tree, EPC pages, enclaves, per-cgroup
- * reclaim, async workers and ksgxd (docs/epc-model.md, kernel v17 EPC cgroup series).
+ * reclaim, async workers and ksgxd (the kernel v17 EPC cgroup series; README "The simulator and simulation files").
  *
  * Pure and deterministic: no timers, no I/O. Async work and ksgxd run after each step in 'auto'
  * mode, or when the caller says so in 'manual' mode (onPending tells a real-time scheduler).

@@ -1,7 +1,7 @@
 /**
  * The modeled SGX EPC cgroup controller (Linux v17 EPC cgroup series on mainline misc.c >= 6.11).
  * Pure and deterministic: no timers, no I/O; scheduling comes in through EpcModelOptions
- * (workers/ksgxd 'auto' | 'manual' and the onPending port). See docs/epc-model.md.
+ * (workers/ksgxd 'auto' | 'manual' and the onPending port). See the README, "The simulator and simulation files".
  *
  * Files, named after the kernel code they mirror (each function points at its kernel twin):
  * - sgx.ts            arch/x86/kernel/cpu/sgx/sgx.h: constants, page kinds

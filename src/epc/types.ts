@@ -1,6 +1,6 @@
 /**
  * Public vocabulary of the EPC model (contract: /work/notes/model-api.md). The step shapes are
- * exactly the scenario steps of docs/epc-model.md plus mkdir/rmdir.
+ * exactly the steps of a simulation file (README "The simulator and simulation files") plus mkdir/rmdir.
  */
 
 /** Kernel error names the model returns as values (never thrown). */

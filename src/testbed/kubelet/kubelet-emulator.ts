@@ -35,7 +35,7 @@ export interface KubeletEmulatorOptions {
 
 /**
  * A kubelet for tests and the demo, speaking the real device plugin v1beta1 and pod-resources
- * v1 protocols over unix sockets in kubelet's call order (docs/kubelet.md). start/stop are
+ * v1 protocols over unix sockets in kubelet's call order (the kubelet device plugin and pod-resources v1 API). start/stop are
  * idempotent; stop releases every socket, stream and temp dir it made.
  */
 export class KubeletEmulator {
