@@ -5,8 +5,17 @@
  * `test rules` with input series (as scraped with honorLabels: the agent's namespace/pod labels
  * kept) for every alert, each with a series that must not fire next to it.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AgentMetrics } from '../../src/agent/agent-metrics.js';
+import { ControllerMetrics } from '../../src/controller/controller-metrics.js';
+import { packageRoot } from '../../src/util/package-root.js';
+import { WebhookMetrics } from '../../src/webhook/webhook-metrics.js';
+import { codeSpans, section, tables } from '../readme/markdown.js';
 import { findPromtool, promtool } from './promtool.js';
+import { exposedNames, promqlRefs } from './promql-names.js';
 import { all, helmTemplate, one, RELEASE, type K8sObject } from './render.js';
 
 const MONITORING = { grafanaDashboard: { enabled: true }, prometheusRule: { enabled: true }, serviceMonitor: { enabled: true } };
@@ -51,6 +60,17 @@ describe('agent metrics Service and ServiceMonitor', () => {
 
 /** The rule groups of the rendered PrometheusRule, as a Prometheus rule file. */
 const ruleFile = (objs: K8sObject[]) => ({ groups: structuredClone(one(objs, 'PrometheusRule').spec.groups) });
+/** Every alerting rule of the rendered PrometheusRule. */
+const alertRules = (objs: K8sObject[]): Array<{ alert: string; expr: string; for?: string }> => one(objs, 'PrometheusRule').spec.groups.flatMap((g: K8sObject) => g.rules);
+/** The chart's alerts (the README's Alerts section lists the same). */
+const ALERTS = ['SgxEpcPodAtLimit', 'SgxEpcPodLimitEvents', 'SgxEpcStartsRefused', 'SgxEpcNodeNotEnforced', 'SgxEpcAgentDown', 'SgxEpcAgentMissing', 'SgxEpcNodePressure'];
+
+/** The dashboard's queries, with Grafana's variables as Grafana substitutes them ($namespace: a regex of the chosen namespaces). */
+function dashboardExprs(objs: K8sObject[]): string[] {
+  const cm = one(objs, 'ConfigMap', `${RELEASE}-dashboard`);
+  const dash = JSON.parse(cm.data['sgx-epc-enforcer.json']) as { panels: Array<{ targets?: Array<{ expr: string }> }> };
+  return dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr.replaceAll('$__rate_interval', '5m').replaceAll('$__interval', '1m').replace(/\$\{?namespace(:[a-z]+)?\}?/g, 'tenant-a|tenant-b')));
+}
 
 const AGENT = { job: 'sgx-epc-enforcer-agent-metrics', instance: '10.0.0.7:9102', node: 'aks-sgx-0' };
 /** Labels of a per-pod series as stored with honorLabels: the agent's namespace/pod kept. */
@@ -61,7 +81,8 @@ describe('alerts and dashboard with the real promtool', () => {
   it('promtool check rules accepts the rules of the rendered PrometheusRule', async (ctx) => {
     if (!tool.path) return ctx.skip();
     const r = await promtool(tool.path, ['check', 'rules', 'rules.yaml'], { 'rules.yaml': ruleFile(hardware) });
-    expect(r.output).toMatch(/SUCCESS: 3 rules found/);
+    expect(alertRules(hardware).map((a) => a.alert)).toEqual(ALERTS);
+    expect(r.output).toMatch(new RegExp(`SUCCESS: ${ALERTS.length} rules found`));
     expect(r.ok).toBe(true);
   });
 
@@ -150,14 +171,181 @@ describe('alerts and dashboard with the real promtool', () => {
 
   it('every dashboard query parses (promtool check rules on them as recording rules)', async (ctx) => {
     if (!tool.path) return ctx.skip();
-    const cm = one(hardware, 'ConfigMap', `${RELEASE}-dashboard`);
-    const dash = JSON.parse(cm.data['sgx-epc-enforcer.json']) as { panels: Array<{ targets?: Array<{ expr: string }> }> };
-    // Grafana's variables, as Grafana substitutes them ($namespace: a regex of the chosen namespaces).
-    const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr.replaceAll('$__rate_interval', '5m').replaceAll('$__interval', '1m').replace(/\$\{?namespace(:[a-z]+)?\}?/g, 'tenant-a|tenant-b')));
+    const exprs = dashboardExprs(hardware);
     expect(exprs.length).toBeGreaterThan(5);
     const rules = { groups: [{ name: 'dashboard', rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) }] };
     const r = await promtool(tool.path, ['check', 'rules', 'dashboard.yaml'], { 'dashboard.yaml': rules });
     expect(r.output, r.output).toMatch(new RegExp(`SUCCESS: ${exprs.length} rules found`));
     expect(r.ok).toBe(true);
+  });
+});
+
+/** Labels of a node-level agent series: the ServiceMonitor's target labels (job = Service name, endpoint = port) and the relabeled node. */
+const target = (node: string, extra: Record<string, string> = {}) => ({
+  job: `${RELEASE}-agent-metrics`, service: `${RELEASE}-agent-metrics`, endpoint: 'metrics', instance: `10.0.0.${node.length}:9102`, namespace: 'sgx-epc-system', pod: `${RELEASE}-agent-${node}`, container: 'agent', node, ...extra,
+});
+/** kube-state-metrics' allocatable series of a node (extended resources: sanitized name, unit integer). */
+const ksm = (node: string, resource: string) => ({ job: 'kube-state-metrics', node, resource, unit: resource === 'cpu' ? 'core' : 'integer' });
+
+describe('node alerts with the real promtool', () => {
+  it('NodeNotEnforced, AgentDown, AgentMissing and NodePressure fire on their nodes, and only there', async (ctx) => {
+    if (!tool.path) return ctx.skip();
+    const Mi = 1024 * 1024;
+    const tenant = (node: string, pod: string) => ({ ...target(node), namespace: 'tenant-a', pod });
+    const input_series = [
+      // sgx-0: enforcing, up, 62Mi of 64Mi used by its pods -> NodePressure only.
+      { series: sel('epc_node_enforced', { ...target('sgx-0'), reason: 'EpcControllerPresent' }), values: '1x40' },
+      { series: sel('up', target('sgx-0')), values: '1x40' },
+      { series: sel('epc_node_capacity_bytes', target('sgx-0')), values: `${64 * Mi}x40` },
+      { series: sel('epc_pod_current_bytes', tenant('sgx-0', 'big')), values: `${40 * Mi}x40` },
+      { series: sel('epc_pod_current_bytes', tenant('sgx-0', 'small')), values: `${22 * Mi}x40` },
+      { series: sel('kube_node_status_allocatable', ksm('sgx-0', 'sgx_intel_com_epc')), values: `${64 * Mi}x40` },
+      // sgx-1: no EPC controller (stock AKS kernel), and its agent stops answering at minute 10.
+      { series: sel('epc_node_enforced', { ...target('sgx-1'), reason: 'NoEpcController' }), values: '0x40' },
+      { series: sel('up', target('sgx-1')), values: '1x10 0x30' },
+      { series: sel('epc_node_capacity_bytes', target('sgx-1')), values: `${64 * Mi}x40` },
+      { series: sel('epc_pod_current_bytes', tenant('sgx-1', 'quiet')), values: `${10 * Mi}x40` },
+      { series: sel('kube_node_status_allocatable', ksm('sgx-1', 'sgx_intel_com_epc')), values: `${64 * Mi}x40` },
+      // sgx-2: offers EPC but no agent runs there -> AgentMissing.
+      { series: sel('kube_node_status_allocatable', ksm('sgx-2', 'sgx_intel_com_epc')), values: `${64 * Mi}x40` },
+      // sgx-3: observe-only by choice (--enforce=false): not alerted.
+      { series: sel('epc_node_enforced', { ...target('sgx-3'), reason: 'EnforcementDisabled' }), values: '0x40' },
+      { series: sel('up', target('sgx-3')), values: '1x40' },
+      { series: sel('kube_node_status_allocatable', ksm('sgx-3', 'sgx_intel_com_epc')), values: `${64 * Mi}x40` },
+      // cpu-0: no EPC: no agent expected.
+      { series: sel('kube_node_status_allocatable', ksm('cpu-0', 'cpu')), values: '8x40' },
+      // kind-0 (model): free EPC at 2Mi of 64Mi and the controller reclaiming -> NodePressure; kind-1 as full but not reclaiming: no alert.
+      { series: sel('epc_node_capacity_bytes', target('kind-0', { endpoint: 'model-metrics', container: 'controller' })), values: `${64 * Mi}x40` },
+      { series: sel('epc_node_free_bytes', target('kind-0', { endpoint: 'model-metrics', container: 'controller' })), values: `${2 * Mi}x40` },
+      { series: sel('epc_evicted_pages_total', target('kind-0', { endpoint: 'model-metrics', container: 'controller' })), values: '0+100x40' },
+      { series: sel('epc_node_capacity_bytes', target('kind-1', { endpoint: 'model-metrics', container: 'controller' })), values: `${64 * Mi}x40` },
+      { series: sel('epc_node_free_bytes', target('kind-1', { endpoint: 'model-metrics', container: 'controller' })), values: `${2 * Mi}x40` },
+      { series: sel('epc_evicted_pages_total', target('kind-1', { endpoint: 'model-metrics', container: 'controller' })), values: '500x40' },
+    ];
+    const down = target('sgx-1');
+    const tests = {
+      rule_files: ['rules.yaml'],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series,
+        alert_rule_test: [
+          {
+            eval_time: '30m', alertname: 'SgxEpcNodeNotEnforced',
+            exp_alerts: [{
+              exp_labels: { node: 'sgx-1', reason: 'NoEpcController', severity: 'warning' },
+              exp_annotations: {
+                summary: 'Node sgx-1 does not hold SGX pods to their EPC request',
+                description: 'The agent on sgx-1 found no EPC controller (kernel without the sgx_epc misc cgroup): under --enforce=auto EPC pods start there without limits, under --enforce=true their starts are refused. Node condition SgxEpcEnforced says why; `epc doctor` on the node checks its kernel.',
+              },
+            }],
+          },
+          // for: 15m
+          { eval_time: '10m', alertname: 'SgxEpcNodeNotEnforced', exp_alerts: [] },
+          {
+            eval_time: '30m', alertname: 'SgxEpcAgentDown',
+            exp_alerts: [{
+              exp_labels: { ...down, severity: 'warning' },
+              exp_annotations: {
+                summary: 'epc agent on sgx-1 is not answering scrapes (metrics)',
+                description: `Prometheus cannot scrape ${down.instance} (pod sgx-epc-system/${down.pod}) for 5 minutes. While it is down, no new EPC pod starts on sgx-1 (the agent is the device plugin of sgx.intel.com/enclave) and nothing there is measured. Its logs: kubectl -n sgx-epc-system logs ${down.pod}.`,
+              },
+            }],
+          },
+          // Down since minute 11, for: 5m.
+          { eval_time: '14m', alertname: 'SgxEpcAgentDown', exp_alerts: [] },
+          {
+            eval_time: '30m', alertname: 'SgxEpcAgentMissing',
+            exp_alerts: [{
+              exp_labels: { node: 'sgx-2', severity: 'warning' },
+              exp_annotations: {
+                summary: 'SGX node sgx-2 has no epc agent',
+                description: "sgx-2 offers sgx.intel.com/epc but no agent target runs there: its EPC pods are neither limited nor measured. Check the agent DaemonSet's node selection (agent.nodeSelector, aks.instanceTypes, NFD's cpu-sgx label) and its tolerations.",
+              },
+            }],
+          },
+          {
+            eval_time: '30m', alertname: 'SgxEpcNodePressure',
+            exp_alerts: ['sgx-0', 'kind-0'].map((node) => ({
+              exp_labels: { node, severity: 'warning' },
+              exp_annotations: {
+                summary: `SGX node ${node} is running out of EPC`,
+                description: "96.88% of the node's EPC is in use (by its EPC pods, or with pages being reclaimed): new enclaves there page against each other. Spread EPC pods over more nodes, or lower the sum of their sgx.intel.com/epc requests per node.",
+              },
+            })),
+          },
+        ],
+      }],
+    };
+    const r = await promtool(tool.path, ['test', 'rules', 'tests.yaml'], { 'rules.yaml': ruleFile(hardware), 'tests.yaml': tests });
+    expect(r.output, r.output).toMatch(/SUCCESS/);
+    expect(r.ok).toBe(true);
+  });
+});
+
+/** Every metric the agent, the model's controller and the webhook register. */
+function registries(): Registry[] {
+  const controller = new ControllerMetrics(() => {
+    throw new Error('not scraped in this test');
+  });
+  return [new AgentMetrics().registry, controller.registry, new WebhookMetrics().registry];
+}
+/** Series the rules use that this project does not export, and who does. */
+const EXTERNAL: Record<string, string> = { up: 'Prometheus, per scrape target', kube_node_status_allocatable: 'kube-state-metrics' };
+/** Labels prometheus-operator gives every target of a ServiceMonitor endpoint (besides relabelings). */
+const TARGET_LABELS = ['job', 'instance', 'namespace', 'pod', 'service', 'endpoint', 'container'];
+/** kube-state-metrics' labels of kube_node_status_allocatable. */
+const KSM_LABELS = ['node', 'resource', 'unit'];
+
+describe('rules and dashboard name only what is scraped', () => {
+  it('the PromQL reader finds metrics, grouping labels and matchers (and skips functions, strings, ranges, numbers)', () => {
+    const r = promqlRefs('sum by (node) (rate(epc_evicted_pages_total{job="a-b", endpoint=~"m.*"}[5m])) / on (node) max by (node) (epc_node_capacity_bytes > 1e3) or up == 0');
+    expect(r).toEqual({
+      metrics: ['epc_evicted_pages_total', 'epc_node_capacity_bytes', 'up'],
+      grouping: ['node'],
+      matchers: [{ metric: 'epc_evicted_pages_total', label: 'job', op: '=', value: 'a-b' }, { metric: 'epc_evicted_pages_total', label: 'endpoint', op: '=~', value: 'm.*' }],
+    });
+  });
+
+  it('every metric of the rules and the dashboard is registered by the agent, the controller or the webhook (histograms as _bucket/_sum/_count)', () => {
+    const known = new Set(registries().flatMap((r) => r.getMetricsAsArray().flatMap((m) => exposedNames(m as unknown as { name: string; type: string }))));
+    const used = [...alertRules(hardware).map((a) => a.expr), ...dashboardExprs(hardware)].flatMap((e) => promqlRefs(e).metrics);
+    expect(used.length).toBeGreaterThan(10);
+    expect([...new Set(used)].filter((m) => !known.has(m) && !(m in EXTERNAL))).toEqual([]);
+    // And the external ones are exactly those documented.
+    expect([...new Set(used.filter((m) => !known.has(m)))].sort()).toEqual(Object.keys(EXTERNAL).sort());
+  });
+
+  it.each([
+    { name: 'hardware', objs: () => hardware },
+    { name: 'model', objs: () => model },
+  ])('$name: job, endpoint and grouping labels in the rules are those the rendered ServiceMonitor gives its targets', ({ objs }) => {
+    const sm = one(objs(), 'ServiceMonitor');
+    const svc = all(objs(), 'Service').find((s) => matches(sm.spec.selector.matchLabels, s.metadata.labels));
+    expect(svc, 'the Service the ServiceMonitor selects').toBeDefined();
+    // prometheus-operator names the job after the Service unless spec.jobLabel says otherwise.
+    expect(sm.spec.jobLabel).toBeUndefined();
+    const ports: string[] = sm.spec.endpoints.map((e: K8sObject) => e.port);
+    const relabeled = new Set<string>(sm.spec.endpoints.flatMap((e: K8sObject) => (e.relabelings ?? []).map((r: K8sObject) => r.targetLabel)));
+    // `node` (the rules group node alerts by it) comes from each endpoint's relabeling of the pod's node name.
+    for (const e of sm.spec.endpoints) expect(e.relabelings).toContainEqual({ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' });
+    const metricLabels = new Set(registries().flatMap((r) => r.getMetricsAsArray().flatMap((m) => (m as unknown as { labelNames: string[] }).labelNames)));
+    const allowed = new Set([...metricLabels, ...TARGET_LABELS, ...relabeled, ...KSM_LABELS, 'le']);
+    const refs = alertRules(objs()).map((a) => ({ alert: a.alert, ...promqlRefs(a.expr) }));
+    const jobs = refs.flatMap((r) => r.matchers.filter((m) => m.label === 'job').map((m) => m.value));
+    expect(jobs.length).toBeGreaterThan(0);
+    expect([...new Set(jobs)]).toEqual([svc!.metadata.name]);
+    expect(refs.flatMap((r) => r.matchers.filter((m) => m.label === 'endpoint' && !ports.includes(m.value)))).toEqual([]);
+    expect(refs.flatMap((r) => r.grouping.filter((l) => !allowed.has(l)).map((l) => `${r.alert}: ${l}`))).toEqual([]);
+    expect(refs.some((r) => r.grouping.includes('node'))).toBe(true);
+  });
+});
+
+describe('README Alerts section', () => {
+  it('lists exactly the alerts of the rendered PrometheusRule', async () => {
+    const readme = await readFile(join(packageRoot(), 'README.md'), 'utf8');
+    const table = tables(section(readme, '### Alerts'))[0];
+    expect(table?.header[0]).toBe('alert');
+    expect(table.rows.map((r) => codeSpans(r[0])[0])).toEqual(alertRules(hardware).map((a) => a.alert));
   });
 });
