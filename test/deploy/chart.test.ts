@@ -88,13 +88,13 @@ describe('helm template: optional monitoring', () => {
     for (const m of AGENT_METRICS.filter((n) => n.startsWith('epc_pod_') || n === 'epc_enforcement_duration_seconds')) expect(used).toContain(m);
   });
 
-  it('the PrometheusRule alerts on pods at their EPC limit using agent metrics only (node pressure also reads the model controller)', () => {
+  it('the PrometheusRule alerts on pods at their EPC limit using agent metrics only (node pressure also reads the model controller, the webhook alerts the webhook)', () => {
     const rule = one(objs(), 'PrometheusRule');
     const rules = rule.spec.groups.flatMap((g: { rules: unknown[] }) => g.rules) as Array<{ alert: string; expr: string }>;
     expect(rules.map((r) => r.alert)).toContain('SgxEpcPodAtLimit');
     const atLimit = rules.find((r) => r.alert === 'SgxEpcPodAtLimit')!;
     expect(atLimit.expr).toMatch(/epc_pod_current_bytes\s*\/\s*epc_pod_limit_bytes/);
-    for (const m of rules.filter((r) => r.alert !== 'SgxEpcNodePressure').flatMap((r) => r.expr.match(/epc_[a-z_]+/g) ?? [])) expect(AGENT_METRICS).toContain(metricOf(m));
+    for (const m of rules.filter((r) => !['SgxEpcNodePressure', 'SgxEpcWebhookErrors'].includes(r.alert)).flatMap((r) => r.expr.match(/epc_[a-z_]+/g) ?? [])) expect(AGENT_METRICS).toContain(metricOf(m));
     // At the limit on a kernel's EPC cgroup (no evicted-page counter there) the limit events say it.
     expect(atLimit.expr).toMatch(/epc_pod_limit_events_total/);
     expect(rules.find((r) => r.alert === 'SgxEpcStartsRefused')?.expr).toMatch(/epc_enforcement_duration_seconds_count\{result="error"\}/);

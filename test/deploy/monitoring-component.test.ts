@@ -35,8 +35,8 @@ const matches = (sel: Record<string, string>, labels: Record<string, string> | u
 describe.each(OVERLAYS)('overlays/$overlay + components/monitoring', ({ overlay, ports }) => {
   const objs = () => rendered.get(overlay)!;
 
-  it('the ServiceMonitor scrapes exactly the agent metrics Service, every endpoint with honorLabels and the node relabeling', () => {
-    const sm = one(objs(), 'ServiceMonitor');
+  it('the agent ServiceMonitor scrapes exactly the agent metrics Service, every endpoint with honorLabels and the node relabeling', () => {
+    const sm = one(objs(), 'ServiceMonitor', `${RELEASE}-agent`);
     const selected = all(objs(), 'Service').filter((s) => s.metadata.namespace === sm.metadata.namespace && matches(sm.spec.selector.matchLabels, s.metadata.labels));
     expect(selected.map((s) => s.metadata.name)).toEqual([`${RELEASE}-agent-metrics`]);
     expect(sm.spec.namespaceSelector.matchNames).toEqual([selected[0].metadata.namespace]);
@@ -49,21 +49,27 @@ describe.each(OVERLAYS)('overlays/$overlay + components/monitoring', ({ overlay,
 
   it('same rules, ServiceMonitor endpoints and dashboard as the chart (mode model, default values)', () => {
     expect(one(objs(), 'PrometheusRule').spec).toEqual(one(chart, 'PrometheusRule').spec);
-    expect(one(objs(), 'ServiceMonitor').spec.endpoints).toEqual(one(chart, 'ServiceMonitor').spec.endpoints);
+    for (const name of [`${RELEASE}-agent`, `${RELEASE}-webhook`]) {
+      const [mine, theirs] = [one(objs(), 'ServiceMonitor', name), one(chart, 'ServiceMonitor', name)];
+      expect({ name, namespace: mine.metadata.namespace, endpoints: mine.spec.endpoints, namespaces: mine.spec.namespaceSelector }).toEqual({ name, namespace: theirs.metadata.namespace, endpoints: theirs.spec.endpoints, namespaces: theirs.spec.namespaceSelector });
+    }
+    // The webhook's selects exactly the webhook Service here too.
+    const wsm = one(objs(), 'ServiceMonitor', `${RELEASE}-webhook`);
+    expect(all(objs(), 'Service').filter((s) => s.metadata.namespace === wsm.metadata.namespace && matches(wsm.spec.selector.matchLabels, s.metadata.labels)).map((s) => s.metadata.name)).toEqual([`${RELEASE}-webhook`]);
     const dash = one(objs(), 'ConfigMap', `${RELEASE}-dashboard`);
     // The chart embeds the file with `|-` (no final newline); the generator keeps it.
     const key = 'sgx-epc-enforcer.json';
     expect(Object.keys(dash.data)).toEqual([key]);
     expect(dash.data[key].trimEnd()).toBe(one(chart, 'ConfigMap', `${RELEASE}-dashboard`).data[key]);
     expect(dash.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
-    for (const o of [dash, one(objs(), 'PrometheusRule'), one(objs(), 'ServiceMonitor')]) expect(o.metadata.namespace).toBe(one(objs(), 'DaemonSet').metadata.namespace);
+    for (const o of [dash, one(objs(), 'PrometheusRule'), one(objs(), 'ServiceMonitor', `${RELEASE}-agent`)]) expect(o.metadata.namespace).toBe(one(objs(), 'DaemonSet').metadata.namespace);
   });
 });
 
 it('the chart in mode hardware scrapes the agent endpoint only (the component adds the controller endpoint, which finds no port there)', async () => {
   const hw = await helmTemplate({ monitoring: MONITORING });
-  const component = one(rendered.get('hardware')!, 'ServiceMonitor').spec.endpoints;
-  expect(one(hw, 'ServiceMonitor').spec.endpoints).toEqual(component.filter((e: K8sObject) => e.port === 'metrics'));
+  const component = one(rendered.get('hardware')!, 'ServiceMonitor', `${RELEASE}-agent`).spec.endpoints;
+  expect(one(hw, 'ServiceMonitor', `${RELEASE}-agent`).spec.endpoints).toEqual(component.filter((e: K8sObject) => e.port === 'metrics'));
 });
 
 it('the kustomization deploy/README.md shows under "Monitoring component" renders, with the component\'s objects', async () => {
@@ -81,7 +87,7 @@ it('the kustomization deploy/README.md shows under "Monitoring component" render
     const { kubectl } = await ensureK8sTools();
     const { stdout } = await promisify(execFile)(kubectl, ['kustomize', join(dir, 'mine')], { maxBuffer: 32 * 1024 * 1024 });
     const objs = parseManifests(stdout);
-    for (const kind of ['ServiceMonitor', 'PrometheusRule', 'DaemonSet']) expect(all(objs, kind).length, kind).toBe(1);
+    for (const [kind, n] of [['ServiceMonitor', 2], ['PrometheusRule', 1], ['DaemonSet', 1]] as const) expect(all(objs, kind).length, kind).toBe(n);
     expect(one(objs, 'ConfigMap', `${RELEASE}-dashboard`).metadata.labels).toMatchObject({ grafana_dashboard: '1' });
   } finally {
     await rm(dir, { recursive: true, force: true });

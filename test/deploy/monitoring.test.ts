@@ -42,7 +42,7 @@ describe('agent metrics Service and ServiceMonitor', () => {
     const containerPorts = ds.spec.template.spec.containers.flatMap((c: K8sObject) => (c.ports ?? []).map((p: K8sObject) => p.name));
     expect(svc.spec.ports.map((p: K8sObject) => p.targetPort)).toEqual(ports);
     for (const p of ports) expect(containerPorts).toContain(p);
-    const sm = one(objs(), 'ServiceMonitor');
+    const sm = one(objs(), 'ServiceMonitor', `${RELEASE}-agent`);
     expect(sm.metadata.namespace).toBe(svc.metadata.namespace);
     expect(sm.spec.namespaceSelector.matchNames).toEqual([svc.metadata.namespace]);
     expect(matches(sm.spec.selector.matchLabels, svc.metadata.labels)).toBe(true);
@@ -50,6 +50,16 @@ describe('agent metrics Service and ServiceMonitor', () => {
     for (const other of all(objs(), 'Service').filter((s) => s !== svc)) expect(matches(sm.spec.selector.matchLabels, other.metadata.labels)).toBe(false);
     expect(sm.spec.endpoints.map((e: K8sObject) => e.port)).toEqual(svc.spec.ports.map((p: K8sObject) => p.name));
     for (const e of sm.spec.endpoints) expect({ port: e.port, honorLabels: e.honorLabels }).toEqual({ port: e.port, honorLabels: true });
+  });
+
+  it('the webhook ServiceMonitor scrapes exactly the webhook Service\'s metrics port, with honorLabels', () => {
+    const sm = one(hardware, 'ServiceMonitor', `${RELEASE}-webhook`);
+    const selected = all(hardware, 'Service').filter((s) => s.metadata.namespace === sm.metadata.namespace && matches(sm.spec.selector.matchLabels, s.metadata.labels));
+    expect(selected.map((s) => s.metadata.name)).toEqual([`${RELEASE}-webhook`]);
+    expect(sm.spec.namespaceSelector.matchNames).toEqual([selected[0].metadata.namespace]);
+    expect(matches(selected[0].spec.selector, one(hardware, 'Deployment').spec.template.metadata.labels)).toBe(true);
+    expect(sm.spec.endpoints.map((e: K8sObject) => ({ port: e.port, honorLabels: e.honorLabels }))).toEqual([{ port: 'metrics', honorLabels: true }]);
+    expect(selected[0].spec.ports.map((p: K8sObject) => p.name)).toContain('metrics');
   });
 
   it('off by default: no ServiceMonitor, the metrics Service still there', () => {
@@ -63,7 +73,7 @@ const ruleFile = (objs: K8sObject[]) => ({ groups: structuredClone(one(objs, 'Pr
 /** Every alerting rule of the rendered PrometheusRule. */
 const alertRules = (objs: K8sObject[]): Array<{ alert: string; expr: string; for?: string }> => one(objs, 'PrometheusRule').spec.groups.flatMap((g: K8sObject) => g.rules);
 /** The chart's alerts (the README's Alerts section lists the same). */
-const ALERTS = ['SgxEpcPodAtLimit', 'SgxEpcPodLimitEvents', 'SgxEpcStartsRefused', 'SgxEpcNodeNotEnforced', 'SgxEpcAgentDown', 'SgxEpcAgentMissing', 'SgxEpcNodePressure'];
+const ALERTS = ['SgxEpcPodAtLimit', 'SgxEpcPodLimitEvents', 'SgxEpcStartsRefused', 'SgxEpcNodeNotEnforced', 'SgxEpcAgentDown', 'SgxEpcAgentMissing', 'SgxEpcWebhookDown', 'SgxEpcWebhookErrors', 'SgxEpcNodePressure'];
 
 /** The dashboard's queries, with Grafana's variables as Grafana substitutes them ($namespace: a regex of the chosen namespaces). */
 function dashboardExprs(objs: K8sObject[]): string[] {
@@ -283,6 +293,69 @@ describe('node alerts with the real promtool', () => {
   });
 });
 
+describe('webhook alerts with the real promtool', () => {
+  it('SgxEpcWebhookDown fires when every replica is down (not one), SgxEpcWebhookErrors on internal errors only', async (ctx) => {
+    if (!tool.path) return ctx.skip();
+    const job = `${RELEASE}-webhook`;
+    // Target labels as scraped with honorLabels: the metric's own `endpoint` (mutate, validate) kept; `up` has the port.
+    const replica = (pod: string) => ({ job, service: job, namespace: 'sgx-epc-webhook', pod, instance: `10.0.1.${pod.length}:9090`, container: 'webhook' });
+    const up = (pod: string) => ({ ...replica(pod), endpoint: 'metrics' });
+    const tests = {
+      rule_files: ['rules.yaml'],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            { series: sel('up', up('webhook-a')), values: '1x5 0x20' },
+            { series: sel('up', up('webhook-b')), values: '1x5 0x20' },
+            { series: sel('epc_webhook_decisions_total', { ...replica('webhook-a'), endpoint: 'mutate', rule: 'internal', result: 'error' }), values: '0 0 0 1 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2' },
+            { series: sel('epc_webhook_decisions_total', { ...replica('webhook-a'), endpoint: 'validate', rule: 'epc', result: 'denied' }), values: '0+3x25' },
+            { series: sel('epc_webhook_decisions_total', { ...replica('webhook-b'), endpoint: 'mutate', rule: 'epc', result: 'patched' }), values: '0+10x25' },
+          ],
+          alert_rule_test: [
+            { eval_time: '5m', alertname: 'SgxEpcWebhookDown', exp_alerts: [] },
+            {
+              eval_time: '10m', alertname: 'SgxEpcWebhookDown',
+              exp_alerts: [{
+                exp_labels: { job, severity: 'warning' },
+                exp_annotations: {
+                  summary: 'No sgx-epc-enforcer webhook replica answers',
+                  description: `Every webhook target of ${job} has been down for 2 minutes. With failurePolicy Fail the API server refuses the pod creations the webhook configurations send it (SGX pods) until one is back. kubectl -n sgx-epc-webhook get pods; its logs and events say why.`,
+                },
+              }],
+            },
+            {
+              eval_time: '10m', alertname: 'SgxEpcWebhookErrors',
+              exp_alerts: [{
+                exp_labels: { endpoint: 'mutate', severity: 'warning' },
+                exp_annotations: {
+                  summary: 'The sgx-epc-enforcer webhook failed admission requests',
+                  description: '2 admission requests ended in an internal error in 10 minutes (pods refused under failurePolicy Fail). The webhook\'s log names the request and the error.',
+                },
+              }],
+            },
+            // The errors were at minutes 3-4: gone from the 10-minute window by minute 20.
+            { eval_time: '20m', alertname: 'SgxEpcWebhookErrors', exp_alerts: [] },
+          ],
+        },
+        {
+          // One replica down, the other serving: no alert (the PodDisruptionBudget's case).
+          interval: '1m',
+          input_series: [
+            { series: sel('up', up('webhook-a')), values: '0x20' },
+            { series: sel('up', up('webhook-b')), values: '1x20' },
+          ],
+          alert_rule_test: [{ eval_time: '15m', alertname: 'SgxEpcWebhookDown', exp_alerts: [] }],
+        },
+      ],
+    };
+    const r = await promtool(tool.path, ['test', 'rules', 'tests.yaml'], { 'rules.yaml': ruleFile(hardware), 'tests.yaml': tests });
+    expect(r.output, r.output).toMatch(/SUCCESS/);
+    expect(r.ok).toBe(true);
+  });
+});
+
 /** Every metric the agent, the model's controller and the webhook register. */
 function registries(): Registry[] {
   const controller = new ControllerMetrics(() => {
@@ -319,25 +392,57 @@ describe('rules and dashboard name only what is scraped', () => {
   it.each([
     { name: 'hardware', objs: () => hardware },
     { name: 'model', objs: () => model },
-  ])('$name: job, endpoint and grouping labels in the rules are those the rendered ServiceMonitor gives its targets', ({ objs }) => {
-    const sm = one(objs(), 'ServiceMonitor');
-    const svc = all(objs(), 'Service').find((s) => matches(sm.spec.selector.matchLabels, s.metadata.labels));
-    expect(svc, 'the Service the ServiceMonitor selects').toBeDefined();
-    // prometheus-operator names the job after the Service unless spec.jobLabel says otherwise.
-    expect(sm.spec.jobLabel).toBeUndefined();
-    const ports: string[] = sm.spec.endpoints.map((e: K8sObject) => e.port);
-    const relabeled = new Set<string>(sm.spec.endpoints.flatMap((e: K8sObject) => (e.relabelings ?? []).map((r: K8sObject) => r.targetLabel)));
-    // `node` (the rules group node alerts by it) comes from each endpoint's relabeling of the pod's node name.
-    for (const e of sm.spec.endpoints) expect(e.relabelings).toContainEqual({ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' });
+  ])('$name: job, endpoint and grouping labels in the rules are those the rendered ServiceMonitors give their targets', ({ objs }) => {
+    const monitors = all(objs(), 'ServiceMonitor').map((sm) => {
+      const svc = all(objs(), 'Service').filter((s) => s.metadata.namespace === sm.metadata.namespace && matches(sm.spec.selector.matchLabels, s.metadata.labels));
+      expect(svc.length, `the Service ServiceMonitor ${sm.metadata.name} selects`).toBe(1);
+      // prometheus-operator names the job after the Service unless spec.jobLabel says otherwise.
+      expect(sm.spec.jobLabel).toBeUndefined();
+      return { sm, job: svc[0].metadata.name as string, ports: sm.spec.endpoints.map((e: K8sObject) => e.port) as string[] };
+    });
+    const agent = monitors.find((m) => m.sm.metadata.name === `${RELEASE}-agent`)!;
+    // `node` (the rules group node alerts by it) comes from each agent endpoint's relabeling of the pod's node name.
+    for (const e of agent.sm.spec.endpoints) expect(e.relabelings).toContainEqual({ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' });
+    const relabeled = new Set<string>(monitors.flatMap((m) => m.sm.spec.endpoints.flatMap((e: K8sObject) => (e.relabelings ?? []).map((r: K8sObject) => r.targetLabel))));
     const metricLabels = new Set(registries().flatMap((r) => r.getMetricsAsArray().flatMap((m) => (m as unknown as { labelNames: string[] }).labelNames)));
     const allowed = new Set([...metricLabels, ...TARGET_LABELS, ...relabeled, ...KSM_LABELS, 'le']);
     const refs = alertRules(objs()).map((a) => ({ alert: a.alert, ...promqlRefs(a.expr) }));
     const jobs = refs.flatMap((r) => r.matchers.filter((m) => m.label === 'job').map((m) => m.value));
-    expect(jobs.length).toBeGreaterThan(0);
-    expect([...new Set(jobs)]).toEqual([svc!.metadata.name]);
-    expect(refs.flatMap((r) => r.matchers.filter((m) => m.label === 'endpoint' && !ports.includes(m.value)))).toEqual([]);
+    expect([...new Set(jobs)].sort()).toEqual(monitors.map((m) => m.job).sort());
+    // An endpoint matcher names a port of the ServiceMonitor whose job the same selector names.
+    for (const r of refs) {
+      for (const m of r.matchers.filter((x) => x.label === 'endpoint')) {
+        const job = r.matchers.find((x) => x.label === 'job' && x.metric === m.metric)?.value;
+        expect({ alert: r.alert, port: m.value, ok: monitors.some((mon) => mon.job === job && mon.ports.includes(m.value)) }).toEqual({ alert: r.alert, port: m.value, ok: true });
+      }
+    }
     expect(refs.flatMap((r) => r.grouping.filter((l) => !allowed.has(l)).map((l) => `${r.alert}: ${l}`))).toEqual([]);
     expect(refs.some((r) => r.grouping.includes('node'))).toBe(true);
+  });
+
+  it.each([
+    { name: 'hardware', objs: () => hardware },
+    { name: 'model', objs: () => model },
+  ])('$name: every scrape of a registry whose metrics carry a target label (namespace, pod, endpoint, ...) keeps them (honorLabels)', ({ objs }) => {
+    const controller = new ControllerMetrics(() => {
+      throw new Error('not scraped in this test');
+    });
+    const scraped = [
+      { monitor: `${RELEASE}-agent`, port: 'metrics', registry: new AgentMetrics().registry },
+      { monitor: `${RELEASE}-agent`, port: 'model-metrics', registry: controller.registry },
+      { monitor: `${RELEASE}-webhook`, port: 'metrics', registry: new WebhookMetrics().registry },
+    ];
+    let checked = 0;
+    for (const { monitor, port, registry } of scraped) {
+      const e = one(objs(), 'ServiceMonitor', monitor).spec.endpoints.find((x: K8sObject) => x.port === port);
+      if (!e) continue; // model-metrics outside mode model
+      const clashing = registry.getMetricsAsArray().flatMap((m) => (m as unknown as { labelNames: string[] }).labelNames.filter((l) => TARGET_LABELS.includes(l)).map((l) => `${m.name}{${l}}`));
+      if (clashing.length > 0) {
+        checked++;
+        expect({ monitor, port, clashing, honorLabels: e.honorLabels }).toEqual({ monitor, port, clashing, honorLabels: true });
+      }
+    }
+    expect(checked).toBe(2); // the agent's namespace/pod and the webhook's endpoint
   });
 });
 

@@ -64,7 +64,8 @@ export const RENDER_CHECKS: Record<string, (objs: K8sObject[]) => void> = {
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set certs.mode=cert-manager': (o) => expect(kinds(o)).toContain('Certificate'),
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=model --set monitoring.serviceMonitor.enabled=true --set monitoring.prometheusRule.enabled=true --set monitoring.grafanaDashboard.enabled=true': (o) => {
     expect(kinds(o)).toContain('PrometheusRule');
-    expect(all(o, 'ServiceMonitor')[0]?.spec.endpoints.every((e: { honorLabels?: boolean }) => e.honorLabels === true)).toBe(true);
+    expect(all(o, 'ServiceMonitor').map((m) => m.metadata.name).sort()).toEqual(['sgx-epc-enforcer-agent', 'sgx-epc-enforcer-webhook']);
+    expect(all(o, 'ServiceMonitor').every((m) => m.spec.endpoints.every((e: { honorLabels?: boolean }) => e.honorLabels === true))).toBe(true);
     expect(all(o, 'ConfigMap').some((c) => Object.keys(c.data ?? {}).some((k) => k.endsWith('.json')))).toBe(true);
   },
 };
