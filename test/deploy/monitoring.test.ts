@@ -309,7 +309,7 @@ describe('webhook alerts with the real promtool', () => {
           input_series: [
             { series: sel('up', up('webhook-a')), values: '1x5 0x20' },
             { series: sel('up', up('webhook-b')), values: '1x5 0x20' },
-            { series: sel('epc_webhook_decisions_total', { ...replica('webhook-a'), endpoint: 'mutate', rule: 'internal', result: 'error' }), values: '0 0 0 1 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2' },
+            { series: sel('epc_webhook_decisions_total', { ...replica('webhook-a'), endpoint: 'mutate', rule: 'internal-error', result: 'error' }), values: '0 0 0 1 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2' },
             { series: sel('epc_webhook_decisions_total', { ...replica('webhook-a'), endpoint: 'validate', rule: 'epc', result: 'denied' }), values: '0+3x25' },
             { series: sel('epc_webhook_decisions_total', { ...replica('webhook-b'), endpoint: 'mutate', rule: 'epc', result: 'patched' }), values: '0+10x25' },
           ],
