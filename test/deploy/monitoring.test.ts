@@ -331,7 +331,7 @@ describe('webhook alerts with the real promtool', () => {
                 exp_labels: { endpoint: 'mutate', severity: 'warning' },
                 exp_annotations: {
                   summary: 'The sgx-epc-enforcer webhook failed admission requests',
-                  description: '2 admission requests ended in an internal error in 10 minutes (pods refused under failurePolicy Fail). The webhook\'s log names the request and the error.',
+                  description: '2 admission requests ended in an internal error in 10 minutes; each refused the pod it reviewed (allowed: false, code 500). The webhook\'s log names the request and the error.',
                 },
               }],
             },
