@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureK8sTools } from '../helpers/k8s-tools.js';
+import { promqlRefs } from './promql-names.js';
 import { all, DEPLOY_DIR, helmTemplate, kustomizeComposed, one, parseManifests, RELEASE, type K8sObject } from './render.js';
 
 const OVERLAYS = [
@@ -45,6 +46,15 @@ describe.each(OVERLAYS)('overlays/$overlay + components/monitoring', ({ overlay,
     const svcPorts = selected[0].spec.ports.map((p: K8sObject) => p.name);
     expect(sm.spec.endpoints.map((e: K8sObject) => e.port).filter((p: string) => svcPorts.includes(p))).toEqual(ports);
     for (const e of sm.spec.endpoints) expect(e).toMatchObject({ honorLabels: true, relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' }] });
+  });
+
+  it('the rules\' job matchers name exactly the Services its ServiceMonitors scrape', () => {
+    const scraped = all(objs(), 'ServiceMonitor').flatMap((sm) => {
+      expect(sm.spec.jobLabel).toBeUndefined(); // job = the Service's name
+      return all(objs(), 'Service').filter((s) => s.metadata.namespace === sm.metadata.namespace && matches(sm.spec.selector.matchLabels, s.metadata.labels)).map((s) => s.metadata.name as string);
+    });
+    const jobs = one(objs(), 'PrometheusRule').spec.groups.flatMap((g: K8sObject) => g.rules).flatMap((r: K8sObject) => promqlRefs(r.expr).matchers.filter((m) => m.label === 'job').map((m) => m.value));
+    expect([...new Set(jobs)].sort()).toEqual([...new Set(scraped)].sort());
   });
 
   it('same rules, ServiceMonitor endpoints and dashboard as the chart (mode model, default values)', () => {
