@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AgentMetrics } from '../../src/agent/agent-metrics.js';
+import { ENFORCE_MODES, USABLE } from '../../src/agent/epc-controller-state.js';
+import { nodeEnforcement } from '../../src/agent/node-enforcement.js';
 import { ControllerMetrics } from '../../src/controller/controller-metrics.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { WebhookMetrics } from '../../src/webhook/webhook-metrics.js';
@@ -443,6 +445,19 @@ describe('rules and dashboard name only what is scraped', () => {
       }
     }
     expect(checked).toBe(2); // the agent's namespace/pod and the webhook's endpoint
+  });
+});
+
+describe('label values the rules match are ones the code writes', () => {
+  it('epc_node_enforced{reason=...}: a reason nodeEnforcement() gives, and one that means "no limits"', () => {
+    const outcomes = ENFORCE_MODES.flatMap((mode) => [USABLE, { usable: false as const, reason: 'no sgx_epc' }].map((state) => nodeEnforcement(mode, state)));
+    const reasons = new Set(outcomes.map((o) => o.reason));
+    const matched = alertRules(hardware).flatMap((a) => promqlRefs(a.expr).matchers.filter((m) => m.metric === 'epc_node_enforced' && m.label === 'reason'));
+    expect(matched.length).toBeGreaterThan(0);
+    for (const m of matched) {
+      expect(reasons).toContain(m.value);
+      expect(outcomes.filter((o) => o.reason === m.value).every((o) => !o.enforced)).toBe(true);
+    }
   });
 });
 
