@@ -75,7 +75,7 @@ export class NodeStack {
     return join(this.o.dir, 'ctl', 'control.sock');
   }
 
-  /** Starts API double, controller, kubelet emulator and agent; resolves once the enclave plugin is registered. */
+  /** Starts API double, controller, kubelet emulator and agent; resolves once the enclave plugin is registered and its devices are allocatable. */
   async start(): Promise<void> {
     const { dir } = this.o;
     const ctlDir = join(dir, 'ctl');
@@ -109,7 +109,12 @@ export class NodeStack {
       ? 'epc agent binds each pod\'s limit in PreStartContainer'
       : 'epc agent --enforce false: no EPC limits, global reclaim only';
     this.agent = new ManagedChild({ name: 'epc agent', launcher: this.o.launcher, args, env: { ...process.env, EPC_LOG_LEVEL: process.env.EPC_LOG_LEVEL ?? 'warn' } });
-    const registered = this.kubelet.waitForRegistration(ENCLAVE_RESOURCE, { timeoutMs: STARTUP_TIMEOUT_MS });
+    // Up means the enclave devices are allocatable, as a scheduler would need before placing a
+    // pod here: registration alone comes before the plugin's first ListAndWatch update, and a
+    // pod admitted in between finds 0 devices (seen under CPU load).
+    const kubelet = this.kubelet;
+    const registered = kubelet.waitForRegistration(ENCLAVE_RESOURCE, { timeoutMs: STARTUP_TIMEOUT_MS })
+      .then(() => kubelet.waitForAllocatable(ENCLAVE_RESOURCE, 1, { timeoutMs: STARTUP_TIMEOUT_MS }));
     const died = this.agent.exited.then((e) => {
       throw new Error(`epc agent exited (${e.signal ?? `code ${e.code}`}) during start-up${this.agent?.stderr() ? `:\n${this.agent.stderr()}` : ''}`);
     });

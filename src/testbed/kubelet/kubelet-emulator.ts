@@ -87,6 +87,15 @@ export class KubeletEmulator {
     return this.log.waitFor((e) => e.type === 'register-end' && e.resourceName === resourceName && !e.error, { ...opts, what: `registration of ${resourceName}` });
   }
 
+  /**
+   * Waits until `resourceName` has at least `min` healthy devices in a ListAndWatch update logged
+   * at index `from` or later: the node's allocatable as the scheduler sees it. A plugin registers
+   * before its first list arrives, so a pod admitted right after registration can find 0 devices.
+   */
+  waitForAllocatable(resourceName: string, min: number, opts: { timeoutMs?: number; from?: number } = {}): Promise<EmulatorEvent> {
+    return this.log.waitFor((e) => e.type === 'list' && e.resourceName === resourceName && e.healthy >= min, { ...opts, what: `${min} healthy ${resourceName} devices` });
+  }
+
   /** Serves kubelet.sock and the pod-resources socket. Idempotent. */
   async start(): Promise<void> {
     if (this.state !== 'new') return;

@@ -99,6 +99,28 @@ describe('kubelet emulator: admission', () => {
   });
 });
 
+describe('kubelet emulator: registration vs allocatable', () => {
+  it('waitForAllocatable resolves only once a ListAndWatch update brings enough healthy devices', async () => {
+    const kubelet = await scope.emulator({});
+    const source = new ManualSource([]);
+    const p = scope.plugin(kubelet.deviceDir, { source });
+    await p.start();
+    await kubelet.waitForRegistration(R, { timeoutMs: 10_000 });
+    let ready = false;
+    const waiting = kubelet.waitForAllocatable(R, 2, { timeoutMs: 10_000 }).then(() => (ready = true));
+    // Registered with no devices listed: a pod admitted now finds none (what the demo must wait out).
+    await expect(kubelet.admitPod(pod('early', [{ name: 'c', req: { [R]: 1 } }]))).rejects.toThrow(/insufficient example\.com\/thing: requested 1, 0 available/);
+    source.set(healthy('a'));
+    await until(() => kubelet.resource(R)?.allocatable === 1, 'one device');
+    expect(ready).toBe(false);
+    source.set(healthy('a', 'b'));
+    await waiting;
+    expect(kubelet.resource(R)?.allocatable).toBe(2);
+    await kubelet.admitPod(pod('late', [{ name: 'c', req: { [R]: 1 } }]));
+    await expect(kubelet.waitForAllocatable(R, 3, { timeoutMs: 200 })).rejects.toThrow(/timed out after 200 ms waiting for 3 healthy example\.com\/thing devices/);
+  });
+});
+
 describe('kubelet emulator: protocol limits', () => {
   it('kills a ListAndWatch stream over the receive cap, flags it and leaves 0 allocatable', async () => {
     const kubelet = await scope.emulator({ maxReceiveMessageBytes: 1000 });
