@@ -11,8 +11,7 @@
  * that fails also starts the pod unbound; under `auto` it does when the controller is gone.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { canBindSlots, type EpcBackend, type EpcMax } from '../backend/epc-backend.js';
-import { EpcBackendError } from '../backend/epc-backend-error.js';
+import type { EpcBackend, EpcMax } from '../backend/epc-backend.js';
 import type { CgroupDriver } from '../pod/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
 import { findDeviceOwners, ownerPodOf } from './device-owners.js';
@@ -189,28 +188,14 @@ export class Enforcer implements PreStartActivity {
     return 'unbound';
   }
 
-  /** Applies a pod's desired state: creates (first start) or re-applies (restart) the cgroup's limit and the slot bindings. */
+  /**
+   * Applies a pod's desired state in one backend call (`applyCgroup`: on the model one
+   * controller request, all or nothing; on cgroupfs one misc.max write when the cgroup is there):
+   * the cgroup created (first start) or found (restart), its limit written, its slots bound.
+   */
   private async bind(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, want: DesiredPodState, steps: PreStartSteps): Promise<void> {
-    const { backend } = this.o;
     const { cgroup, max, slots } = want;
-    const limitAndBind = () => steps.run(`writing misc.max of ${cgroup} and binding ${slots.join(', ')}`, () => Promise.all([
-      backend.setMax(cgroup, max),
-      ...(canBindSlots(backend) ? slots.map((id) => backend.bindSlot(id, cgroup)) : []),
-    ]));
-    const known = this.o.records.get(pod.metadata!.uid!)?.cgroup === cgroup;
-    if (known) {
-      // A container restart: the cgroup should still be there; create it only if it vanished.
-      try {
-        await limitAndBind();
-      } catch (err) {
-        if (!(err instanceof EpcBackendError && err.code === 'ENOENT')) throw err;
-        await steps.run(`creating cgroup ${cgroup}`, () => backend.ensureCgroup(cgroup));
-        await limitAndBind();
-      }
-    } else {
-      await steps.run(`creating cgroup ${cgroup}`, () => backend.ensureCgroup(cgroup));
-      await limitAndBind();
-    }
+    await steps.run(`making cgroup ${cgroup}, writing its misc.max and binding ${slots.join(', ')}`, () => this.o.backend.applyCgroup(want));
     this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max, slots: [...slots] });
   }
 
