@@ -14,7 +14,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { EpcBackend, EpcMax } from '../backend/epc-backend.js';
 import type { CgroupDriver } from '../pod/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
-import { findDeviceOwners, ownerPodOf } from './device-owners.js';
+import type { DeviceOwnerCache } from './device-owner-cache.js';
+import { findDeviceOwners, ownerPodOf, type DeviceOwner } from './device-owners.js';
 import { appliesLimits, startPolicy, USABLE, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';
 import { desiredCgroup, desiredLimit, type DesiredPodState } from './desired-state.js';
 import type { PodRecords } from './pod-records.js';
@@ -34,6 +35,8 @@ const UNBOUND_LOGGED_MAX = 1024;
 /** The pod lookup the enforcer needs (PodInformer has it). */
 export interface PodLookup {
   waitForPod(namespace: string, name: string, timeoutMs: number): Promise<V1Pod | undefined>;
+  /** The cached pod with this UID; without it the device-owner cache is never trusted. */
+  getByUid?(uid: string): V1Pod | undefined;
 }
 
 export interface EnforcerOptions {
@@ -46,6 +49,8 @@ export interface EnforcerOptions {
   mode: EnforceMode;
   /** The EPC resource name pods request (`--epc-resource`); default sgx.intel.com/epc. */
   epcResource?: string;
+  /** Owners of device IDs from earlier starts: a container restart skips the pod-resources List (omitted = always List). */
+  owners?: DeviceOwnerCache;
   /** Whether the backend can hold pods to their EPC (EpcControllerCheck); omitted = assumed usable. */
   controller?: { state(): Promise<EpcControllerState>; probe?(): Promise<EpcControllerState> };
   timeoutMs?: number;
@@ -130,21 +135,28 @@ export class Enforcer implements PreStartActivity {
     // up only for the log line, and a failed lookup does not stop it either.
     if (policy.action === 'start-unbound') {
       const owner = await steps.run('looking up its device IDs in pod-resources', () =>
-        this.resolveOwner(req, Math.min(deadline, Date.now() + UNBOUND_LOOKUP_MS)).catch(() => ({ namespace: '', pod: '', container: req.deviceIds.join(',') })));
+        this.resolveOwner(req, Math.min(deadline, Date.now() + UNBOUND_LOOKUP_MS)).then((r) => r.owner, () => ({ namespace: '', pod: '', container: req.deviceIds.join(',') })));
       return this.startUnbound(owner, policy.reason, 'info');
     }
-    const owner = await steps.run('looking up its device IDs in pod-resources', () => this.resolveOwner(req, deadline));
+    // A container restart of a pod seen before: its owner is known, no List (see restartOwner).
+    const known = this.restartOwner(req.deviceIds);
+    const { owner, since } = known ?? await steps.run('looking up its device IDs in pod-resources', () => this.resolveOwner(req, deadline));
     const tList = performance.now();
     steps.concerns(`pod ${owner.namespace}/${owner.pod} (container ${owner.container})`);
     if (policy.action === 'refuse') throw new Error(policy.reason);
     // A little before the deadline, so the answer names the cause rather than the timeout.
-    const pod = await steps.run(`waiting for pod ${owner.namespace}/${owner.pod} in the API server`, () =>
+    const pod = known?.pod ?? await steps.run(`waiting for pod ${owner.namespace}/${owner.pod} in the API server`, () =>
       this.o.pods.waitForPod(owner.namespace, owner.pod, Math.max(0, deadline - Date.now() - POD_WAIT_MARGIN_MS)));
     if (!pod) throw new Error(`pod ${owner.namespace}/${owner.pod} is not in the API server (node-scoped pod informer) within the ${this.o.timeoutMs ?? DEFAULT_PRESTART_TIMEOUT_MS} ms bound`);
     const tPod = performance.now();
     const limit = desiredLimit(pod, appliesLimits(mode), this.o.epcResource);
     if (!limit.ok) throw new Error(limit.reason);
-    const bound = this.bindPod(pod, owner, req.deviceIds, limit.max, steps, { t0, tList, tPod });
+    const bound = this.bindPod(pod, owner, req.deviceIds, limit.max, steps, { t0, tList, tPod }).then((r) => {
+      // The List named this pod's UID for these IDs now (or the cache did and still holds): remember
+      // it, unless an Allocate, a pod delete or a List dropped entries since this start began.
+      this.o.owners?.remember(req.deviceIds, { ...owner, uid: pod.metadata!.uid! }, since);
+      return r;
+    });
     // Observe-only: a binding that fails (controller gone, cgroup driver unknown) does not stop the pod.
     if (mode === 'false') return bound.catch((err: Error) => this.startUnbound(owner, err.message, 'warn'));
     if (mode === 'auto') return bound.catch((err: Error) => this.unboundIfControllerGone(owner, err));
@@ -199,17 +211,40 @@ export class Enforcer implements PreStartActivity {
     this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max, slots: [...slots] });
   }
 
+  /**
+   * The owner of `ids` from the device-owner cache, trusted only if the informer still has that
+   * very UID, not terminal and not being deleted (a pod in those states starts no container, so
+   * the IDs must have changed hands); else the entry is dropped and the caller Lists.
+   */
+  private restartOwner(ids: readonly string[]): { owner: DeviceOwner; pod: V1Pod; since: number } | undefined {
+    const cache = this.o.owners;
+    const hit = cache?.lookup(ids);
+    if (!cache || !hit) return undefined;
+    const since = cache.generation;
+    const pod = this.o.pods.getByUid?.(hit.uid);
+    const phase = pod?.status?.phase;
+    if (!pod || pod.metadata?.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed'
+      || pod.metadata?.namespace !== hit.namespace || pod.metadata?.name !== hit.pod) {
+      cache.forgetPod(hit.uid);
+      return undefined;
+    }
+    return { owner: { namespace: hit.namespace, pod: hit.pod, container: hit.container }, pod, since };
+  }
+
   /** Asks pod-resources until every ID is assigned (kubelet commits before PreStart, but a restarting kubelet may not answer yet). */
-  private async resolveOwner(req: { resourceName: string; deviceIds: string[] }, deadline: number) {
+  private async resolveOwner(req: { resourceName: string; deviceIds: string[] }, deadline: number): Promise<{ owner: DeviceOwner; since: number }> {
     let last = 'no answer';
     for (;;) {
       let found: ReturnType<typeof ownerPodOf> | undefined;
       try {
-        found = ownerPodOf(findDeviceOwners(await this.o.podResources.list(), req.resourceName, req.deviceIds), req.deviceIds);
+        const list = await this.o.podResources.list();
+        this.o.owners?.observeList(list, req.resourceName);
+        found = ownerPodOf(findDeviceOwners(list, req.resourceName, req.deviceIds), req.deviceIds);
       } catch (err) {
         last = (err as Error).message; // pod-resources not answering (yet): retried
       }
-      if (found?.ok) return found;
+      // `since`: the cache generation right after this List (a later drop makes remember skip).
+      if (found?.ok) return { owner: { namespace: found.namespace, pod: found.pod, container: found.container }, since: this.o.owners?.generation ?? 0 };
       if (found?.reason === 'several-pods') throw new Error(found.detail); // final: retrying cannot help
       if (found) last = found.detail;
       if (Date.now() + LIST_RETRY_MS >= deadline) throw new Error(last);
