@@ -48,13 +48,15 @@ export class DeviceOwnerCache {
   }
 
   /**
-   * Remembers `owner` for `ids` after a successful PreStart that began at `generation` `since`;
+   * Remembers `owner` (UID `uid`) for `ids` after a successful PreStart that began at `generation` `since`;
    * skipped if anything was dropped since (the IDs may have changed hands meanwhile). The oldest
    * entries go first beyond `maxEntries`.
    */
-  remember(ids: readonly string[], owner: CachedOwner, since: number): void {
+  remember(ids: readonly string[], owner: DeviceOwner, uid: string, since: number): void {
     if (since !== this.gen || ids.length === 0) return;
-    const entry: CachedOwner = { namespace: owner.namespace, pod: owner.pod, container: owner.container, uid: owner.uid };
+    const known = this.lookup(ids);
+    if (known && known.uid === uid && known.namespace === owner.namespace && known.pod === owner.pod && known.container === owner.container) return;
+    const entry: CachedOwner = { namespace: owner.namespace, pod: owner.pod, container: owner.container, uid };
     for (const id of ids) {
       this.byId.delete(id);
       this.byId.set(id, entry);

@@ -101,7 +101,7 @@ export class NodeAgent {
     this.enforcer = new Enforcer({
       podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, owners: this.owners, mode: o.enforce, epcResource: o.epcResource, controller: this.controller,
       timeoutMs: o.prestartTimeoutMs, logger: log,
-      onResult: (result, s) => this.metrics.enforcement.observe({ result }, s),
+      onResult: (result, s) => this.metrics.observeEnforcement(result, s),
     });
     this.reconciler = new Reconciler({
       pods: this.informer, podResources: this.podResources, backend: o.backend, driver, records: this.records, enclaveResource, epcResource: o.epcResource,

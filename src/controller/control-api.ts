@@ -36,7 +36,7 @@ export function enclavesIn(state: ControllerState, path: string, recursive: bool
 }
 
 function requireCgroup(state: ControllerState, path: string): void {
-  if (!state.rt.model.cgroups().includes(path)) throw new ApiError('ENOENT', `no cgroup ${path}`, { field: 'path' });
+  if (!state.rt.model.hasCgroup(path)) throw new ApiError('ENOENT', `no cgroup ${path}`, { field: 'path' });
 }
 
 /**

@@ -21,9 +21,8 @@ export interface PodCgroupRequest {
 export async function applyPodCgroup(state: ControllerState, want: PodCgroupRequest): Promise<PodCgroupReply> {
   const { rt, slots: table, sockets } = state;
   const { path, max, slots } = want;
-  const existing = new Set(rt.model.cgroups());
   const created: string[] = [];
-  const oldMax = existing.has(path) ? rt.apply({ op: 'read', cgroup: path, file: 'misc.max' }).value?.trim() : undefined;
+  const oldMax = rt.model.hasCgroup(path) ? rt.apply({ op: 'read', cgroup: path, file: 'misc.max' }).value?.trim() : undefined;
   const before = slots.map((slot) => table.cgroupOf(slot));
   const undo = (): void => {
     slots.forEach((slot, i) => (before[i] === undefined ? table.unbind(slot) : table.bind(slot, before[i]!)));
@@ -32,7 +31,7 @@ export async function applyPodCgroup(state: ControllerState, want: PodCgroupRequ
   };
   try {
     for (const node of cgroupPathChain(path)) {
-      if (existing.has(node)) continue;
+      if (rt.model.hasCgroup(node)) continue;
       applyOrThrow(state, { op: 'mkdir', cgroup: node }, `mkdir ${node}`);
       created.push(node);
     }

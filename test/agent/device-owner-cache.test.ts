@@ -22,13 +22,14 @@ function epcPod(name: string, n: number, epc: string): any {
   return { metadata: { name, namespace: 'ns', uid: uidOf(n) }, spec: { containers: [{ name: 'app', resources: { requests: r, limits: r } }] }, status: { phase: 'Running', qosClass: 'Guaranteed' } };
 }
 
-const entry = (pod: string, uid: string, container = 'app') => ({ namespace: 'ns', pod, container, uid });
+const owner = (pod: string, container = 'app') => ({ namespace: 'ns', pod, container });
+const entry = (pod: string, uid: string, container = 'app') => ({ ...owner(pod, container), uid });
 
 describe('DeviceOwnerCache (pure)', () => {
   it('answers only when every ID belongs to one remembered owner', () => {
     const c = new DeviceOwnerCache();
-    c.remember(['e-1', 'e-2'], entry('a', 'u1'), c.generation);
-    c.remember(['e-3'], entry('b', 'u2'), c.generation);
+    c.remember(['e-1', 'e-2'], owner('a'), 'u1', c.generation);
+    c.remember(['e-3'], owner('b'), 'u2', c.generation);
     expect(c.lookup(['e-1', 'e-2'])).toEqual(entry('a', 'u1'));
     expect(c.lookup(['e-1'])).toEqual(entry('a', 'u1'));
     expect(c.lookup(['e-1', 'e-3'])).toBeUndefined();
@@ -38,10 +39,10 @@ describe('DeviceOwnerCache (pure)', () => {
 
   it('forgets on Allocate of the IDs, on the pod\'s delete, and on a List showing another owner or none', () => {
     const c = new DeviceOwnerCache();
-    c.remember(['e-1'], entry('a', 'u1'), c.generation);
-    c.remember(['e-2'], entry('b', 'u2'), c.generation);
-    c.remember(['e-3'], entry('c', 'u3'), c.generation);
-    c.remember(['e-4'], entry('d', 'u4'), c.generation);
+    c.remember(['e-1'], owner('a'), 'u1', c.generation);
+    c.remember(['e-2'], owner('b'), 'u2', c.generation);
+    c.remember(['e-3'], owner('c'), 'u3', c.generation);
+    c.remember(['e-4'], owner('d'), 'u4', c.generation);
     c.forgetDevices(['e-1']);
     expect(c.lookup(['e-1'])).toBeUndefined();
     c.forgetPod('u2');
@@ -61,9 +62,9 @@ describe('DeviceOwnerCache (pure)', () => {
     const c = new DeviceOwnerCache(3);
     const since = c.generation;
     c.forgetDevices(['e-7']); // an Allocate raced the start
-    c.remember(['e-1'], entry('a', 'u1'), since);
+    c.remember(['e-1'], owner('a'), 'u1', since);
     expect(c.size).toBe(0);
-    for (let i = 0; i < 10; i++) c.remember([`e-${i}`], entry(`p${i}`, `u${i}`), c.generation);
+    for (let i = 0; i < 10; i++) c.remember([`e-${i}`], owner(`p${i}`), `u${i}`, c.generation);
     expect(c.size).toBe(3);
     expect(c.lookup(['e-9'])).toEqual(entry('p9', 'u9'));
     expect(c.lookup(['e-0'])).toBeUndefined();

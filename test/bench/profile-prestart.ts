@@ -1,12 +1,12 @@
 /**
  * Where one PreStartContainer's milliseconds go: runs the agent bench (`agentOnNode`) with the
- * agent at log level info and `--cpu-prof`, then prints
+ * agent at log level debug and `--cpu-prof`, then prints
  *  - the agent's own spans per PreStart from its 'EPC limit bound' log line (pod-resources List,
  *    pod lookup, cgroup apply, total in the agent), p50/p99, first starts and restarts apart;
  *  - the CPU profile of the agent: self time by category (GC, idle, grpc-js, pino, node
  *    internals, this package) and the top functions.
  * Not a `*.bench.ts` module (run.ts does not pick it up): `npx tsx test/bench/profile-prestart.ts`.
- * Info logging adds a little to every span; the bench itself runs at warn.
+ * Logging adds a little to every span; the bench itself runs at warn.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const dir = await mkdtemp(join(tmpdir(), 'epc-prof-'));
 const spans: Spans[] = [];
 try {
   const figures = await agentOnNode({
-    logLevel: 'info',
+    logLevel: 'debug',
     nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
     onLogLine: (line) => {
       if (!line.includes('EPC limit bound')) return;
@@ -32,7 +32,7 @@ try {
       }
     },
   });
-  console.log('== bench figures (agent at log level info, --cpu-prof)');
+  console.log('== bench figures (agent at log level debug, --cpu-prof)');
   for (const f of figures) console.log(`  ${f.name.padEnd(90)} ${Number(f.value.toPrecision(4))} ${f.unit}`);
 
   // agentOnNode: 2 x 110 first starts (cold, then warm informer), then 300 + 3000 restarts.
