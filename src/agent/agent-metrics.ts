@@ -21,6 +21,7 @@ export class AgentMetrics {
   private readonly pods: Gauge;
   private readonly enforced: Gauge<'reason'>;
   readonly enforcement: Histogram<'result'>;
+  private readonly enforcementByResult = new Map<string, { observe(v: number): void }>();
   readonly reconcileRounds: Counter<'result'>;
   readonly reconcileActions: Counter<'action' | 'result'>;
   readonly reconcileDuration: Histogram;
@@ -47,6 +48,13 @@ export class AgentMetrics {
     this.reconcileRounds = new Counter({ name: 'epc_reconcile_rounds_total', help: 'reconcile rounds by result', labelNames: ['result'], registers });
     this.reconcileActions = new Counter({ name: 'epc_reconcile_actions_total', help: 'reconcile actions (adopt, set-max = drift repaired, restore, bind, cleanup) by result', labelNames: ['action', 'result'], registers });
     this.reconcileDuration = new Histogram({ name: 'epc_reconcile_duration_seconds', help: 'duration of one reconcile round', registers, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+  }
+
+  /** One PreStart's outcome and duration; each result's series is looked up once, on its first use. */
+  observeEnforcement(result: 'ok' | 'error' | 'unbound', seconds: number): void {
+    let child = this.enforcementByResult.get(result);
+    if (!child) this.enforcementByResult.set(result, (child = this.enforcement.labels({ result })));
+    child.observe(seconds);
   }
 
   /** The node's enforcement state: one series, labelled with the current reason. */

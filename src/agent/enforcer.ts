@@ -11,11 +11,11 @@
  * that fails also starts the pod unbound; under `auto` it does when the controller is gone.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { canBindSlots, type EpcBackend, type EpcMax } from '../backend/epc-backend.js';
-import { EpcBackendError } from '../backend/epc-backend-error.js';
+import type { EpcBackend, EpcMax } from '../backend/epc-backend.js';
 import type { CgroupDriver } from '../pod/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
-import { findDeviceOwners, ownerPodOf } from './device-owners.js';
+import type { DeviceOwnerCache } from './device-owner-cache.js';
+import { findDeviceOwners, ownerPodOf, type DeviceOwner } from './device-owners.js';
 import { appliesLimits, startPolicy, USABLE, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';
 import { desiredCgroup, desiredLimit, type DesiredPodState } from './desired-state.js';
 import type { PodRecords } from './pod-records.js';
@@ -35,6 +35,8 @@ const UNBOUND_LOGGED_MAX = 1024;
 /** The pod lookup the enforcer needs (PodInformer has it). */
 export interface PodLookup {
   waitForPod(namespace: string, name: string, timeoutMs: number): Promise<V1Pod | undefined>;
+  /** The cached pod with this UID; without it the device-owner cache is never trusted. */
+  getByUid?(uid: string): V1Pod | undefined;
 }
 
 export interface EnforcerOptions {
@@ -47,6 +49,8 @@ export interface EnforcerOptions {
   mode: EnforceMode;
   /** The EPC resource name pods request (`--epc-resource`); default sgx.intel.com/epc. */
   epcResource?: string;
+  /** Owners of device IDs from earlier starts: a container restart skips the pod-resources List (omitted = always List). */
+  owners?: DeviceOwnerCache;
   /** Whether the backend can hold pods to their EPC (EpcControllerCheck); omitted = assumed usable. */
   controller?: { state(): Promise<EpcControllerState>; probe?(): Promise<EpcControllerState> };
   timeoutMs?: number;
@@ -83,6 +87,9 @@ export class Enforcer implements PreStartActivity {
   private readonly touched = new Map<string, number>();
   private seq = 0;
   private readonly unboundLogged = new Set<string>();
+  /** Per pod object (dropped with it): its limit and its cgroup path, computed once. */
+  private readonly limits = new WeakMap<V1Pod, ReturnType<typeof desiredLimit>>();
+  private readonly cgroups = new WeakMap<V1Pod, { driver: CgroupDriver; path: ReturnType<typeof desiredCgroup> }>();
 
   constructor(private readonly o: EnforcerOptions) {}
 
@@ -102,16 +109,14 @@ export class Enforcer implements PreStartActivity {
   async preStart(req: { resourceName: string; deviceIds: string[] }): Promise<void> {
     const t0 = performance.now();
     const timeoutMs = this.o.timeoutMs ?? DEFAULT_PRESTART_TIMEOUT_MS;
-    const steps = new PreStartSteps(`the container with ${req.resourceName} ${req.deviceIds.join(', ')}`, 'checking the EPC controller');
+    const steps = new PreStartSteps(req, 'checking the EPC controller');
     let timer: NodeJS.Timeout | undefined;
     const deadline = Date.now() + timeoutMs;
     try {
-      const result = await Promise.race([
-        this.apply(req, deadline, steps),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms while ${steps.step}`)), timeoutMs);
-        }),
-      ]);
+      const result = await new Promise<'ok' | 'unbound'>((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms while ${steps.step}`)), timeoutMs);
+        this.apply(req, deadline, steps).then(resolve, reject);
+      });
       this.o.onResult?.(result, (performance.now() - t0) / 1000);
     } catch (err) {
       this.o.onResult?.('error', (performance.now() - t0) / 1000);
@@ -131,25 +136,48 @@ export class Enforcer implements PreStartActivity {
     // up only for the log line, and a failed lookup does not stop it either.
     if (policy.action === 'start-unbound') {
       const owner = await steps.run('looking up its device IDs in pod-resources', () =>
-        this.resolveOwner(req, Math.min(deadline, Date.now() + UNBOUND_LOOKUP_MS)).catch(() => ({ namespace: '', pod: '', container: req.deviceIds.join(',') })));
+        this.resolveOwner(req, Math.min(deadline, Date.now() + UNBOUND_LOOKUP_MS)).then((r) => r.owner, () => ({ namespace: '', pod: '', container: req.deviceIds.join(',') })));
       return this.startUnbound(owner, policy.reason, 'info');
     }
-    const owner = await steps.run('looking up its device IDs in pod-resources', () => this.resolveOwner(req, deadline));
+    // A container restart of a pod seen before: its owner is known, no List (see restartOwner).
+    const known = this.restartOwner(req.deviceIds);
+    const { owner, since } = known ?? await steps.run('looking up its device IDs in pod-resources', () => this.resolveOwner(req, deadline));
     const tList = performance.now();
-    steps.concerns(`pod ${owner.namespace}/${owner.pod} (container ${owner.container})`);
+    steps.concerns(owner);
     if (policy.action === 'refuse') throw new Error(policy.reason);
     // A little before the deadline, so the answer names the cause rather than the timeout.
-    const pod = await steps.run(`waiting for pod ${owner.namespace}/${owner.pod} in the API server`, () =>
+    const pod = known?.pod ?? await steps.run(() => `waiting for pod ${owner.namespace}/${owner.pod} in the API server`, () =>
       this.o.pods.waitForPod(owner.namespace, owner.pod, Math.max(0, deadline - Date.now() - POD_WAIT_MARGIN_MS)));
     if (!pod) throw new Error(`pod ${owner.namespace}/${owner.pod} is not in the API server (node-scoped pod informer) within the ${this.o.timeoutMs ?? DEFAULT_PRESTART_TIMEOUT_MS} ms bound`);
     const tPod = performance.now();
-    const limit = desiredLimit(pod, appliesLimits(mode), this.o.epcResource);
+    const limit = this.limitOf(pod);
     if (!limit.ok) throw new Error(limit.reason);
-    const bound = this.bindPod(pod, owner, req.deviceIds, limit.max, steps, { t0, tList, tPod });
+    const bound = this.bindPod(pod, owner, req.deviceIds, limit.max, steps, { t0, tList, tPod, restart: known !== undefined }).then((r) => {
+      // The List named this pod's UID for these IDs now (or the cache did and still holds): remember
+      // it, unless an Allocate, a pod delete or a List dropped entries since this start began.
+      this.o.owners?.remember(req.deviceIds, owner, pod.metadata!.uid!, since);
+      return r;
+    });
     // Observe-only: a binding that fails (controller gone, cgroup driver unknown) does not stop the pod.
     if (mode === 'false') return bound.catch((err: Error) => this.startUnbound(owner, err.message, 'warn'));
     if (mode === 'auto') return bound.catch((err: Error) => this.unboundIfControllerGone(owner, err));
     return bound;
+  }
+
+  /** The pod's limit, computed once per pod object (the informer replaces the object on every change). */
+  private limitOf(pod: V1Pod): ReturnType<typeof desiredLimit> {
+    let l = this.limits.get(pod);
+    if (!l) this.limits.set(pod, (l = desiredLimit(pod, appliesLimits(this.o.mode), this.o.epcResource)));
+    return l;
+  }
+
+  /** The pod's cgroup path for `driver`, derived once per pod object and driver. */
+  private cgroupOf(pod: V1Pod, driver: CgroupDriver): ReturnType<typeof desiredCgroup> {
+    const memo = this.cgroups.get(pod);
+    if (memo?.driver === driver) return memo.path;
+    const path = desiredCgroup(pod, driver);
+    this.cgroups.set(pod, { driver, path });
+    return path;
   }
 
   /** --enforce auto: a binding failed; if the EPC controller is gone the node is observe-only now, else the start is refused. */
@@ -159,17 +187,23 @@ export class Enforcer implements PreStartActivity {
     return this.startUnbound(owner, `${state.reason} (binding failed: ${err.message})`, 'warn');
   }
 
-  private async bindPod(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, deviceIds: string[], max: EpcMax, steps: PreStartSteps, { t0, tList, tPod }: { t0: number; tList: number; tPod: number }): Promise<'ok'> {
-    const path = await steps.run('deriving the pod cgroup path', async () => desiredCgroup(pod, await this.o.driver()));
+  private async bindPod(pod: V1Pod, owner: DeviceOwner, deviceIds: string[], max: EpcMax, steps: PreStartSteps, t: { t0: number; tList: number; tPod: number; restart: boolean }): Promise<'ok'> {
+    const path = await steps.run('deriving the pod cgroup path', async () => this.cgroupOf(pod, await this.o.driver()));
     if (!path.ok) throw new Error(path.reason);
     const { cgroup } = path;
     this.applying.set(cgroup, (this.applying.get(cgroup) ?? 0) + 1);
     this.touched.set(cgroup, ++this.seq);
     try {
       await this.bind(pod, owner, { cgroup, max, requestBytes: 0n, slots: deviceIds }, steps);
-      const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
-      const tEnd = performance.now();
-      this.o.logger?.info({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max, slots: deviceIds, ms: { podResources: ms(t0, tList), pod: ms(tList, tPod), cgroup: ms(tPod, tEnd), total: ms(t0, tEnd) } }, 'EPC limit bound before container start');
+      // Said at info for a pod's first start, at debug for a container restart (the same binding
+      // again); built only when that level is on.
+      const level = t.restart ? 'debug' : 'info';
+      const log = this.o.logger;
+      if (log?.isLevelEnabled(level)) {
+        const ms = (a: number, b: number) => Math.round((b - a) * 1000) / 1000;
+        const tEnd = performance.now();
+        log[level]({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max, slots: deviceIds, restart: t.restart, ms: { podResources: ms(t.t0, t.tList), pod: ms(t.tList, t.tPod), cgroup: ms(t.tPod, tEnd), total: ms(t.t0, tEnd) } }, 'EPC limit bound before container start');
+      }
       return 'ok';
     } finally {
       const n = (this.applying.get(cgroup) ?? 1) - 1;
@@ -189,42 +223,51 @@ export class Enforcer implements PreStartActivity {
     return 'unbound';
   }
 
-  /** Applies a pod's desired state: creates (first start) or re-applies (restart) the cgroup's limit and the slot bindings. */
+  /**
+   * Applies a pod's desired state in one backend call (`applyCgroup`: on the model one
+   * controller request, all or nothing; on cgroupfs one misc.max write when the cgroup is there):
+   * the cgroup created (first start) or found (restart), its limit written, its slots bound.
+   */
   private async bind(pod: V1Pod, owner: { namespace: string; pod: string; container: string }, want: DesiredPodState, steps: PreStartSteps): Promise<void> {
-    const { backend } = this.o;
     const { cgroup, max, slots } = want;
-    const limitAndBind = () => steps.run(`writing misc.max of ${cgroup} and binding ${slots.join(', ')}`, () => Promise.all([
-      backend.setMax(cgroup, max),
-      ...(canBindSlots(backend) ? slots.map((id) => backend.bindSlot(id, cgroup)) : []),
-    ]));
-    const known = this.o.records.get(pod.metadata!.uid!)?.cgroup === cgroup;
-    if (known) {
-      // A container restart: the cgroup should still be there; create it only if it vanished.
-      try {
-        await limitAndBind();
-      } catch (err) {
-        if (!(err instanceof EpcBackendError && err.code === 'ENOENT')) throw err;
-        await steps.run(`creating cgroup ${cgroup}`, () => backend.ensureCgroup(cgroup));
-        await limitAndBind();
-      }
-    } else {
-      await steps.run(`creating cgroup ${cgroup}`, () => backend.ensureCgroup(cgroup));
-      await limitAndBind();
+    await steps.run(() => `making cgroup ${cgroup}, writing its misc.max and binding ${slots.join(', ')}`, () => this.o.backend.applyCgroup(want));
+    this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max, slots });
+  }
+
+  /**
+   * The owner of `ids` from the device-owner cache, trusted only if the informer still has that
+   * very UID, not terminal and not being deleted (a pod in those states starts no container, so
+   * the IDs must have changed hands); else the entry is dropped and the caller Lists.
+   */
+  private restartOwner(ids: readonly string[]): { owner: DeviceOwner; pod: V1Pod; since: number } | undefined {
+    const cache = this.o.owners;
+    const hit = cache?.lookup(ids);
+    if (!cache || !hit) return undefined;
+    const since = cache.generation;
+    const pod = this.o.pods.getByUid?.(hit.uid);
+    const phase = pod?.status?.phase;
+    if (!pod || pod.metadata?.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed'
+      || pod.metadata?.namespace !== hit.namespace || pod.metadata?.name !== hit.pod) {
+      cache.forgetPod(hit.uid);
+      return undefined;
     }
-    this.o.records.upsert({ uid: pod.metadata!.uid!, namespace: owner.namespace, name: owner.pod, cgroup, max, slots: [...slots] });
+    return { owner: hit, pod, since };
   }
 
   /** Asks pod-resources until every ID is assigned (kubelet commits before PreStart, but a restarting kubelet may not answer yet). */
-  private async resolveOwner(req: { resourceName: string; deviceIds: string[] }, deadline: number) {
+  private async resolveOwner(req: { resourceName: string; deviceIds: string[] }, deadline: number): Promise<{ owner: DeviceOwner; since: number }> {
     let last = 'no answer';
     for (;;) {
       let found: ReturnType<typeof ownerPodOf> | undefined;
       try {
-        found = ownerPodOf(findDeviceOwners(await this.o.podResources.list(), req.resourceName, req.deviceIds), req.deviceIds);
+        const list = await this.o.podResources.list();
+        this.o.owners?.observeList(list, req.resourceName);
+        found = ownerPodOf(findDeviceOwners(list, req.resourceName, req.deviceIds), req.deviceIds);
       } catch (err) {
         last = (err as Error).message; // pod-resources not answering (yet): retried
       }
-      if (found?.ok) return found;
+      // `since`: the cache generation right after this List (a later drop makes remember skip).
+      if (found?.ok) return { owner: { namespace: found.namespace, pod: found.pod, container: found.container }, since: this.o.owners?.generation ?? 0 };
       if (found?.reason === 'several-pods') throw new Error(found.detail); // final: retrying cannot help
       if (found) last = found.detail;
       if (Date.now() + LIST_RETRY_MS >= deadline) throw new Error(last);

@@ -17,6 +17,7 @@ import { EpcControllerCheck } from './epc-controller-check.js';
 import { backendReadiness, appliesLimits, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';
 import { EPC_ENFORCED_CONDITION, EPC_ENFORCED_LABEL, nodeEnforcement, type NodeEnforcement } from './node-enforcement.js';
 import { NodeEnforcementPublisher } from '../k8s/node-enforcement-publisher.js';
+import { DeviceOwnerCache } from './device-owner-cache.js';
 import { Enforcer } from './enforcer.js';
 import { epcCapacitySource } from './epc-capacity.js';
 import { HealthServer, type ReadinessCheck } from '../util/health-server.js';
@@ -34,7 +35,7 @@ export interface NodeAgentOptions {
   nodeName: string;
   backend: EpcBackend;
   /** Device plugin options (the preStartHook is the agent's). */
-  plugins: Omit<SgxPluginsOptions, 'preStartHook' | 'logger' | 'onEvent'>;
+  plugins: Omit<SgxPluginsOptions, 'preStartHook' | 'onAllocate' | 'logger' | 'onEvent'>;
   podResourcesSocket: string;
   cgroupRoot: string;
   cgroupDriver: CgroupDriverFlag;
@@ -63,6 +64,8 @@ export interface NodeAgentOptions {
 
 export class NodeAgent {
   readonly records = new PodRecords();
+  /** Owners of enclave slots from earlier starts (restarts skip the pod-resources List). */
+  readonly owners = new DeviceOwnerCache();
   private polling: Promise<void> | undefined;
   /** The node's EPC: the EPC controller's capacity, else the SGX driver's (sysfs). */
   private readonly capacity: () => Promise<number>;
@@ -96,9 +99,9 @@ export class NodeAgent {
     const driver = () => resolver.driver();
     this.controller = new EpcControllerCheck({ backend: o.backend, cgroupRoot: o.cgroupRoot, missingControllerSocket: o.missingControllerSocket });
     this.enforcer = new Enforcer({
-      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, mode: o.enforce, epcResource: o.epcResource, controller: this.controller,
+      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, owners: this.owners, mode: o.enforce, epcResource: o.epcResource, controller: this.controller,
       timeoutMs: o.prestartTimeoutMs, logger: log,
-      onResult: (result, s) => this.metrics.enforcement.observe({ result }, s),
+      onResult: (result, s) => this.metrics.observeEnforcement(result, s),
     });
     this.reconciler = new Reconciler({
       pods: this.informer, podResources: this.podResources, backend: o.backend, driver, records: this.records, enclaveResource, epcResource: o.epcResource,
@@ -131,13 +134,17 @@ export class NodeAgent {
         ...this.o.plugins,
         logger: log,
         preStartHook: (req) => this.enforcer.preStart(req),
+        onAllocate: (req) => this.owners.forgetDevices(req.deviceIds),
         onEvent: (resource, e) => {
           if (resource !== (this.o.plugins.enclaveResource ?? DEFAULT_ENCLAVE_RESOURCE)) return;
           if (e.type === 'registered') this.enclaveRegistered = true;
           else if (e.type === 'stream-ended' || e.type === 'kubelet-restart' || e.type === 'register-failed') this.enclaveRegistered = false;
         },
       });
-      this.informer.onEvent(() => this.reconciler.trigger());
+      this.informer.onEvent((e) => {
+        if (e.type === 'delete' && e.pod.metadata?.uid) this.owners.forgetPod(e.pod.metadata.uid);
+        this.reconciler.trigger();
+      });
       await this.informer.start();
       void this.startReconcilerWhenSynced();
       this.advertiser.start();

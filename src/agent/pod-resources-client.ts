@@ -25,13 +25,14 @@ export class PodResourcesError extends Error {
   }
 }
 
-type Unary = (req: unknown, opts: { deadline: Date }, cb: (err: ServiceError | null, res: any) => void) => void;
+type Unary = (req: unknown, opts: { deadline: number }, cb: (err: ServiceError | null, res: any) => void) => void;
 
 /**
  * `List` of pod-resources v1 (the request message is empty: zero bytes on the wire); the answer is
  * read by `decodePodDevicesList`, which keeps only names and device IDs.
  */
 const EMPTY = Buffer.alloc(0);
+const EMPTY_REQUEST = Object.freeze({});
 const LISTER = {
   List: {
     path: POD_RESOURCES_LIST_PATH,
@@ -74,10 +75,10 @@ export class PodResourcesClient implements PodResourcesLister {
 
   list(): Promise<PodDevices[]> {
     if (this.closed) return Promise.reject(new PodResourcesError(`pod-resources client for ${this.socketPath} is closed`, false));
-    const deadline = new Date(Date.now() + (this.opts.timeoutMs ?? POD_RESOURCES_CALL_TIMEOUT_MS));
+    const deadline = Date.now() + (this.opts.timeoutMs ?? POD_RESOURCES_CALL_TIMEOUT_MS);
     const client = this.channel();
     return new Promise((resolve, reject) => {
-      client.List({}, { deadline }, (err, res) => {
+      client.List(EMPTY_REQUEST, { deadline }, (err, res) => {
         if (!err) return resolve((res ?? []) as PodDevices[]);
         if (err.code === status.UNAVAILABLE && this.client === client) {
           client.close();

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { EpcBackend, EpcCgroupStats, EpcMax } from './epc-backend.js';
+import type { CgroupApply, EpcBackend, EpcCgroupStats, EpcMax } from './epc-backend.js';
 import { EpcBackendError, toBackendCode } from './epc-backend-error.js';
 import { cgroupPathChain, parentCgroupPath } from '../contracts/cgroup-path.js';
 import { normalizeCgroupPath } from './normalize-cgroup-path.js';
@@ -46,10 +46,51 @@ export class CgroupfsBackend implements EpcBackend {
   async ensureCgroup(path: string): Promise<void> {
     const p = normalizeCgroupPath(path);
     await this.requireSgxEpc();
+    await this.ensure(p);
+  }
+
+  /**
+   * The kernel-side equivalent of the model's one request, without IPC: one write of misc.max
+   * when the cgroup is already there with misc enabled (a container restart, or kubelet made the
+   * pod cgroup); else mkdir -p (enabling +misc on the way) and the write. A failed write removes
+   * the cgroups this call created. `slots` need nothing here: the kernel charges the task's cgroup.
+   */
+  async applyCgroup(want: CgroupApply): Promise<{ created: boolean }> {
+    const p = this.nonRoot(want.cgroup);
+    const { max } = want;
+    if (!isValidMax(max)) throw new EpcBackendError('EINVAL', `invalid misc.max ${JSON.stringify(max)}: bytes (integer >= 0) or 'max'`, { path: p });
+    await this.requireSgxEpc();
+    const file = join(this.dir(p), 'misc.max');
+    try {
+      await this.fs.writeFile(file, formatSgxMax(max));
+      return { created: false };
+    } catch (err) {
+      // ENOENT: no cgroup; EACCES: no misc.max yet (misc not enabled in the parent; kernfs makes no files).
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EACCES') throw this.mapError(err, p, 'write misc.max');
+    }
+    const created: string[] = [];
+    try {
+      await this.ensure(p, created);
+      try {
+        await this.fs.writeFile(file, formatSgxMax(max));
+      } catch (err) {
+        throw this.mapError(err, p, 'write misc.max');
+      }
+    } catch (err) {
+      for (const c of created.reverse()) await this.fs.rmdir(this.dir(c)).catch(() => undefined);
+      throw err;
+    }
+    return { created: created.length > 0 };
+  }
+
+  /** mkdir -p with +misc enabled in every ancestor; adds the cgroups it creates to `created` (top down). */
+  private async ensure(p: string, created: string[] = []): Promise<void> {
     for (const node of cgroupPathChain(p)) {
       await this.enableMisc(parentCgroupPath(node));
       try {
         await this.fs.mkdir(this.dir(node));
+        created.push(node);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw this.mapError(err, node, 'mkdir');
       }

@@ -14,6 +14,14 @@ export interface EpcBackend {
   capacity(): Promise<number>;
   /** Creates the cgroup and every missing ancestor (mkdir -p); existing ones are left alone. */
   ensureCgroup(path: string): Promise<void>;
+  /**
+   * A pod cgroup as it should be, in one step (the PreStartContainer path): the cgroup and its
+   * missing ancestors exist, its `misc.max` is written and, where the backend binds slots (the
+   * model), `slots` charge it. All or nothing: on failure nothing this call made stays (cgroups
+   * it created are removed; the model also restores misc.max and bindings). A backend without
+   * slot binding ignores `slots` (the kernel charges the task's own cgroup).
+   */
+  applyCgroup(want: CgroupApply): Promise<{ created: boolean }>;
   /** Writes `misc.max`: bytes (floored to pages by the kernel) or 'max' for no limit. */
   setMax(path: string, max: EpcMax): Promise<void>;
   /** Reads `misc.max` back. */
@@ -27,6 +35,13 @@ export interface EpcBackend {
   listCgroups(prefix: string): Promise<string[]>;
   /** Releases connections; safe twice and safe if never used. */
   close(): Promise<void>;
+}
+
+/** What `applyCgroup` makes true: the pod cgroup, its misc.max and the enclave slots charging it. */
+export interface CgroupApply {
+  cgroup: string;
+  max: EpcMax;
+  slots: readonly string[];
 }
 
 /** A `misc.max` value: bytes, or 'max' (unlimited). */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ControlClient } from '../contracts/controller-api/control-client.js';
 import { CONTROL_SOCKET } from '../contracts/controller-api/socket-names.js';
 import { ControllerApiError } from '../contracts/controller-api/unix-json-client.js';
-import type { EpcBackend, EpcCgroupStats, EpcMax, FreeEpcReader, SlotBinder } from './epc-backend.js';
+import type { CgroupApply, EpcBackend, EpcCgroupStats, EpcMax, FreeEpcReader, SlotBinder } from './epc-backend.js';
 import { EpcBackendError, toBackendCode } from './epc-backend-error.js';
 import { normalizeCgroupPath } from './normalize-cgroup-path.js';
 import { formatSgxMax, isValidMax, parseSgxBytes, parseSgxMax } from './misc-format.js';
@@ -41,6 +41,13 @@ export class ModelBackend implements EpcBackend, SlotBinder, FreeEpcReader {
     return this.wrap(p, async () => {
       await this.client.mkdir(p, { parents: true });
     });
+  }
+
+  /** One `POST /v1/pod-cgroup`: the controller makes, limits and binds all or nothing. */
+  async applyCgroup(want: CgroupApply): Promise<{ created: boolean }> {
+    const p = nonRoot(want.cgroup);
+    if (!isValidMax(want.max)) throw new EpcBackendError('EINVAL', `invalid misc.max ${JSON.stringify(want.max)}: bytes (integer >= 0) or 'max'`, { path: p });
+    return this.wrap(p, async () => ({ created: (await this.client.podCgroup(p, want.max, want.slots)).created }));
   }
 
   async setMax(path: string, max: EpcMax): Promise<void> {

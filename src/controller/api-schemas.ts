@@ -54,6 +54,22 @@ export const bindBody = z.strictObject({ slot: slotId, path: cgroupPath });
 export const unbindBody = z.strictObject({ slot: slotId });
 export const destroyEnclavesBody = z.strictObject({ path: cgroupPath, recursive: z.boolean().optional() });
 
+/** Most slots one `POST /v1/pod-cgroup` binds (bounds the work of one request). */
+export const MAX_SLOTS_PER_POD_CGROUP = 64;
+/** A misc.max value as JSON: bytes (integer >= 0) or "max". */
+export const epcMaxValue = z.union([z.literal('max'), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)], {
+  error: 'max is bytes (an integer >= 0) or "max"',
+});
+/** `POST /v1/pod-cgroup`: a pod cgroup ensured, limited and its slots bound, all or nothing. */
+export const podCgroupBody = z.strictObject({
+  path: cgroupPath.refine((p) => p !== '/', { message: 'the root cgroup has no misc.max; name a pod cgroup' }),
+  max: epcMaxValue,
+  slots: z
+    .array(slotId)
+    .max(MAX_SLOTS_PER_POD_CGROUP, { message: `at most ${MAX_SLOTS_PER_POD_CGROUP} slots per request` })
+    .refine((s) => new Set(s).size === s.length, { message: 'slots are listed once each' }),
+});
+
 /* Enclave API bodies: `slot` is optional and only an assertion (the socket is the identity). */
 export const createBody = z.strictObject({ slot: slotId.optional(), name: enclaveName.optional(), bare: z.boolean().optional() });
 export const slotBody = z.strictObject({ slot: slotId.optional() });

@@ -2,9 +2,10 @@ import { cgroupPathChain, isBelow, sortPreOrder } from '../contracts/cgroup-path
 import { ApiError } from '../contracts/controller-api/api-error.js';
 import type { CgroupStatsReply, EnclaveInfo } from '../contracts/controller-api/api-replies.js';
 import {
-  bindBody, destroyEnclavesBody, enclavesQuery, listQuery, mkdirBody, pathQuery, queryObject, readFileQuery, rmdirBody,
+  bindBody, destroyEnclavesBody, enclavesQuery, listQuery, mkdirBody, pathQuery, podCgroupBody, queryObject, readFileQuery, rmdirBody,
   unbindBody, writeFileBody,
 } from './api-schemas.js';
+import { applyPodCgroup } from './pod-cgroup.js';
 import { applyOrThrow, type ControllerState } from './controller-state.js';
 import { HttpRouter, validate } from './http-router.js';
 import { splitEnclaveName } from './slot-table.js';
@@ -35,12 +36,13 @@ export function enclavesIn(state: ControllerState, path: string, recursive: bool
 }
 
 function requireCgroup(state: ControllerState, path: string): void {
-  if (!state.rt.model.cgroups().includes(path)) throw new ApiError('ENOENT', `no cgroup ${path}`, { field: 'path' });
+  if (!state.rt.model.hasCgroup(path)) throw new ApiError('ENOENT', `no cgroup ${path}`, { field: 'path' });
 }
 
 /**
  * The control API (`control.sock`), cgroupfs-like, for the node agent and operators:
- * mkdir/rmdir, misc.* files in the kernel formats, stats, slot bindings, enclaves per cgroup.
+ * mkdir/rmdir, misc.* files in the kernel formats, stats, slot bindings, enclaves per cgroup,
+ * and a pod cgroup made, limited and bound in one all-or-nothing request.
  */
 export function controlApi(state: ControllerState): HttpRouter {
   const { rt, slots } = state;
@@ -126,6 +128,13 @@ export function controlApi(state: ControllerState): HttpRouter {
       throw new ApiError('EIO', `cannot serve the enclave socket of slot ${slot}: ${(err as Error).message}`, { field: 'slot' });
     }
     return { body: { slot, path } };
+  });
+
+  // The agent's PreStartContainer in one request: cgroup ensured, misc.max written, slots bound
+  // and served, all or nothing (pod-cgroup.ts).
+  r.on('POST', '/v1/pod-cgroup', async ({ body }) => {
+    const reply = await applyPodCgroup(state, validate(podCgroupBody, body));
+    return { status: reply.created ? 201 : 200, body: reply };
   });
 
   r.on('POST', '/v1/unbind', async ({ body }) => {

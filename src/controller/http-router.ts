@@ -26,6 +26,9 @@ interface Route {
   handler: RouteHandler;
 }
 
+/** The params of a route without `:name` segments (never written to). */
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /**
  * A minimal JSON router over node:http (express would add ~20 µs per request on the enclave hot
  * path). Patterns are `/v1/enclaves/:id/add`. Every failure becomes a JSON error with the status
@@ -33,11 +36,18 @@ interface Route {
  */
 export class HttpRouter {
   private readonly routes: Route[] = [];
+  /** Routes without params by "METHOD /a/b": one Map lookup for the common request. */
+  private readonly exact = new Map<string, Route>();
   constructor(private readonly log: Logger) {}
 
   /** Registers a route; later registrations never shadow earlier ones. */
   on(method: 'GET' | 'POST' | 'PUT' | 'DELETE', pattern: string, handler: RouteHandler): this {
-    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler });
+    const route = { method, segments: pattern.split('/').filter(Boolean), handler };
+    this.routes.push(route);
+    const key = `${method} /${route.segments.join('/')}`;
+    // Only where no earlier route (with params) already answers the same requests.
+    const isStatic = !route.segments.some((p) => p.startsWith(':'));
+    if (isStatic && !this.routes.some((r) => r !== route && r.method === method && match(r.segments, route.segments))) this.exact.set(key, route);
     return this;
   }
 
@@ -48,27 +58,32 @@ export class HttpRouter {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? '/', 'http://unix');
-      const parts = url.pathname.split('/').filter(Boolean);
-      let params: Record<string, string> | undefined;
-      let route: Route | undefined;
-      let pathMatched = false;
-      for (const r of this.routes) {
-        const p = match(r.segments, parts);
-        if (!p) continue;
-        pathMatched = true;
-        if (r.method === req.method) {
-          route = r;
-          params = p;
-          break;
+      // The request target is origin-form (/path?query): split by hand, no URL object per request.
+      const target = req.url ?? '/';
+      const q = target.indexOf('?');
+      const pathname = q < 0 ? target : target.slice(0, q);
+      let route = this.exact.get(`${req.method} ${pathname}`);
+      let params: Record<string, string> | undefined = route ? NO_PARAMS : undefined;
+      if (!route) {
+        const parts = pathname.split('/').filter(Boolean);
+        let pathMatched = false;
+        for (const r of this.routes) {
+          const p = match(r.segments, parts);
+          if (!p) continue;
+          pathMatched = true;
+          if (r.method === req.method) {
+            route = r;
+            params = p;
+            break;
+          }
+        }
+        if (!route || !params) {
+          await drain(req);
+          throw new ApiError('ENOSYS', pathMatched ? `method ${req.method} not allowed on ${pathname}` : `no route ${req.method} ${pathname}`);
         }
       }
-      if (!route || !params) {
-        await drain(req);
-        throw new ApiError('ENOSYS', pathMatched ? `method ${req.method} not allowed on ${url.pathname}` : `no route ${req.method} ${url.pathname}`);
-      }
       const body = await readJsonBody(req);
-      const reply = await route.handler({ body, params, query: url.searchParams });
+      const reply = await route.handler({ body, params: params!, query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) });
       send(res, reply.status ?? 200, reply.body);
     } catch (err) {
       if (err instanceof ApiError) {
@@ -86,6 +101,7 @@ export class HttpRouter {
 
 function match(pattern: string[], parts: string[]): Record<string, string> | undefined {
   if (pattern.length !== parts.length) return undefined;
+  for (let i = 0; i < pattern.length; i++) if (!pattern[i].startsWith(':') && pattern[i] !== parts[i]) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     if (pattern[i].startsWith(':')) {

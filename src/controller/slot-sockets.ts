@@ -1,4 +1,5 @@
 import type { RequestListener } from 'node:http';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
@@ -89,8 +90,9 @@ export class SlotSockets implements SlotSocketsPort {
 
   private async start(slot: string): Promise<void> {
     const dir = slotSocketDir(this.o.socketDir, slot);
-    await mkdir(dir, { recursive: true });
-    await chmod(dir, SLOT_DIR_MODE);
+    // Synchronous: two local metadata calls, on the PreStart path (no threadpool round trips).
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, SLOT_DIR_MODE);
     const server = new UnixSocketServer(this.pathOf(slot), this.o.listenerFor(slot), { mode: ENCLAVE_SOCKET_MODE, limits: this.o.limits, budget: this.o.budget });
     await server.start();
     if (this.closed) {

@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { chmod, lstat, unlink } from 'node:fs/promises';
+import { chmodSync, lstatSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import type { ConnectionBudget, ConnectionLimits } from './connection-limits.js';
 
 /** How long the liveness probe of an existing socket may take before we call it stale. */
@@ -58,7 +59,9 @@ export class UnixSocketServer {
   /** Listens; throws `SocketInUseError` if a live process serves `path`. */
   async start(): Promise<void> {
     if (this.server) return;
-    const st = await lstat(this.path).catch(() => undefined);
+    // Local-filesystem metadata calls are done synchronously (microseconds): a bind in PreStart
+    // opens a slot's socket, and each threadpool round trip would add to the container start.
+    const st = lstatSync(this.path, { throwIfNoEntry: false });
     if (st) {
       if (!st.isSocket()) throw new Error(`${this.path} exists and is not a socket; refusing to remove it`);
       if (await socketIsLive(this.path)) throw new SocketInUseError(this.path);
@@ -74,7 +77,7 @@ export class UnixSocketServer {
     });
     if (this.mode !== undefined) {
       try {
-        await chmod(this.path, this.mode);
+        chmodSync(this.path, this.mode);
       } catch (err) {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await unlink(this.path).catch(() => undefined);

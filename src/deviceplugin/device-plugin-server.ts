@@ -17,6 +17,8 @@ import { devicePluginServices } from '../contracts/load-proto.js';
 /** Upper bounds on request shapes: far above anything kubelet sends, low enough to bound work. */
 const MAX_CONTAINER_REQUESTS = 256;
 const MAX_IDS_PER_REQUEST = 100_000;
+/** PreStartContainerResponse is empty: one frozen reply for every call. */
+const PRESTART_REPLY = Object.freeze({});
 
 /** What the gRPC face reads from the plugin that owns it. */
 export interface DevicePluginServerHost {
@@ -101,8 +103,9 @@ export class DevicePluginServer {
   private checkIds(ids: unknown, field: string): string[] {
     if (!Array.isArray(ids) || ids.length === 0) throw new DevicePluginError(`${field} is empty: at least one device ID is required`);
     if (ids.length > MAX_IDS_PER_REQUEST) throw new DevicePluginError(`${field} has ${ids.length} IDs, more than ${MAX_IDS_PER_REQUEST}`);
-    const unknown = ids.filter((id) => typeof id !== 'string' || !this.host.isKnownDevice(id));
-    if (unknown.length > 0) {
+    const bad = (id: unknown) => typeof id !== 'string' || !this.host.isKnownDevice(id);
+    if (ids.some(bad)) {
+      const unknown = ids.filter(bad);
       const shown = unknown.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
       throw new DevicePluginError(`${field}: unknown device ID${unknown.length > 1 ? 's' : ''} ${shown}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} for resource ${this.host.spec.resourceName}`);
     }
@@ -124,10 +127,10 @@ export class DevicePluginServer {
   }
 
   private async preStart(req: PreStartContainerRequest): Promise<object> {
-    const starter = this.host.spec.allocator.preStartContainer?.bind(this.host.spec.allocator);
-    if (!starter) throw new DevicePluginError(`PreStartContainer is not supported by ${this.host.spec.resourceName}`, status.UNIMPLEMENTED);
-    await starter(this.checkIds(req.devices_ids, 'devices_ids'));
-    return {};
+    const allocator = this.host.spec.allocator;
+    if (!allocator.preStartContainer) throw new DevicePluginError(`PreStartContainer is not supported by ${this.host.spec.resourceName}`, status.UNIMPLEMENTED);
+    await allocator.preStartContainer(this.checkIds(req.devices_ids, 'devices_ids'));
+    return PRESTART_REPLY;
   }
 
   private async preferred(req: PreferredAllocationRequest): Promise<PreferredAllocationResponse> {

@@ -135,6 +135,11 @@ export class EpcModel {
   }
 
   /** Cgroup paths in creation order ("/" first). */
+  /** Whether a cgroup exists (no list built). */
+  hasCgroup(path: string): boolean {
+    return this.tree.get(path) !== undefined;
+  }
+
   cgroups(): string[] {
     return [...this.tree.all()].map((c) => c.path);
   }

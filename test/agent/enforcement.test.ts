@@ -44,6 +44,20 @@ describe('epc agent enforcement (real processes)', () => {
     expect(startsOf('a64')[1]).toMatchObject({ restart: 1, slot: first.slot, boundTo: cgroupOf(pod), miscMax: `sgx_epc ${MI64}\n` });
   });
 
+  it('a slot kubelet frees and hands to the next pod while the API server still lists its old pod (completed, or a lagging delete) is bound to the new pod', async () => {
+    const a = await s.runPod('reuse-a', '64Mi');
+    const { slot } = startsOf('reuse-a')[0];
+    await s.kubelet.restartContainer('default', 'reuse-a', 'c0'); // the agent now knows the slot's owner
+    expect(startsOf('reuse-a')[1]).toMatchObject({ slot, boundTo: cgroupOf(a) });
+    s.kubelet.removePod('default', 'reuse-a'); // kubelet frees the slot; the API server (and the agent's informer) still has the pod
+    const b = await s.runPod('reuse-b', '24Mi');
+    expect(startsOf('reuse-b')[0]).toMatchObject({ slot, boundTo: cgroupOf(b), miscMax: `sgx_epc ${24 * 1024 * 1024}\n` });
+    await s.kubelet.restartContainer('default', 'reuse-b', 'c0');
+    expect(startsOf('reuse-b')[1]).toMatchObject({ slot, boundTo: cgroupOf(b) });
+    s.api.deletePod('default', 'reuse-a');
+    s.deletePod('reuse-b');
+  });
+
   it('a pod with two enclave containers: both slots charge the one pod cgroup with the pod\'s limit', async () => {
     const pod = await s.runPod('duo', '24Mi', { containers: 2 });
     const starts = startsOf('duo');

@@ -49,6 +49,31 @@ describe('CgroupfsBackend specifics', () => {
     expect(await readFile(join(fake.root, 'p/misc.max'), 'utf8')).toBe('sgx_epc max\n');
   });
 
+  it('applyCgroup on an existing pod cgroup is one write of misc.max; a failed write removes the cgroups it made', async () => {
+    const { fake } = await make();
+    const calls: string[] = [];
+    let failMax = false;
+    const port = {
+      ...fake.port,
+      readFile: (p: string) => (calls.push(`read ${p}`), fake.port.readFile(p)),
+      mkdir: (p: string) => (calls.push(`mkdir ${p}`), fake.port.mkdir(p)),
+      writeFile: async (p: string, d: string) => {
+        calls.push(`write ${p}`);
+        if (failMax && p.endsWith('misc.max')) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+        return fake.port.writeFile(p, d);
+      },
+    };
+    const backend = new CgroupfsBackend({ cgroupRoot: fake.root, fs: port });
+    await backend.applyCgroup({ cgroup: '/kubepods/podr', max: 4096, slots: [] });
+    calls.length = 0;
+    expect(await backend.applyCgroup({ cgroup: '/kubepods/podr', max: 8192, slots: [] })).toEqual({ created: false });
+    expect(calls).toEqual([`write ${join(fake.root, 'kubepods/podr/misc.max')}`]);
+    expect(await readFile(join(fake.root, 'kubepods/podr/misc.max'), 'utf8')).toBe('sgx_epc 8192\n');
+    failMax = true;
+    await expect(backend.applyCgroup({ cgroup: '/new/pod', max: 4096, slots: [] })).rejects.toMatchObject({ code: 'EIO', path: '/new/pod' });
+    expect(await backend.listCgroups('/')).toEqual(['/kubepods', '/kubepods/podr']);
+  });
+
   it('refuses with ENOTSUP on a kernel whose misc.capacity has no sgx_epc', async () => {
     const { backend } = await make({ sgxEpc: false });
     await expect(backend.capacity()).rejects.toMatchObject({ code: 'ENOTSUP' });

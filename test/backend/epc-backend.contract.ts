@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EpcBackend } from '../../src/backend/epc-backend.js';
+import { canBindSlots, type EpcBackend } from '../../src/backend/epc-backend.js';
 import { EpcBackendError } from '../../src/backend/epc-backend-error.js';
 
 const PAGE = 4096;
@@ -87,6 +87,33 @@ export function epcBackendContract(name: string, factory: () => Promise<Contract
     ])('setMax rejects %s', async (_n, path, max, code) => {
       await b.ensureCgroup('/x');
       expect(await errCode(b.setMax(path, max))).toBe(code);
+    });
+
+    it('applyCgroup makes the cgroup (mkdir -p), writes misc.max and binds the slots where the backend binds slots; again = a restart', async () => {
+      const pod = '/kubepods/burstable/pod7';
+      expect(await b.applyCgroup({ cgroup: 'kubepods/burstable/pod7', max: 8 * PAGE, slots: ['enclave-4'] })).toEqual({ created: true });
+      expect(await b.listCgroups('/kubepods')).toEqual(['/kubepods/burstable', pod]);
+      expect(await b.getMax(pod)).toBe(8 * PAGE);
+      if (canBindSlots(b)) expect((await b.bindings()).get('enclave-4')).toBe(pod);
+      expect(await b.applyCgroup({ cgroup: pod, max: 'max', slots: ['enclave-4'] })).toEqual({ created: false });
+      expect(await b.getMax(pod)).toBe('max');
+      // Under an existing parent (kubelet made the QoS cgroups): only the pod cgroup is new.
+      expect(await b.applyCgroup({ cgroup: '/kubepods/burstable/pod8', max: PAGE, slots: [] })).toEqual({ created: true });
+      expect(await b.getMax('/kubepods/burstable/pod8')).toBe(PAGE);
+      await s.charge(pod, 2);
+      expect((await b.stats(pod)).current).toBe(2 * PAGE);
+    });
+
+    it.each([
+      ['the root', '/', 4096, 'EINVAL'],
+      ['an escaping path', '/a/../../etc', 4096, 'EINVAL'],
+      ['a negative max', '/x', -1, 'EINVAL'],
+      ['a fractional max', '/x', 1.5, 'EINVAL'],
+      ['a word for max', '/x', 'lots' as unknown as number, 'EINVAL'],
+    ])('applyCgroup rejects %s and makes nothing', async (_n, cgroup, max, code) => {
+      expect(await errCode(b.applyCgroup({ cgroup, max, slots: ['enclave-1'] }))).toBe(code);
+      expect(await b.listCgroups('/')).toEqual([]);
+      if (canBindSlots(b)) expect((await b.bindings()).size).toBe(0);
     });
 
     it('stats and getMax of a missing cgroup are ENOENT', async () => {

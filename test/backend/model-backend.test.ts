@@ -82,6 +82,16 @@ describe('ModelBackend specifics', () => {
     await m.close();
   });
 
+  it('applyCgroup is all or nothing: a slot the controller cannot serve leaves no cgroup, no limit, no binding', async () => {
+    f = await startControllerFixture();
+    const m = new ModelBackend({ socketDir: f.dir });
+    await writeFile(join(f.dir, 'slots', 'enclave-2'), 'not a directory');
+    await expect(m.applyCgroup({ cgroup: '/kubepods/pod9', max: 4096, slots: ['enclave-1', 'enclave-2'] })).rejects.toMatchObject({ code: 'EIO', path: '/kubepods/pod9' });
+    expect(await m.listCgroups('/')).toEqual([]);
+    expect(await m.bindings()).toEqual(new Map());
+    await m.close();
+  });
+
   it('reports an unreachable controller as EIO naming the socket', async () => {
     const m = new ModelBackend({ socketDir: '/nonexistent-dir' });
     await expect(m.capacity()).rejects.toMatchObject({ code: 'EIO', message: expect.stringContaining('/nonexistent-dir/control.sock') });

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STATUS_BY_CODE } from '../../src/contracts/controller-api/api-error.js';
 import { ControllerApiError } from '../../src/contracts/controller-api/unix-json-client.js';
@@ -68,6 +71,38 @@ describe('control API over control.sock', () => {
     expect(await f.control.unbind('enclave-1')).toBe(false);
   });
 
+  it('pod-cgroup makes the cgroup (mkdir -p), writes misc.max and binds and serves the slots in one request', async () => {
+    const pod = '/kubepods/burstable/pod1';
+    expect(await f.control.podCgroup(pod, 16384, ['enclave-0', 'enclave-1'])).toEqual({ path: pod, created: true, max: 16384, slots: ['enclave-0', 'enclave-1'] });
+    expect(await f.control.listCgroups()).toEqual(['/kubepods', '/kubepods/burstable', pod]);
+    expect(await f.control.readFile(pod, 'misc.max')).toBe('sgx_epc 16384\n');
+    expect(await f.control.bindings()).toEqual([{ slot: 'enclave-0', path: pod }, { slot: 'enclave-1', path: pod }]);
+    expect(existsSync(f.controller.slotSocket('enclave-0'))).toBe(true);
+    // A container restart: the same request again creates nothing; a new max replaces the old.
+    expect(await f.control.podCgroup('kubepods/burstable/pod1/', 'max', ['enclave-0'])).toEqual({ path: pod, created: false, max: 'max', slots: ['enclave-0'] });
+    expect(await f.control.readFile(pod, 'misc.max')).toBe('sgx_epc max\n');
+    // A slot of a gone pod reused by a new pod moves to the new cgroup.
+    await f.control.podCgroup('/kubepods/burstable/pod2', 4096, ['enclave-1']);
+    expect(await f.control.bindings()).toEqual([{ slot: 'enclave-0', path: pod }, { slot: 'enclave-1', path: '/kubepods/burstable/pod2' }]);
+  });
+
+  it('pod-cgroup is all or nothing: a slot whose socket cannot be served leaves cgroups, misc.max and bindings as they were', async () => {
+    await f.control.mkdir('/old');
+    await f.control.bind('enclave-0', '/old');
+    await f.control.mkdir('/kept');
+    await f.control.writeFile('/kept', 'misc.max', 'sgx_epc 8192');
+    await writeFile(join(f.dir, 'slots', 'enclave-9'), 'not a directory'); // the slot's socket directory cannot be made
+    for (const path of ['/new/pod', '/kept']) {
+      const err = await f.control.podCgroup(path, 4096, ['enclave-0', 'enclave-9']).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ControllerApiError);
+      expect(err).toMatchObject({ status: 500, code: 'EIO', field: 'slots.1' });
+      expect(await f.control.listCgroups()).toEqual(['/kept', '/old']);
+      expect(await f.control.readFile('/kept', 'misc.max')).toBe('sgx_epc 8192\n');
+      expect(await f.control.bindings()).toEqual([{ slot: 'enclave-0', path: '/old' }]);
+    }
+    expect(existsSync(f.controller.slotSocket('enclave-0'))).toBe(true);
+  });
+
   it.each([
     ['body is not JSON', 'POST', '/v1/mkdir', '{"path":', 400, 'body'],
     ['missing path', 'POST', '/v1/mkdir', '{}', 400, 'path'],
@@ -79,6 +114,17 @@ describe('control API over control.sock', () => {
     ['value too long', 'POST', '/v1/file', JSON.stringify({ path: '/a', file: 'misc.max', value: 'x'.repeat(300) }), 400, 'value'],
     ['a JSON array body', 'POST', '/v1/bind', '[1,2]', 400, 'body'],
     ['bad slot id', 'POST', '/v1/bind', '{"slot":"a/b","path":"/"}', 400, 'slot'],
+    ['pod-cgroup without max', 'POST', '/v1/pod-cgroup', '{"path":"/p","slots":[]}', 400, 'max'],
+    ['pod-cgroup with a negative max', 'POST', '/v1/pod-cgroup', '{"path":"/p","max":-1,"slots":[]}', 400, 'max'],
+    ['pod-cgroup with a fractional max', 'POST', '/v1/pod-cgroup', '{"path":"/p","max":1.5,"slots":[]}', 400, 'max'],
+    ['pod-cgroup with a word for max', 'POST', '/v1/pod-cgroup', '{"path":"/p","max":"lots","slots":[]}', 400, 'max'],
+    ['pod-cgroup of the root', 'POST', '/v1/pod-cgroup', '{"path":"/","max":4096,"slots":[]}', 400, 'path'],
+    ['pod-cgroup with an escaping path', 'POST', '/v1/pod-cgroup', '{"path":"/a/../..","max":4096,"slots":[]}', 400, 'path'],
+    ['pod-cgroup with slots not a list', 'POST', '/v1/pod-cgroup', '{"path":"/p","max":4096,"slots":"enclave-0"}', 400, 'slots'],
+    ['pod-cgroup with a bad slot id', 'POST', '/v1/pod-cgroup', '{"path":"/p","max":4096,"slots":["enclave-0","../x"]}', 400, 'slots.1'],
+    ['pod-cgroup with a slot twice', 'POST', '/v1/pod-cgroup', '{"path":"/p","max":4096,"slots":["enclave-0","enclave-0"]}', 400, 'slots'],
+    ['pod-cgroup with too many slots', 'POST', '/v1/pod-cgroup', JSON.stringify({ path: '/p', max: 4096, slots: Array.from({ length: 65 }, (_, i) => `enclave-${i}`) }), 400, 'slots'],
+    ['pod-cgroup with an unknown field', 'POST', '/v1/pod-cgroup', '{"path":"/p","max":4096,"slots":[],"uid":"x"}', 400, undefined],
     ['query without path', 'GET', '/v1/stats', undefined, 400, 'path'],
     ['query with a bad file', 'GET', '/v1/file?path=/&file=../../etc/passwd', undefined, 400, 'file'],
     ['a body too large', 'POST', '/v1/mkdir', JSON.stringify({ path: '/a', pad: 'x'.repeat(70_000) }), 413, 'body'],

@@ -45,7 +45,10 @@ const BREAKAGES: Array<{ name: string; breakIt: (o: K8sObject[]) => void; expect
   { name: 'ephemeral containers validated on CREATE only', breakIt: (o) => (kind(o, 'ValidatingWebhookConfiguration').webhooks[0].rules[1].operations = ['CREATE']), expected: /UPDATE of pods\/ephemeralcontainers/ },
   { name: 'wrong webhook path', breakIt: (o) => (kind(o, 'ValidatingWebhookConfiguration').webhooks[0].clientConfig.service.path = '/mutate'), expected: /wrong path/ },
   { name: 'no controller in model mode', breakIt: (o) => ds(o).containers.splice(1, 1), expected: /controller container/ },
-  { name: 'agent without its runtime env', breakIt: (o) => (ds(o).containers[0].env = ds(o).containers[0].env.filter((e: K8sObject) => e.name !== 'NODE_OPTIONS')), expected: /agent env NODE_OPTIONS/ },
+  { name: 'agent with a NODE_OPTIONS env', breakIt: (o) => ds(o).containers[0].env.push({ name: 'NODE_OPTIONS', value: '--max-old-space-size=128' }), expected: /agent env NODE_OPTIONS must not be set/ },
+  { name: 'agent with a malloc env', breakIt: (o) => ds(o).containers[0].env.push({ name: 'MALLOC_TRIM_THRESHOLD_', value: '131072' }), expected: /agent env MALLOC_TRIM_THRESHOLD_ must not be set/ },
+  { name: 'agent memory request below the measured RSS', breakIt: (o) => (ds(o).containers[0].resources.requests.memory = '64Mi'), expected: /agent memory request must cover/ },
+  { name: 'agent memory limit without headroom', breakIt: (o) => (ds(o).containers[0].resources.limits.memory = '100Mi'), expected: /agent memory request must cover/ },
 ];
 
 describe('checkPolicy finds each broken point', () => {

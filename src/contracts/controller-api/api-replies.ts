@@ -21,6 +21,14 @@ export interface CgroupStatsReply {
   reloaded: number;
 }
 
+/** Reply of `POST /v1/pod-cgroup`: the cgroup as it now is (created: whether any cgroup was made). */
+export interface PodCgroupReply {
+  path: string;
+  created: boolean;
+  max: number | 'max';
+  slots: string[];
+}
+
 /** An enclave as listed by the control API. */
 export interface EnclaveInfo {
   slot: string;

@@ -1,5 +1,5 @@
 import type { ModelSnapshot } from '../../epc/index.js';
-import type { CgroupStatsReply, EnclaveInfo } from './api-replies.js';
+import type { CgroupStatsReply, EnclaveInfo, PodCgroupReply } from './api-replies.js';
 import { qs, UnixJsonClient } from './unix-json-client.js';
 
 /** Node-wide figures of the controller (`GET /v1/node`). */
@@ -52,6 +52,10 @@ export class ControlClient {
   }
   async bind(slot: string, path: string): Promise<void> {
     await this.http.call('POST', '/v1/bind', { slot, path });
+  }
+  /** mkdir -p `path`, write its misc.max (bytes or 'max') and bind `slots` to it, all or nothing. */
+  podCgroup(path: string, max: number | 'max', slots: readonly string[]): Promise<PodCgroupReply> {
+    return this.http.call('POST', '/v1/pod-cgroup', { path, max, slots });
   }
   async unbind(slot: string): Promise<boolean> {
     return (await this.http.call<{ unbound: boolean }>('POST', '/v1/unbind', { slot })).unbound;

@@ -17,6 +17,9 @@ export const ENV_PROVISION_SLOT = 'EPC_PROVISION_SLOT';
 /** The PreStartContainer hook: throw to fail the container start with the error's message. */
 export type PreStartHook = (req: { resourceName: string; deviceIds: string[] }) => Promise<void>;
 
+/** Told of every Allocate of enclave slots (kubelet assigns them to a new container); must not throw. */
+export type AllocateHook = (req: { resourceName: string; deviceIds: readonly string[] }) => void;
+
 /** How containers reach SGX: the real device nodes, or the modeled controller's per-slot sockets under `socketDir`. */
 export type SgxMode = { kind: 'hardware' } | { kind: 'model'; socketDir: string };
 
@@ -57,9 +60,11 @@ export class EnclaveAllocator implements Allocator, PreStarter, PreferredAllocat
     private readonly mode: SgxMode,
     private readonly resourceName: string,
     private readonly hook: PreStartHook,
+    private readonly onAllocate?: AllocateHook,
   ) {}
 
   allocate(ids: readonly string[]): ContainerAllocateResponse {
+    this.onAllocate?.({ resourceName: this.resourceName, deviceIds: ids });
     return enclaveResponse(this.mode, ids);
   }
 

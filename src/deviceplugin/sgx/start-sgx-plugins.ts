@@ -5,7 +5,7 @@ import { DEFAULT_DEVICE_PLUGIN_DIR, KUBELET_SOCKET_NAME, MAX_LIST_AND_WATCH_BYTE
 import { DevicePlugin, type DevicePluginEvent } from '../device-plugin.js';
 import { validateResourceName } from '../plugin-spec.js';
 import { PathHealthSource } from './path-health-source.js';
-import { EnclaveAllocator, ProvisionAllocator, type PreStartHook, type SgxMode } from './sgx-allocators.js';
+import { EnclaveAllocator, ProvisionAllocator, type AllocateHook, type PreStartHook, type SgxMode } from './sgx-allocators.js';
 import { CONTROL_SOCKET } from '../../contracts/controller-api/socket-names.js';
 import { unixSocketPathProblem } from '../../util/unix-socket-path.js';
 import { slotIds, slotListBytes } from './sgx-slots.js';
@@ -30,6 +30,8 @@ export interface SgxPluginsOptions {
   modelSocketDir?: string;
   /** Called by PreStartContainer of the enclave resource; default succeeds. */
   preStartHook?: PreStartHook;
+  /** Told of every Allocate of the enclave resource (the agent forgets those slots' owners). */
+  onAllocate?: AllocateHook;
   logger?: Logger;
   onEvent?: (resourceName: string, e: DevicePluginEvent) => void;
   /** Health poll of the device node / model socket (default 500 ms). */
@@ -144,7 +146,7 @@ export async function startSgxPlugins(opts: SgxPluginsOptions = {}): Promise<Sgx
         }),
       },
     });
-  const plugins = [make(enclaveResource, 'enclave', enclaveSlots, 'sgx_enclave', new EnclaveAllocator(mode, enclaveResource, hook))];
+  const plugins = [make(enclaveResource, 'enclave', enclaveSlots, 'sgx_enclave', new EnclaveAllocator(mode, enclaveResource, hook, opts.onAllocate))];
   if (provisionSlots > 0) plugins.push(make(provisionResource, 'provision', provisionSlots, 'sgx_provision', new ProvisionAllocator(mode)));
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= Promise.all(plugins.map((p) => p.stop())).then(() => undefined));
