@@ -8,6 +8,7 @@ import './runtime-flags.js';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { ConfigError } from '../util/config-error.js';
+import { RunFailure } from '../util/run-failure.js';
 import { agentCommand } from './commands/agent.js';
 import { controllerCommand } from './commands/controller.js';
 import { demoCommand } from './commands/demo.js';
@@ -43,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
       // A bad flag (the message names it), from a config builder or found by an entry: bad input.
       process.stderr.write(`epc: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof RunFailure) {
+      process.stderr.write(`epc: ${err.message}\n`);
+      return 1;
     }
     if (err instanceof CliError) {
       process.stderr.write(`epc: ${err.message}\n`);

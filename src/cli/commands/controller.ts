@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { CliError } from '../cli-error.js';
 import { buildControllerConfig, CONTROLLER_DEFAULTS as D, type ControllerFlags } from '../../controller/controller-config.js';
-import { ConfigError } from '../../util/config-error.js';
 
 /** `epc controller`: the modeled EPC controller of one node, serving control.sock and one enclave socket per bound slot. */
 export function controllerCommand(): Command {
@@ -14,14 +12,10 @@ export function controllerCommand(): Command {
     .option('--costs <spec>', 'cost model: evictCycles=N,reloadCycles=N,einitCycles=N,ghz=N (or JSON)')
     .option('--fault-retry-ms <ms>', 'how long a fault answered EBUSY is retried before EBUSY is returned', D.faultRetryMs)
     .action(async (o: ControllerFlags) => {
-      // Every flag is valid before the socket dir is created (the first thing the entry does).
+      // Every flag is valid before the socket dir is created (the first thing the entry does). A
+      // ConfigError exits 2, a RunFailure 1, each with its message (src/cli/main.ts).
       const cfg = buildControllerConfig(o);
       const { runController } = await import('../../controller/run-controller.js');
-      try {
-        await runController(cfg);
-      } catch (err) {
-        if (err instanceof ConfigError) throw err;
-        throw new CliError((err as Error).message, 1);
-      }
+      await runController(cfg);
     });
 }
