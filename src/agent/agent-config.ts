@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DEFAULT_CGROUP_ROOT } from '../backend/cgroupfs-backend.js';
 import type { BackendKind } from '../backend/select-backend.js';
 import { DEFAULT_DEVICE_PLUGIN_DIR } from '../contracts/device-plugin-api.js';
-import { modelSocketDirOf } from '../contracts/controller-api/socket-names.js';
+import { DEFAULT_CONTROLLER_SOCKET_DIR, modelSocketDirOf } from '../contracts/controller-api/socket-names.js';
 import { DEFAULT_SLOTS, validateSgxPluginsOptions } from '../deviceplugin/sgx/sgx-plugins-options.js';
 import { ENCLAVE_RESOURCE, EPC_RESOURCE, PROVISION_RESOURCE } from '../pod/pod-epc.js';
 import { validateResourceName } from '../pod/resource-name.js';
@@ -19,7 +19,7 @@ import type { CgroupDriverFlag } from './cgroup-driver.js';
 import { ENFORCE_MODES, type EnforceMode } from './epc-controller-state.js';
 
 export const DEFAULT_POD_RESOURCES_SOCKET = '/var/lib/kubelet/pod-resources/kubelet.sock';
-export const DEFAULT_CONTROLLER_SOCKET_DIR = '/var/run/epc';
+export { DEFAULT_CONTROLLER_SOCKET_DIR };
 export const DEFAULT_METRICS_ADDR = '0.0.0.0:9102';
 /** kubelet waits 30 s for PreStartContainer; the agent must answer well before. */
 const MAX_PRESTART_TIMEOUT_MS = 25_000;

@@ -11,6 +11,8 @@
 import { basename, dirname, join } from 'node:path';
 import { UNIX_SOCKET_PATH_MAX_BYTES } from '../../util/unix-socket-path.js';
 
+/** Where the controller serves on a node, and where the agent and `epc doctor` look by default. */
+export const DEFAULT_CONTROLLER_SOCKET_DIR = '/var/run/epc';
 /** File name of the control socket in the socket dir. */
 export const CONTROL_SOCKET = 'control.sock';
 /** File name of a slot's enclave socket inside its slot directory. */
