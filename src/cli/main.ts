@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof RunFailure) {
       process.stderr.write(`epc: ${err.message}\n`);
-      return 1;
+      return err.exitCode;
     }
     if (err instanceof CliError) {
       process.stderr.write(`epc: ${err.message}\n`);
