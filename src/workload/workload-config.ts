@@ -8,7 +8,8 @@ import { PAGE_SIZE } from '../epc/sgx.js';
 import { ConfigError } from '../util/config-error.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 import { durationMsFlag, intFlag, numberFlag, oneOfFlag, pagesFlag } from '../util/flag-values.js';
-import { PATTERN_KINDS, type PatternKind } from './access-pattern.js';
+import { PATTERN_KINDS } from './access-pattern.js';
+import type { WorkloadOptions } from './run-workload.js';
 
 /** Most pages one access call names. */
 export const MAX_BATCH_PAGES = 4096;
@@ -41,23 +42,12 @@ export interface WorkloadFlags {
   minWarmup: string;
 }
 
-export interface WorkloadConfig {
-  /** The slot's enclave socket. */
-  socket: string;
-  /** Asserted slot (checked by the controller against the socket's); none: the socket implies it. */
-  slot?: string;
-  enclaveBytes: number;
-  workingSetBytes: number;
-  pattern: PatternKind;
-  /** Access calls per second (0 = as fast as possible). */
-  rate: number;
-  durationMs: number;
-  batch: number;
+/** What `runWorkload` takes (without the callbacks), every default filled in, and how to print. */
+export interface WorkloadConfig extends Omit<WorkloadOptions, 'onProgress' | 'signal' | 'seed' | 'minWarmupMs'> {
   seed: number;
-  json: boolean;
-  /** A JSON progress line on stderr this often; none without `--progress-interval`. */
-  progressIntervalMs?: number;
   minWarmupMs: number;
+  /** Print the report as JSON. */
+  json: boolean;
 }
 
 export function buildWorkloadConfig(f: WorkloadFlags, env: NodeJS.ProcessEnv): Readonly<WorkloadConfig> {

@@ -11,22 +11,15 @@ import { validateResourceName } from '../../pod/resource-name.js';
 import { ConfigError } from '../../util/config-error.js';
 import { unixSocketPathProblem } from '../../util/unix-socket-path.js';
 import { slotListBytes } from './sgx-slots.js';
+import type { SgxPluginsOptions } from './start-sgx-plugins.js';
 
 export const DEFAULT_ENCLAVE_RESOURCE = ENCLAVE_RESOURCE;
 export const DEFAULT_PROVISION_RESOURCE = PROVISION_RESOURCE;
 /** Default slots per node: kubelet's default max pods, so every pod on a full node can get one. */
 export const DEFAULT_SLOTS = 110;
 
-/** What the checks read of the options (a subset of SgxPluginsOptions). */
-export interface SgxPluginsOptionValues {
-  pluginDir?: string;
-  devRoot?: string;
-  enclaveSlots?: number;
-  provisionSlots?: number;
-  enclaveResource?: string;
-  provisionResource?: string;
-  modelSocketDir?: string;
-}
+/** What the checks read of the options. */
+export type SgxPluginsOptionValues = Pick<SgxPluginsOptions, 'pluginDir' | 'devRoot' | 'enclaveSlots' | 'provisionSlots' | 'enclaveResource' | 'provisionResource' | 'modelSocketDir'>;
 
 /** A bad option (slot count, resource name, 4 MiB limit); the message names the flag. */
 export class SgxPluginsConfigError extends ConfigError {
