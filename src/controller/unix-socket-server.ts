@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import type { ConnectionBudget, ConnectionLimits } from './connection-limits.js';
+import { closeServer } from '../util/close-server.js';
 
 /** How long the liveness probe of an existing socket may take before we call it stale. */
 export const PROBE_TIMEOUT_MS = 500;
@@ -120,10 +121,7 @@ export class UnixSocketServer {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
     await unlink(this.path).catch(() => undefined);
   }
 }
