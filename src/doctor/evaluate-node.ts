@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { chooseAutoBackend } from '../backend/select-backend.js';
 import { parseSgxBytes } from '../backend/misc-format.js';
+import { EPC_RESOURCE } from '../pod/index.js';
 import type { DoctorCheck, EnforceAutoOutcome } from './doctor-report.js';
 import type { EntryKind, NodeFacts } from './node-probe.js';
 
@@ -80,25 +81,32 @@ function checkpointResources(text: string | undefined): string[] {
   }
 }
 
+/** What to do when another device plugin registers the EPC resource (this agent never does: it patches Node capacity). */
+const EPC_BY_PLUGIN_ADVICE = `${EPC_RESOURCE} is registered by another device plugin (e.g. the AKS confcom add-on's): run this agent without advertising EPC (chart mode=enforce-only, the aks overlay: --advertise=false), or the agent's Node capacity patch and kubelet overwrite each other`;
+
 function pluginsCheck(f: NodeFacts): DoctorCheck {
   const base = { id: 'sgx-device-plugins', title: 'SGX device plugins' };
   const sockets = (f.devicePluginEntries ?? []).filter((e) => e.name !== 'kubelet.sock' && e.name.endsWith('.sock'));
   const ours = sockets.filter((e) => OWN_PLUGIN_SOCKET.test(e.name)).map((e) => e.name);
   const others = sockets.filter((e) => !OWN_PLUGIN_SOCKET.test(e.name) && /sgx/i.test(e.name));
   const registered = checkpointResources(f.kubeletCheckpoint);
+  // A foreign plugin for EPC only does not compete for enclave/provision; any other (or unknown) one does.
+  const epcByPlugin = registered.includes(EPC_RESOURCE) || others.some((e) => resourceOfSocket(e.name) === EPC_RESOURCE);
+  const clashing = others.filter((e) => resourceOfSocket(e.name) !== EPC_RESOURCE);
   const details = [
     ...(ours.length ? [`ours: ${ours.join(', ')}`] : []),
     ...others.map((e) => `other: ${e.name}${resourceOfSocket(e.name) ? ` (registers ${resourceOfSocket(e.name)})` : ''}`),
     ...(registered.length ? [`kubelet checkpoint lists: ${registered.join(', ')}`] : []),
   ];
-  if (others.length > 0) {
+  if (clashing.length > 0) {
     return {
       ...base,
       status: 'warn',
-      summary: `another SGX device plugin is registered (${others.map((e) => e.name).join(', ')}): kubelet keeps only the latest registration of a resource name, so sgx.intel.com/enclave pods may bypass this agent's PreStartContainer`,
-      details: [...details, "disable Intel's SGX plugin on these nodes (or the AKS confcom add-on's plugin), keeping its EPC advertisement via NFD or --advertise; see the README, Coexistence"],
+      summary: `another SGX device plugin is registered (${clashing.map((e) => e.name).join(', ')}): kubelet keeps only the latest registration of a resource name, so sgx.intel.com/enclave pods may bypass this agent's PreStartContainer`,
+      details: [...details, "disable Intel's SGX plugin on these nodes (its DaemonSet's node selector, or the SgxDevicePlugin resource of Intel's operator), keeping EPC advertised via NFD or --advertise; see the README, Coexistence", ...(epcByPlugin ? [EPC_BY_PLUGIN_ADVICE] : [])],
     };
   }
+  if (epcByPlugin) return { ...base, status: 'info', summary: EPC_BY_PLUGIN_ADVICE, details };
   if (f.devicePluginEntries === undefined) return { ...base, status: 'info', summary: `no ${join(f.kubeletDir, 'device-plugins')} directory`, details };
   return { ...base, status: ours.length ? 'ok' : 'info', summary: ours.length ? 'only this agent registers SGX resources' : 'no SGX device plugin registered yet', details };
 }

@@ -88,13 +88,13 @@ describe('helm template: optional monitoring', () => {
     for (const m of AGENT_METRICS.filter((n) => n.startsWith('epc_pod_') || n === 'epc_enforcement_duration_seconds')) expect(used).toContain(m);
   });
 
-  it('the PrometheusRule alerts on pods at their EPC limit using agent metrics only', () => {
+  it('the PrometheusRule alerts on pods at their EPC limit using agent metrics only (node pressure also reads the model controller, the webhook alerts the webhook)', () => {
     const rule = one(objs(), 'PrometheusRule');
     const rules = rule.spec.groups.flatMap((g: { rules: unknown[] }) => g.rules) as Array<{ alert: string; expr: string }>;
     expect(rules.map((r) => r.alert)).toContain('SgxEpcPodAtLimit');
     const atLimit = rules.find((r) => r.alert === 'SgxEpcPodAtLimit')!;
     expect(atLimit.expr).toMatch(/epc_pod_current_bytes\s*\/\s*epc_pod_limit_bytes/);
-    for (const m of rules.flatMap((r) => r.expr.match(/epc_[a-z_]+/g) ?? [])) expect(AGENT_METRICS).toContain(metricOf(m));
+    for (const m of rules.filter((r) => !['SgxEpcNodePressure', 'SgxEpcWebhookErrors'].includes(r.alert)).flatMap((r) => r.expr.match(/epc_[a-z_]+/g) ?? [])) expect(AGENT_METRICS).toContain(metricOf(m));
     // At the limit on a kernel's EPC cgroup (no evicted-page counter there) the limit events say it.
     expect(atLimit.expr).toMatch(/epc_pod_limit_events_total/);
     expect(rules.find((r) => r.alert === 'SgxEpcStartsRefused')?.expr).toMatch(/epc_enforcement_duration_seconds_count\{result="error"\}/);
@@ -109,14 +109,15 @@ describe('helm template: optional monitoring', () => {
 });
 
 describe('NOTES.txt', () => {
-  const STATE = ['kubectl get nodes -L sgx-epc-enforcer.io/epc-enforced', 'SgxEpcEnforced', 'kubectl apply -f deploy/examples/sgx-pod.yaml', 'epc doctor --root /host', 'sgx-epc-enforcer-agent-metrics'];
+  const STATE = ['kubectl get nodes -L sgx-epc-enforcer.io/epc-enforced', 'SgxEpcEnforced', 'kubectl apply -f deploy/examples/sgx-pod.yaml', 'epc doctor --root /host', 'sgx-epc-enforcer-agent-metrics', 'kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration sgx-epc-enforcer'];
   it.each([
     { name: 'model', values: { mode: 'model' }, has: ['mode "model", enforce "auto"', '--enforce=auto', 'sgx-epc-enforcer.io/simulated-sgx=true', 'EPC advertised', 'Secret sgx-epc-enforcer-webhook-tls', 'or the model here'], hasNot: ['cert-manager issues', 'Enforce true', 'AKS node images have no sgx_epc'] },
     { name: 'enforce-only + aks + cert-manager', values: { mode: 'enforce-only', aks: { enabled: true }, certs: { mode: 'cert-manager' } }, has: ['mode "enforce-only", enforce "auto"', 'cert-manager issues', "Today's AKS node images have no sgx_epc", 'instance-type'], hasNot: ['EPC advertised', 'simulated-sgx', 'Node Feature Discovery', 'Enforce true'] },
     { name: 'hardware (default: auto)', values: {}, has: ['mode "hardware", enforce "auto"', 'Enforce auto', 'Node Feature Discovery', 'or node.kubernetes.io/instance-type'], hasNot: ['Enforce true', 'Enforce false'] },
     { name: 'hardware strict', values: { agent: { enforce: 'true' } }, has: ['enforce "true"', 'Enforce true (strict)', 'refuses EPC pod'], hasNot: ['Enforce auto', 'Enforce false'] },
     { name: 'aks observe-only (boolean false)', values: { mode: 'enforce-only', aks: { enabled: true }, agent: { enforce: false } }, has: ['enforce "false"', 'Enforce false (observe-only)'], hasNot: ['Enforce auto', 'Enforce true'] },
-    { name: 'ServiceMonitor on', values: { monitoring: { serviceMonitor: { enabled: true } } }, has: ['scraped by ServiceMonitor sgx-epc-enforcer-agent (honorLabels: true)'], hasNot: ['monitoring.serviceMonitor.enabled=true adds'] },
+    { name: 'ServiceMonitor on', values: { monitoring: { serviceMonitor: { enabled: true } } }, has: ['scraped by ServiceMonitor sgx-epc-enforcer-agent (honorLabels: true)', 'ServiceMonitor sgx-epc-enforcer-webhook'], hasNot: ['monitoring.serviceMonitor.enabled=true adds', 'Alerts: PrometheusRule'] },
+    { name: 'PrometheusRule on', values: { monitoring: { prometheusRule: { enabled: true } } }, has: ['Alerts: PrometheusRule sgx-epc-enforcer in sgx-epc-system', 'kube-state-metrics'], hasNot: [] },
   ])('renders for $name', async ({ values, has, hasNot }) => {
     const notes = await helmNotes(values);
     for (const h of [...has, ...STATE]) expect(notes).toContain(h);

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { packageRoot } from '../../src/util/package-root.js';
@@ -113,6 +113,25 @@ export async function kustomize(path: string): Promise<K8sObject[]> {
   const r = await runTool(kubectl, ['kustomize', join(DEPLOY_DIR, path)]);
   if (!r.ok) throw new Error(`kubectl kustomize ${path} failed: ${r.stderr}`);
   return parseManifests(r.stdout);
+}
+
+/**
+ * `kubectl kustomize` of a kustomization written to a temp dir that lists deploy/`resources` and
+ * deploy/`components` (as a user's own overlay would); throws with kubectl's message on failure.
+ */
+export async function kustomizeComposed(resources: string[], components: string[]): Promise<K8sObject[]> {
+  const { kubectl } = await ensureK8sTools();
+  const dir = await mkdtemp(join(tmpdir(), 'epc-kustomize-'));
+  try {
+    // kustomize takes only relative paths to other kustomizations.
+    const rel = (p: string) => relative(dir, join(DEPLOY_DIR, p));
+    await writeFile(join(dir, 'kustomization.yaml'), JSON.stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.map(rel), components: components.map(rel) }));
+    const r = await runTool(kubectl, ['kustomize', dir]);
+    if (!r.ok) throw new Error(`kubectl kustomize of ${[...resources, ...components].join(' + ')} failed: ${r.stderr}`);
+    return parseManifests(r.stdout);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The single object of `kind` (and `name` when given); throws naming what is missing. */

@@ -128,6 +128,34 @@ describe('epc doctor on fake node roots', () => {
       says: { 'sgx-device-plugins': /^another SGX device plugin is registered \(sgx\.intel\.com-enclave\.sock\)/ },
     },
     {
+      name: 'EPC registered by another plugin (AKS confcom add-on), in the checkpoint only: not a clash, the advice is enforce-only',
+      spec: { ...HEALTHY, files: { '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint': JSON.stringify({ Data: { RegisteredDevices: { 'sgx.intel.com/epc': ['epc-0'] } } }) } },
+      expect: { 'sgx-device-plugins': 'info' },
+      exitCode: 0,
+      enforces: true,
+      says: { 'sgx-device-plugins': /^sgx\.intel\.com\/epc is registered by another device plugin .*mode=enforce-only.*--advertise=false/ },
+    },
+    {
+      name: 'a plugin socket for EPC only: not a clash over the enclave',
+      spec: { ...HEALTHY, sockets: [...HEALTHY.sockets!, '/var/lib/kubelet/device-plugins/sgx.intel.com-epc.sock'] },
+      expect: { 'sgx-device-plugins': 'info' },
+      exitCode: 0,
+      enforces: true,
+      says: { 'sgx-device-plugins': /--advertise=false/ },
+    },
+    {
+      name: "Intel's enclave plugin and an EPC plugin: warns about the clash, advises on both",
+      spec: {
+        ...HEALTHY,
+        sockets: [...HEALTHY.sockets!, '/var/lib/kubelet/device-plugins/sgx.intel.com-enclave.sock'],
+        files: { '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint': JSON.stringify({ Data: { RegisteredDevices: { 'sgx.intel.com/epc': ['epc-0'], 'sgx.intel.com/enclave': ['e0'] } } }) },
+      },
+      expect: { 'sgx-device-plugins': 'warn' },
+      exitCode: 1,
+      enforces: true,
+      says: { 'sgx-device-plugins': /^another SGX device plugin is registered \(sgx\.intel\.com-enclave\.sock\)/ },
+    },
+    {
       name: 'nri-sgx-epc installed',
       spec: { ...HEALTHY, files: { '/opt/nri/plugins/10-nri-sgx-epc': '#!/bin/sh\n' } },
       expect: { 'nri-sgx-epc': 'warn' },
@@ -166,6 +194,21 @@ describe('epc doctor on fake node roots', () => {
     expect(r.checks.find((c) => c.id === 'sgx-device-plugins')?.details).toContain('kubelet checkpoint lists: sgx.intel.com/enclave');
     const bad = await doctor({ ...HEALTHY, files: { '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint': '{not json' } });
     expect(status(bad, 'sgx-device-plugins')).toBe('ok');
+  });
+
+  it('says what to disable for each second registration: the other enclave plugin, and EPC advertising where a plugin registers EPC', async () => {
+    const r = await doctor({
+      ...HEALTHY,
+      sockets: [...HEALTHY.sockets!, '/var/lib/kubelet/device-plugins/sgx.intel.com-enclave.sock'],
+      files: { '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint': JSON.stringify({ Data: { RegisteredDevices: { 'sgx.intel.com/epc': ['epc-0'] } } }) },
+    });
+    const details = r.checks.find((c) => c.id === 'sgx-device-plugins')?.details ?? [];
+    expect(details).toContain('other: sgx.intel.com-enclave.sock (registers sgx.intel.com/enclave)');
+    expect(details.some((d) => /^disable Intel's SGX plugin on these nodes/.test(d))).toBe(true);
+    expect(details.some((d) => /^sgx\.intel\.com\/epc is registered by another device plugin/.test(d))).toBe(true);
+    // Without the EPC registration, no EPC advice.
+    const plain = await doctor({ ...HEALTHY, sockets: [...HEALTHY.sockets!, '/var/lib/kubelet/device-plugins/sgx.intel.com-enclave.sock'] });
+    expect(plain.checks.find((c) => c.id === 'sgx-device-plugins')?.details?.some((d) => d.includes('--advertise=false'))).toBe(false);
   });
 
   it("recognises this agent's own plugin sockets by the name the framework gives them", () => {

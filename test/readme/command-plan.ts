@@ -8,12 +8,18 @@
  * - NOT_RUNNABLE: cannot run in a test, with the reason; some get a static check instead.
  * A README command in none of these fails the test, and so does an entry the README lost.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { EPC_ENFORCED_CONDITION, EPC_ENFORCED_LABEL } from '../../src/agent/node-enforcement.js';
+import { SGX_CAPABLE_LABEL } from '../../src/k8s/node-advertiser.js';
+import { ENCLAVE_RESOURCE, EPC_RESOURCE } from '../../src/pod/index.js';
 import { loadScenarioFile } from '../../src/testbed/demo/load-scenario.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { all, kustomize, one, parseManifests, type K8sObject } from '../deploy/render.js';
+import { fencedBlocks, section, shellCommands } from './markdown.js';
+import { runNodeCleanup } from './node-cleanup.js';
 import type { ShellResult } from './shell.js';
 
 /** Exit 0, or fail showing what the command printed. */
@@ -40,6 +46,7 @@ function expectInstall(objs: K8sObject[]): void {
 export const RENDER = [
   { pattern: /^kubectl apply -k (deploy\/overlays\/[\w-]+)$/, as: (m: RegExpMatchArray) => `kubectl kustomize ${m[1]}`, why: 'kubectl apply needs an API server; kubectl kustomize renders the objects it would apply' },
   { pattern: /^helm install (\S+) (charts\/sgx-epc-enforcer)((?: --set \S+)*)$/, as: (m: RegExpMatchArray) => `helm template ${m[1]} ${m[2]}${m[3]}`, why: 'helm install needs a cluster; helm template renders the same release with the same values' },
+  { pattern: /^helm upgrade (\S+) (charts\/sgx-epc-enforcer)((?: --set \S+)*)$/, as: (m: RegExpMatchArray) => `helm template ${m[1]} ${m[2]}${m[3]}`, why: 'helm upgrade needs a cluster; helm template renders the release it upgrades to' },
 ];
 
 export const RENDER_CHECKS: Record<string, (objs: K8sObject[]) => void> = {
@@ -57,7 +64,8 @@ export const RENDER_CHECKS: Record<string, (objs: K8sObject[]) => void> = {
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set certs.mode=cert-manager': (o) => expect(kinds(o)).toContain('Certificate'),
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=model --set monitoring.serviceMonitor.enabled=true --set monitoring.prometheusRule.enabled=true --set monitoring.grafanaDashboard.enabled=true': (o) => {
     expect(kinds(o)).toContain('PrometheusRule');
-    expect(all(o, 'ServiceMonitor')[0]?.spec.endpoints.every((e: { honorLabels?: boolean }) => e.honorLabels === true)).toBe(true);
+    expect(all(o, 'ServiceMonitor').map((m) => m.metadata.name).sort()).toEqual(['sgx-epc-enforcer-agent', 'sgx-epc-enforcer-webhook']);
+    expect(all(o, 'ServiceMonitor').every((m) => m.spec.endpoints.every((e: { honorLabels?: boolean }) => e.honorLabels === true))).toBe(true);
     expect(all(o, 'ConfigMap').some((c) => Object.keys(c.data ?? {}).some((k) => k.endsWith('.json')))).toBe(true);
   },
 };
@@ -186,7 +194,7 @@ function rendered(overlay: string): Promise<K8sObject[]> {
 }
 
 /** The object, and for containers the (init) container, a cluster command names exist in the install. */
-async function expectNamed(ns: string, kind: string, name: string, container?: string): Promise<void> {
+async function expectNamed(ns: string | undefined, kind: string, name: string, container?: string): Promise<void> {
   const obj = one(await rendered('hardware'), kind, name);
   expect(obj.metadata.namespace).toBe(ns);
   if (container === undefined) return;
@@ -197,6 +205,39 @@ async function expectNamed(ns: string, kind: string, name: string, container?: s
 async function expectScript(name: string): Promise<void> {
   const pkg = JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   expect(pkg.scripts[name]).toBeTruthy();
+}
+
+/** The Node commands of README "Uninstall", in order (a Node-cleanup loop or label removal). */
+const README_TEXT = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+const NODE_CLEANUP = fencedBlocks(section(README_TEXT, '### Uninstall'))
+  .flatMap((b) => shellCommands(b.body))
+  .filter((c) => /kubectl (patch|label) .*nodes?\b|kubectl get nodes/.test(c));
+
+/** A Node as the agent leaves it in hardware mode: condition, label, EPC capacity and capable label, next to kubelet's own. */
+const AGENT_NODE = {
+  apiVersion: 'v1', kind: 'Node',
+  metadata: { name: 'sgx-0', labels: { 'kubernetes.io/hostname': 'sgx-0', [EPC_ENFORCED_LABEL]: 'false', [SGX_CAPABLE_LABEL]: 'true' } },
+  status: {
+    capacity: { cpu: '4', [EPC_RESOURCE]: '67108864', [ENCLAVE_RESOURCE]: '20' },
+    allocatable: { cpu: '4', [EPC_RESOURCE]: '67108864', [ENCLAVE_RESOURCE]: '20' },
+    conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }, { type: EPC_ENFORCED_CONDITION, status: 'False', reason: 'NoEpcController' }],
+  },
+};
+
+let cleanup: Promise<void> | undefined;
+/** Runs README's Node cleanup once against AGENT_NODE: ours gone, kubelet's untouched; a second run changes nothing and does not fail. */
+function checkNodeCleanup(): Promise<void> {
+  cleanup ??= (async () => {
+    expect(NODE_CLEANUP.length).toBeGreaterThanOrEqual(3);
+    const after = await runNodeCleanup(NODE_CLEANUP, AGENT_NODE);
+    expect(after.metadata.labels).toEqual({ 'kubernetes.io/hostname': 'sgx-0' });
+    expect(after.status.conditions).toEqual([AGENT_NODE.status.conditions[0]]);
+    // The device plugin's enclave resource is kubelet's to drop (README says so).
+    expect(after.status.capacity).toEqual({ cpu: '4', [ENCLAVE_RESOURCE]: '20' });
+    expect(after.status.allocatable).toEqual({ cpu: '4', [ENCLAVE_RESOURCE]: '20' });
+    expect(await runNodeCleanup(NODE_CLEANUP, after)).toEqual(after);
+  })();
+  return cleanup;
 }
 
 export const NOT_RUNNABLE: Record<string, NotRunnable> = {
@@ -248,10 +289,18 @@ export const NOT_RUNNABLE: Record<string, NotRunnable> = {
   'kubectl describe node NODE': { reason: CLUSTER },
   'kubectl apply -f deploy/examples/sgx-pod.yaml': { reason: `${CLUSTER}; test/deploy/examples.test.ts validates the pod and runs it through the webhook's review` },
   "kubectl get pod sgx-epc-sample -o jsonpath='{.spec.containers[0].resources.limits}'": { reason: CLUSTER },
+  'kubectl describe pod sgx-epc-sample': { reason: CLUSTER },
   "curl -s http://127.0.0.1:9102/metrics | grep 'pod=\"sgx-epc-sample\"'": { reason: `reads the port-forward above; ${CLUSTER}` },
   "curl -s http://127.0.0.1:9102/metrics | grep '^epc_pod_peak_bytes'": { reason: `reads the port-forward above; ${CLUSTER}` },
+  'kubectl -n sgx-epc-system rollout status ds/sgx-epc-enforcer-agent': { reason: CLUSTER, check: () => expectNamed('sgx-epc-system', 'DaemonSet', 'sgx-epc-enforcer-agent') },
+  'kubectl delete mutatingwebhookconfiguration sgx-epc-enforcer': { reason: CLUSTER, check: () => expectNamed(undefined, 'MutatingWebhookConfiguration', 'sgx-epc-enforcer') },
+  'kubectl delete validatingwebhookconfiguration sgx-epc-enforcer': { reason: CLUSTER, check: () => expectNamed(undefined, 'ValidatingWebhookConfiguration', 'sgx-epc-enforcer') },
   'helm uninstall sgx-epc-enforcer': { reason: CLUSTER },
-  'kubectl label nodes --all sgx-epc-enforcer.io/epc-enforced-': { reason: CLUSTER },
+  ...Object.fromEntries(NODE_CLEANUP.map((cmd) => [cmd, { reason: `${CLUSTER}; run by bash against a Node in a file, patched by the real kubectl --local (test/readme/node-cleanup.ts)`, check: checkNodeCleanup }])),
+  "kubectl get pods -A -o 'custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,PHASE:.status.phase,ENCLAVE:.spec.containers[*].resources.limits.sgx\\.intel\\.com/enclave'": {
+    reason: CLUSTER,
+    check: async () => expect(ENCLAVE_RESOURCE.replaceAll('.', '\\.')).toBe('sgx\\.intel\\.com/enclave'),
+  },
   'npm test': { reason: 'npm test is the suite this test runs in' },
   'npx vitest run test/readme': { reason: 'runs this very test' },
   'npm run bench': { reason: 'prints performance figures for minutes; tests assert no timings (notes/common.md)', check: () => expectScript('bench') },

@@ -15,7 +15,7 @@ export interface FencedBlock {
 /** Languages whose blocks hold commands to type. */
 export const SHELL_LANGS = new Set(['sh', 'bash', 'shell', 'console']);
 
-/** Every ``` fenced block, in order. An unclosed fence is an error (the README is broken). */
+/** Every ``` fenced block (indented by at most 3 spaces), in order. An unclosed fence is an error (the README is broken). */
 export function fencedBlocks(md: string): FencedBlock[] {
   const lines = md.split('\n');
   const out: FencedBlock[] = [];
@@ -26,13 +26,15 @@ export function fencedBlocks(md: string): FencedBlock[] {
       heading = h[1].trim();
       continue;
     }
-    const open = /^```\s*([\w-]*)\s*$/.exec(lines[i]);
+    // Up to 3 spaces of indentation (a block inside a numbered list item), removed from its lines.
+    const open = /^( {0,3})```\s*([\w-]*)\s*$/.exec(lines[i]);
     if (!open) continue;
     const start = i;
+    const indent = open[1].length;
     const body: string[] = [];
-    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
+    for (i++; i < lines.length && !/^ {0,3}```\s*$/.test(lines[i]); i++) body.push(lines[i].replace(new RegExp(`^ {0,${indent}}`), ''));
     if (i >= lines.length) throw new Error(`README.md:${start + 1}: fenced block never closed`);
-    out.push({ lang: open[1], body: body.join('\n'), line: start + 1, heading });
+    out.push({ lang: open[2], body: body.join('\n'), line: start + 1, heading });
   }
   return out;
 }

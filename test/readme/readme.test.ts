@@ -3,6 +3,7 @@
  * child process, or rendered offline, or listed with the reason it cannot run (command-plan.ts).
  * Its reference tables are checked against the code in readme-reference.test.ts.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -94,6 +95,14 @@ describe('README commands', () => {
     expect(stale, 'entries in test/readme/command-plan.ts for commands the README no longer has').toEqual([]);
     const notRun = COMMANDS.filter((c) => classify(c.cmd)?.kind === 'not-runnable');
     console.log(`README commands not run here (${notRun.length}):\n${notRun.map((c) => `  ${c.cmd}\n      because: ${NOT_RUNNABLE[c.cmd].reason}`).join('\n')}`);
+  });
+
+  it('every command parses as bash (bash -n), the ones not run here included', () => {
+    const broken = COMMANDS.flatMap((c) => {
+      const r = spawnSync('bash', ['-n', '-c', c.cmd], { encoding: 'utf8', timeout: 10_000 });
+      return r.status === 0 ? [] : [`README.md:${c.line} (${c.heading}): ${c.cmd}\n  ${r.stderr.trim()}`];
+    });
+    expect(broken).toEqual([]);
   });
 
   describe.concurrent('run as written', () => {

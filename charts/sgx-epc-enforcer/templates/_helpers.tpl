@@ -36,6 +36,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{- define "epc.webhookService" -}}{{ include "epc.fullname" . }}-webhook{{- end -}}
+{{- /* The agent metrics Service: prometheus-operator names the job of its targets after it. */ -}}
+{{- define "epc.agentMetricsService" -}}{{ include "epc.fullname" . }}-agent-metrics{{- end -}}
 {{- define "epc.webhookSecret" -}}{{ include "epc.fullname" . }}-webhook-tls{{- end -}}
 
 {{/* The agent's EPC backend: explicit value, else by mode. */}}
