@@ -23,17 +23,13 @@ export interface DoctorFlags {
   kubeletDir: string;
   cgroupDir: string;
   controllerSocketDir: string;
+  /** Also check the cluster for Intel's SGX webhook. */
   kubeconfig?: string;
   json?: boolean;
 }
 
-export interface DoctorConfig {
-  root: string;
-  kubeletDir: string;
-  cgroupDir: string;
-  controllerSocketDir: string;
-  /** Also check the cluster for Intel's SGX webhook. */
-  kubeconfig?: string;
+/** The flags, checked (the node's paths absolute); `json` always set. */
+export interface DoctorConfig extends Omit<DoctorFlags, 'json'> {
   json: boolean;
 }
 
