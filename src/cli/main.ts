@@ -7,6 +7,8 @@
 import './runtime-flags.js';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
+import { ConfigError } from '../util/config-error.js';
+import { RunFailure } from '../util/run-failure.js';
 import { agentCommand } from './commands/agent.js';
 import { controllerCommand } from './commands/controller.js';
 import { demoCommand } from './commands/demo.js';
@@ -37,6 +39,15 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors with 1 -> we use 2 for bad input.
       return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ConfigError) {
+      // A bad flag (the message names it), from a config builder or found by an entry: bad input.
+      process.stderr.write(`epc: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof RunFailure) {
+      process.stderr.write(`epc: ${err.message}\n`);
+      return err.exitCode;
     }
     if (err instanceof CliError) {
       process.stderr.write(`epc: ${err.message}\n`);

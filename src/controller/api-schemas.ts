@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_CGROUP_PATH, parseCgroupPath } from '../contracts/cgroup-path.js';
-import { MAX_SLOT_ID_LENGTH } from '../contracts/controller-api/socket-names.js';
+import { SLOT_ID_PATTERN, SLOT_ID_RULE } from '../contracts/controller-api/socket-names.js';
 
 /** Misc files the model has (epc-model.md "Interface"). */
 export const MISC_FILES = ['misc.capacity', 'misc.max', 'misc.current', 'misc.peak', 'misc.events', 'misc.events.local'] as const;
@@ -28,10 +28,7 @@ export const cgroupPath = z
 
 /** An enclave slot ID as the device plugin hands out (`enclave-3`); it names a directory under
  *  slots/, so it starts with a letter or digit (never `.` or `..`) and is at most MAX_SLOT_ID_LENGTH long. */
-export const slotId = z.string().regex(
-  new RegExp(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,${MAX_SLOT_ID_LENGTH - 1}}$`),
-  `slot IDs are 1-${MAX_SLOT_ID_LENGTH} of A-Z a-z 0-9 _ . : -, starting with a letter or digit`,
-);
+export const slotId = z.string().regex(SLOT_ID_PATTERN, SLOT_ID_RULE);
 
 /** A caller-chosen enclave name (scoped to its slot). */
 export const enclaveName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'enclave names are 1-64 of A-Z a-z 0-9 _ . -');

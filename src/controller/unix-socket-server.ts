@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { chmodSync, lstatSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { ConnectionBudget, ConnectionLimits } from './connection-limits.js';
+import { closeServer } from '../util/close-server.js';
 
 /** How long the liveness probe of an existing socket may take before we call it stale. */
 export const PROBE_TIMEOUT_MS = 500;
@@ -123,10 +124,7 @@ export class UnixSocketServer {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
     await unlink(this.path).catch(() => undefined);
   }
 }

@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONTROL_SOCKET } from '../contracts/controller-api/socket-names.js';
 import { detectCgroupDriver } from '../k8s/detect-cgroup-driver.js';
+import { DOCTOR_DEFAULTS } from './doctor-config.js';
 
 /** Where to look, all relative to `root`. */
 export interface ProbeOptions {
@@ -82,9 +83,9 @@ async function list(path: string): Promise<string[] | undefined> {
 /** Reads the node's facts under `opts.root`. */
 export async function probeNode(opts: ProbeOptions): Promise<NodeFacts> {
   const at = (p: string) => join(opts.root, p);
-  const kubeletDir = opts.kubeletDir ?? '/var/lib/kubelet';
-  const cgroupDir = opts.cgroupDir ?? '/sys/fs/cgroup';
-  const controlSocketPath = join(opts.controllerSocketDir ?? '/var/run/epc', CONTROL_SOCKET);
+  const kubeletDir = opts.kubeletDir ?? DOCTOR_DEFAULTS.kubeletDir;
+  const cgroupDir = opts.cgroupDir ?? DOCTOR_DEFAULTS.cgroupDir;
+  const controlSocketPath = join(opts.controllerSocketDir ?? DOCTOR_DEFAULTS.controllerSocketDir, CONTROL_SOCKET);
   const dpDir = join(kubeletDir, 'device-plugins');
   const devices: Record<string, EntryKind> = {};
   await Promise.all(SGX_DEVICE_PATHS.map(async (d) => (devices[d] = await kindOf(at(d)))));

@@ -33,3 +33,9 @@ export function describeApiError(err: unknown): ApiErrorInfo {
   const cause = typeof e?.cause?.message === 'string' ? `: ${e.cause.message}` : '';
   return { message: base + cause };
 }
+
+/** `describeApiError` as one line for a log or a result: `404 NotFound nodes "n1" not found`. */
+export function apiErrorLine(err: unknown): string {
+  const info = describeApiError(err);
+  return info.code ? `${info.code} ${info.reason ?? ''} ${info.message}`.replace(/\s+/g, ' ') : info.message;
+}

@@ -8,11 +8,12 @@
  * no API calls at all. Stopping leaves the advertisement in place (an agent restart must not
  * make the node's EPC flap to zero for the scheduler).
  */
-import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../util/logger.js';
-import { describeApiError } from './describe-api-error.js';
+import { apiErrorLine } from './describe-api-error.js';
 import type { ClusterAccess } from './kube-access.js';
 import { KubeHttp } from './kube-http.js';
+import { NodePatch } from './node-patch.js';
+import { SerialRounds } from './serial-rounds.js';
 import { EPC_RESOURCE } from '../pod/pod-epc.js';
 import { quantityValue } from '../pod/quantity.js';
 
@@ -75,57 +76,43 @@ function sameBytes(current: unknown, want: bigint): boolean {
 
 /** The advertiser that talks to the API server. */
 export class ApiNodeAdvertiser implements Advertiser {
-  private readonly api: KubeHttp;
+  private readonly node: NodePatch;
   private readonly resource: string;
   private readonly label: string;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private readonly rounds: SerialRounds<AdvertiseResult>;
   /** Failed rounds in a row (retry backoff) and the last error said at warn level. */
   private failures = 0;
   private lastWarned: string | undefined;
-  private round: Promise<AdvertiseResult> | undefined;
 
   constructor(private readonly o: NodeAdvertiserOptions & { kubeConfig: ClusterAccess }) {
-    this.api = new KubeHttp(o.kubeConfig);
+    this.node = new NodePatch(new KubeHttp(o.kubeConfig), o.nodeName);
     this.resource = o.resourceName ?? EPC_RESOURCE;
     this.label = o.capableLabel ?? SGX_CAPABLE_LABEL;
+    this.rounds = new SerialRounds(() => this.reconcile(), (r) => this.nextDelayMs(r));
   }
 
   /** Starts the loop: a round now, then every intervalMs (retryDelayMs after a failure). Idempotent. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule(0);
+    this.rounds.start();
   }
 
   /** Stops the loop and waits for a round in flight. Idempotent; safe before start. */
-  async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.round;
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round now (serialised with the loop's rounds). Never throws. */
   reconcileNow(): Promise<AdvertiseResult> {
-    const prev = this.round ?? Promise.resolve(undefined);
-    const next = prev.then(() => this.reconcile());
-    this.round = next;
-    return next;
+    return this.rounds.run();
   }
 
-  private schedule(delayMs: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(async () => {
-      this.timer = undefined;
-      const r = await this.reconcileNow();
-      const interval = this.o.intervalMs ?? 60_000;
-      this.failures = r.outcome === 'error' ? this.failures + 1 : 0;
-      // Retries back off (doubling from retryDelayMs) up to the interval: a lasting failure, such as
-      // a node without an EPC controller, is retried without flooding the log or the API server.
-      const retry = (this.o.retryDelayMs ?? Math.min(interval, 5000)) * 2 ** Math.min(this.failures - 1, 16);
-      this.schedule(r.outcome === 'error' ? Math.min(retry, Math.max(interval, this.o.retryDelayMs ?? 0)) : interval);
-    }, delayMs);
+  private nextDelayMs(r: AdvertiseResult): number {
+    const interval = this.o.intervalMs ?? 60_000;
+    this.failures = r.outcome === 'error' ? this.failures + 1 : 0;
+    // Retries back off (doubling from retryDelayMs) up to the interval: a lasting failure, such as
+    // a node without an EPC controller, is retried without flooding the log or the API server.
+    const retry = (this.o.retryDelayMs ?? Math.min(interval, 5000)) * 2 ** Math.min(this.failures - 1, 16);
+    return r.outcome === 'error' ? Math.min(retry, Math.max(interval, this.o.retryDelayMs ?? 0)) : interval;
   }
 
   private async reconcile(): Promise<AdvertiseResult> {
@@ -135,26 +122,23 @@ export class ApiNodeAdvertiser implements Advertiser {
       const bytes = BigInt(raw);
       if (bytes < 0n) throw new Error(`EPC capacity must not be negative, got ${bytes}`);
       const want = bytes.toString();
-      const path = `/api/v1/nodes/${encodeURIComponent(this.o.nodeName)}`;
-      const node = await this.api.request<V1Node>({ path });
+      const node = await this.node.read();
       const status: Record<string, Record<string, string>> = {};
       if (!sameBytes(node.status?.capacity?.[this.resource], bytes)) status.capacity = { [this.resource]: want };
       if (!sameBytes(node.status?.allocatable?.[this.resource], bytes)) status.allocatable = { [this.resource]: want };
       if (Object.keys(status).length > 0) {
-        await this.api.request({ method: 'PATCH', path: `${path}/status`, body: { status }, contentType: 'application/merge-patch+json' });
+        await this.node.patchStatus(status, 'merge');
         result.patchedStatus = true;
         this.o.logger?.info({ node: this.o.nodeName, resource: this.resource, bytes: want, fixed: Object.keys(status) }, 'advertised EPC capacity on the Node');
       }
-      if (node.metadata?.labels?.[this.label] !== 'true') {
-        await this.api.request({ method: 'PATCH', path, body: { metadata: { labels: { [this.label]: 'true' } } }, contentType: 'application/merge-patch+json' });
+      if (await this.node.ensureLabel(node, this.label, 'true')) {
         result.patchedLabel = true;
         this.o.logger?.info({ node: this.o.nodeName, label: this.label }, 'labelled the Node');
       }
       if (result.patchedStatus || result.patchedLabel) result.outcome = 'patched';
     } catch (err) {
-      const info = describeApiError(err);
       result.outcome = 'error';
-      result.error = info.code ? `${info.code} ${info.reason ?? ''} ${info.message}`.replace(/\s+/g, ' ') : info.message;
+      result.error = apiErrorLine(err);
       // Said at warn once per distinct error; the same error again is debug.
       const level = result.error === this.lastWarned ? 'debug' : 'warn';
       this.lastWarned = result.error;

@@ -14,11 +14,12 @@
  * patch (condition). The agent as a whole adds pods get/list/watch (informer), events create
  * (EpcLimitReached) and, with --advertise, the same nodes/status patch for EPC capacity.
  */
-import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from '../util/logger.js';
-import { describeApiError } from './describe-api-error.js';
+import { apiErrorLine } from './describe-api-error.js';
 import type { ClusterAccess } from './kube-access.js';
 import { KubeHttp } from './kube-http.js';
+import { NodePatch } from './node-patch.js';
+import { SerialRounds } from './serial-rounds.js';
 
 /** What is published: from `nodeEnforcement()` (src/agent/node-enforcement.ts). */
 export interface EnforcementState {
@@ -57,46 +58,29 @@ const same = (a: EnforcementState | undefined, b: EnforcementState) => !!a && a.
 
 /** Start/stop are idempotent (stop is safe before start); stopping leaves condition and label in place. */
 export class NodeEnforcementPublisher {
-  private readonly api: KubeHttp;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private round: Promise<PublishResult> | undefined;
+  private readonly node: NodePatch;
+  private readonly rounds: SerialRounds<PublishResult>;
   /** What the Node shows (after the last successful publish) and when it was published. */
   private published: EnforcementState | undefined;
   private publishedAt = 0;
   private lastWarned: string | undefined;
 
   constructor(private readonly o: NodeEnforcementPublisherOptions) {
-    this.api = new KubeHttp(o.kubeConfig);
+    this.node = new NodePatch(new KubeHttp(o.kubeConfig), o.nodeName);
+    this.rounds = new SerialRounds(() => this.reconcile(false), () => this.o.checkIntervalMs ?? 5000);
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule(0);
+    this.rounds.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.round;
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round now (serialised with the loop's); publishes if the state changed or the heartbeat is due. Never throws. */
   reconcileNow(opts: { force?: boolean } = {}): Promise<PublishResult> {
-    const next = (this.round ?? Promise.resolve(undefined)).then(() => this.reconcile(opts.force ?? false));
-    this.round = next;
-    return next;
-  }
-
-  private schedule(delayMs: number): void {
-    if (!this.running) return;
-    this.timer = setTimeout(async () => {
-      this.timer = undefined;
-      await this.reconcileNow();
-      this.schedule(this.o.checkIntervalMs ?? 5000);
-    }, delayMs);
+    return this.rounds.run(() => this.reconcile(opts.force ?? false));
   }
 
   private now(): Date {
@@ -109,9 +93,7 @@ export class NodeEnforcementPublisher {
       const now = this.now();
       const heartbeatDue = now.getTime() - this.publishedAt >= (this.o.heartbeatMs ?? 60_000);
       if (!force && !heartbeatDue && same(this.published, state)) return { outcome: 'unchanged' };
-      const name = this.o.nodeName;
-      const path = `/api/v1/nodes/${encodeURIComponent(name)}`;
-      const node = await this.api.request<V1Node>({ path });
+      const node = await this.node.read();
       const status = state.enforced ? 'True' : 'False';
       const existing = node.status?.conditions?.find((c) => c.type === this.o.conditionType);
       const transitioned = existing?.status !== status;
@@ -121,19 +103,16 @@ export class NodeEnforcementPublisher {
         type: this.o.conditionType, status, reason: state.reason, message: state.message,
         lastHeartbeatTime: rfc3339(now), lastTransitionTime: transitioned || !prevTransition ? rfc3339(now) : prevTransition,
       };
-      await this.api.request({ method: 'PATCH', path: `${path}/status`, body: { status: { conditions: [condition] } }, contentType: 'application/strategic-merge-patch+json' });
+      await this.node.patchStatus({ conditions: [condition] }, 'strategic');
       const labelValue = String(state.enforced);
-      if (node.metadata?.labels?.[this.o.label] !== labelValue) {
-        await this.api.request({ method: 'PATCH', path, body: { metadata: { labels: { [this.o.label]: labelValue } } }, contentType: 'application/merge-patch+json' });
-      }
-      if (!same(this.published, state)) this.o.logger?.info({ node: name, condition: this.o.conditionType, status, reason: state.reason, label: `${this.o.label}=${labelValue}` }, 'published the node\'s EPC enforcement state');
+      await this.node.ensureLabel(node, this.o.label, labelValue);
+      if (!same(this.published, state)) this.o.logger?.info({ node: this.o.nodeName, condition: this.o.conditionType, status, reason: state.reason, label: `${this.o.label}=${labelValue}` }, 'published the node\'s EPC enforcement state');
       this.published = state;
       this.publishedAt = now.getTime();
       this.lastWarned = undefined;
       return { outcome: 'patched', transitioned };
     } catch (err) {
-      const info = describeApiError(err);
-      const error = info.code ? `${info.code} ${info.reason ?? ''} ${info.message}`.replace(/\s+/g, ' ') : info.message;
+      const error = apiErrorLine(err);
       this.o.logger?.[error === this.lastWarned ? 'debug' : 'warn']({ node: this.o.nodeName, error }, 'publishing the EPC enforcement condition on the Node failed; will retry');
       this.lastWarned = error;
       this.published = undefined; // retried on the next check

@@ -26,6 +26,8 @@ describe('epc agent cluster-mode flags', () => {
     { name: 'prestart timeout over kubelet\'s 30s', args: ['agent', '--node-name', 'n1', '--prestart-timeout', '31s'], msg: /--prestart-timeout must be between 100 ms and 25000 ms/ },
     { name: 'bad metrics address', args: ['agent', '--node-name', 'n1', '--metrics-addr', 'nowhere'], msg: /--metrics-addr must be HOST:PORT/ },
     { name: 'missing kubeconfig file', args: ['agent', '--node-name', 'n1', '--device-plugin-dir', tmpdir(), '--kubeconfig', '/nonexistent/kubeconfig'], msg: /--kubeconfig \/nonexistent\/kubeconfig: .*no such file/i },
+    { name: 'missing device plugin dir (checked before the kubeconfig is read)', args: ['agent', '--node-name', 'n1', '--device-plugin-dir', '/nonexistent/device-plugins', '--kubeconfig', '/nonexistent/kubeconfig'], msg: /--device-plugin-dir \/nonexistent\/device-plugins does not exist/ },
+    { name: '--standalone: missing device plugin dir', args: ['agent', '--standalone', '--device-plugin-dir', '/nonexistent/device-plugins'], msg: /--device-plugin-dir \/nonexistent\/device-plugins does not exist/ },
     { name: 'unknown flag', args: ['agent', '--node-name', 'n1', '--frobnicate'], msg: /unknown option '--frobnicate'/ },
   ])('exits 2: $name', async ({ args, msg }) => {
     const r = await runCli(args, { env: { NODE_NAME: '' } });

@@ -1,9 +1,7 @@
-/** Unit tests of the agent's pure parts: device-id -> pod mapping, limit decision, reconcile plan, flags, Event rule. */
+/** Unit tests of the agent's pure parts: device-id -> pod mapping, limit decision, reconcile plan, Event rule (flags: agent-config.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { AgentConfigError, parseAgentConfig, parseDurationMs, type AgentClusterFlags } from '../../src/agent/agent-config.js';
 import { kubepodsRoot, podUidFromCgroup } from '../../src/agent/cgroup-driver.js';
 import { findDeviceOwners, ownerPodOf, slotsByPod } from '../../src/agent/device-owners.js';
-import { parseListenAddr } from '../../src/util/listen-addr.js';
 import { decidePodLimit, podIsTerminal } from '../../src/agent/limit-decision.js';
 import { limitEventDue } from '../../src/agent/limit-events.js';
 import { PodRecords } from '../../src/agent/pod-records.js';
@@ -128,54 +126,5 @@ describe('EpcLimitReached is due once', () => {
     expect(again).toBe(r);
     expect([...again.slots]).toEqual(['s0', 's1']);
     expect(limitEventDue(again, stats(3))).toBe(false);
-  });
-});
-
-const FLAGS: AgentClusterFlags = {
-  nodeName: 'node-1', podResourcesSocket: '/pr.sock', controllerSocketDir: '/run/epc', epcBackend: 'auto', epcResource: 'sgx.intel.com/epc', cgroupRoot: '/sys/fs/cgroup',
-  cgroupDriver: 'auto', metricsAddr: '0.0.0.0:9102', advertise: 'true', enforce: 'auto', prestartTimeout: '10s', reconcileInterval: '30s',
-};
-
-describe('agent flags', () => {
-  it('defaults parse', () => {
-    expect(parseAgentConfig(FLAGS, {})).toMatchObject({ nodeName: 'node-1', backend: 'auto', epcResource: 'sgx.intel.com/epc', advertise: true, enforce: 'auto', prestartTimeoutMs: 10_000, reconcileIntervalMs: 30_000, metricsAddr: { host: '0.0.0.0', port: 9102 } });
-  });
-  it('node name from $NODE_NAME', () => {
-    expect(parseAgentConfig({ ...FLAGS, nodeName: undefined }, { NODE_NAME: 'from-env' }).nodeName).toBe('from-env');
-  });
-  it.each([
-    [{ nodeName: undefined }, /--node-name is required/],
-    [{ nodeName: 'Bad_Name' }, /--node-name must be a Kubernetes node name/],
-    [{ epcBackend: 'gpu' }, /--epc-backend must be one of auto, model, cgroupfs, got "gpu"/],
-    [{ epcResource: 'epc' }, /--epc-resource: resource name "epc" must look like domain\/name/],
-    [{ epcResource: 'kubernetes.io/epc' }, /--epc-resource: resource name "kubernetes.io\/epc" is reserved/],
-    [{ cgroupDriver: 'openrc' }, /--cgroup-driver must be one of auto, systemd, cgroupfs/],
-    [{ advertise: 'yes' }, /--advertise must be true or false, got "yes"/],
-    [{ enforce: 'off' }, /--enforce must be one of auto, true, false, got "off"/],
-    [{ podResourcesSocket: `/${'p'.repeat(120)}.sock` }, /--pod-resources-socket: socket path ".*" is 126 bytes, over the platform's unix socket limit of 107 bytes/],
-    [{ controllerSocketDir: `/${'d'.repeat(90)}` }, /--controller-socket-dir: socket path .* over the platform's unix socket limit of 107 bytes; use a shorter path \(the controller's sockets are <dir>\/<name>.sock\)/],
-    [{ prestartTimeout: '40s' }, /--prestart-timeout must be between 100 ms and 25000 ms/],
-    [{ prestartTimeout: 'soon' }, /--prestart-timeout must be a duration/],
-    [{ reconcileInterval: '0s' }, /--reconcile-interval must be between/],
-    [{ metricsAddr: 'localhost' }, /--metrics-addr must be HOST:PORT/],
-    [{ metricsAddr: 'h:70000' }, /--metrics-addr must be HOST:PORT/],
-    [{ podResourcesSocket: ' ' }, /--pod-resources-socket must not be empty/],
-  ])('%o -> %s', (patch, msg) => {
-    expect(() => parseAgentConfig({ ...FLAGS, ...patch } as AgentClusterFlags, {})).toThrow(AgentConfigError);
-    expect(() => parseAgentConfig({ ...FLAGS, ...patch } as AgentClusterFlags, {})).toThrow(msg);
-  });
-  it.each([['10s', 10_000], ['500ms', 500], ['1.5s', 1500], ['2m', 120_000], ['3', 3000]])('duration %s = %d ms', (v, ms) => {
-    expect(parseDurationMs('--x', v, { min: 0, max: 1e9 })).toBe(ms);
-  });
-  it.each([['0.0.0.0:9102', { host: '0.0.0.0', port: 9102 }], ['127.0.0.1:0', { host: '127.0.0.1', port: 0 }], ['[::1]:80', { host: '::1', port: 80 }], [':9102', { host: '0.0.0.0', port: 9102 }]])('listen address %s', (a, want) => {
-    expect(parseListenAddr(a)).toEqual(want);
-  });
-  it.each([[true, 'true'], ['true', 'true'], ['false', 'false'], ['auto', 'auto'], [' AUTO ', 'auto']] as const)('--enforce %j -> %s (a bare flag is true)', (v, want) => {
-    expect(parseAgentConfig({ ...FLAGS, advertise: true, enforce: v }, {})).toMatchObject({ advertise: true, enforce: want });
-  });
-  it('standalone: no node name needed, every other flag still checked', () => {
-    expect(parseAgentConfig({ ...FLAGS, nodeName: undefined }, {}, { standalone: true })).toMatchObject({ nodeName: '' });
-    expect(() => parseAgentConfig({ ...FLAGS, nodeName: undefined, metricsAddr: 'nowhere' }, {}, { standalone: true })).toThrow(/--metrics-addr must be HOST:PORT/);
-    expect(() => parseAgentConfig({ ...FLAGS, nodeName: 'Bad_Name' }, {}, { standalone: true })).toThrow(/--node-name must be a Kubernetes node name/);
   });
 });

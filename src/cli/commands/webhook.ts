@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
 import { CERT_BOOTSTRAP_FLAGS } from '../../webhook/cert-bootstrap-flags.js';
+import { ConfigError } from '../../util/config-error.js';
+import { intFlag, portFlag } from '../../util/flag-values.js';
 
 interface WebhookFlags {
   host: string;
@@ -13,12 +15,6 @@ interface WebhookFlags {
   maxPodEpc?: string;
   excludeNamespace?: string[];
   tlsPollInterval: string;
-}
-
-function portFlag(name: string, value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new CliError(`--${name}: must be a port number 0-65535, got ${JSON.stringify(value)}`, 2);
-  return n;
 }
 
 /**
@@ -69,14 +65,13 @@ export function webhookCommand(): Command {
     .action(async (flags: WebhookFlags) => {
       // Checked here, not by commander: a parent's required options would bind `cert-bootstrap` too.
       const { tlsCert, tlsKey } = flags;
-      if (tlsCert === undefined) throw new CliError("required option '--tls-cert <file>' not specified", 2);
-      if (tlsKey === undefined) throw new CliError("required option '--tls-key <file>' not specified", 2);
+      if (tlsCert === undefined) throw new ConfigError('--tls-cert', "required option '--tls-cert <file>' not specified");
+      if (tlsKey === undefined) throw new ConfigError('--tls-key', "required option '--tls-key <file>' not specified");
       const { resolveWebhookConfig, loadWebhookConfigFile, WebhookConfigError, startWebhookServer } = await import('../../webhook/index.js');
       const { createLogger } = await import('../../util/logger.js');
-      const port = portFlag('port', flags.port);
-      const metricsPort = portFlag('metrics-port', flags.metricsPort);
-      const poll = Number(flags.tlsPollInterval);
-      if (!Number.isInteger(poll) || poll < 10) throw new CliError(`--tls-poll-interval: must be an integer >= 10 (ms), got ${JSON.stringify(flags.tlsPollInterval)}`, 2);
+      const port = portFlag('--port', flags.port);
+      const metricsPort = portFlag('--metrics-port', flags.metricsPort);
+      const poll = intFlag('--tls-poll-interval', flags.tlsPollInterval, { min: 10 });
       let config;
       try {
         const file = flags.config ? await loadWebhookConfigFile(flags.config) : {};

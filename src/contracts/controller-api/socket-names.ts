@@ -9,7 +9,10 @@
  * operation on it to the slot's cgroup (identity by attachment, as the device node is on hardware).
  */
 import { basename, dirname, join } from 'node:path';
+import { UNIX_SOCKET_PATH_MAX_BYTES } from '../../util/unix-socket-path.js';
 
+/** Where the controller serves on a node, and where the agent and `epc doctor` look by default. */
+export const DEFAULT_CONTROLLER_SOCKET_DIR = '/var/run/epc';
 /** File name of the control socket in the socket dir. */
 export const CONTROL_SOCKET = 'control.sock';
 /** File name of a slot's enclave socket inside its slot directory. */
@@ -26,8 +29,13 @@ export const SLOTS_DIR_MODE = 0o711;
 export const SLOT_DIR_MODE = 0o755;
 /** Longest slot ID the controller accepts (bounds the socket path; the plugin's are `enclave-N`). */
 export const MAX_SLOT_ID_LENGTH = 32;
+/** A slot ID as the device plugin hands out (`enclave-3`): it names a directory under slots/, so it
+ *  starts with a letter or digit (never `.` or `..`) and is at most MAX_SLOT_ID_LENGTH long. */
+export const SLOT_ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,${MAX_SLOT_ID_LENGTH - 1}}$`);
+/** The rule SLOT_ID_PATTERN enforces, in words (the controller's 400 and the workload's flag error). */
+export const SLOT_ID_RULE = `slot IDs are 1-${MAX_SLOT_ID_LENGTH} of A-Z a-z 0-9 _ . : -, starting with a letter or digit`;
 /** Longest unix socket path Linux accepts (sun_path is 108 bytes with the NUL). */
-export const UNIX_PATH_MAX = 107;
+export const UNIX_PATH_MAX = UNIX_SOCKET_PATH_MAX_BYTES;
 
 /** The directory of a slot's enclave socket (what Allocate mounts at /var/run/epc). */
 export function slotSocketDir(socketDir: string, slot: string): string {

@@ -1,20 +1,23 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../util/logger.js';
-import { DEFAULT_DEVICE_PLUGIN_DIR, KUBELET_SOCKET_NAME, MAX_LIST_AND_WATCH_BYTES } from '../../contracts/device-plugin-api.js';
+import { DEFAULT_DEVICE_PLUGIN_DIR } from '../../contracts/device-plugin-api.js';
 import { DevicePlugin, type DevicePluginEvent } from '../device-plugin.js';
-import { validateResourceName } from '../plugin-spec.js';
 import { PathHealthSource } from './path-health-source.js';
 import { EnclaveAllocator, ProvisionAllocator, type AllocateHook, type PreStartHook, type SgxMode } from './sgx-allocators.js';
 import { CONTROL_SOCKET } from '../../contracts/controller-api/socket-names.js';
-import { unixSocketPathProblem } from '../../util/unix-socket-path.js';
-import { slotIds, slotListBytes } from './sgx-slots.js';
-import { ENCLAVE_RESOURCE, PROVISION_RESOURCE } from '../../pod/pod-epc.js';
+import { slotIds } from './sgx-slots.js';
+import {
+  checkPluginDirExists,
+  DEFAULT_ENCLAVE_RESOURCE,
+  DEFAULT_PROVISION_RESOURCE,
+  DEFAULT_SLOTS,
+  maxSlotsUnderLimit,
+  SgxPluginsConfigError,
+  validateSgxPluginsOptions,
+} from './sgx-plugins-options.js';
 
-export const DEFAULT_ENCLAVE_RESOURCE = ENCLAVE_RESOURCE;
-export const DEFAULT_PROVISION_RESOURCE = PROVISION_RESOURCE;
-/** Default slots per node: kubelet's default max pods, so every pod on a full node can get one. */
-export const DEFAULT_SLOTS = 110;
+export { DEFAULT_ENCLAVE_RESOURCE, DEFAULT_PROVISION_RESOURCE, DEFAULT_SLOTS, SgxPluginsConfigError, maxSlotsUnderLimit, validateSgxPluginsOptions, checkPluginDirExists };
 
 export interface SgxPluginsOptions {
   /** Kubelet device plugin directory (default /var/lib/kubelet/device-plugins). */
@@ -47,65 +50,6 @@ export interface SgxPlugins {
   stop(): Promise<void>;
 }
 
-/** A bad option (slot count, resource name, 4 MiB limit); the message names the flag. */
-export class SgxPluginsConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SgxPluginsConfigError';
-  }
-}
-
-function checkSlots(flag: string, n: number, prefix: string, min: number): void {
-  if (!Number.isSafeInteger(n) || n < min) throw new SgxPluginsConfigError(`${flag} must be an integer >= ${min}, got ${n}`);
-  const bytes = slotListBytes(prefix, n);
-  if (bytes > MAX_LIST_AND_WATCH_BYTES) {
-    throw new SgxPluginsConfigError(
-      `${flag} ${n}: the ListAndWatch message would be ${bytes} bytes, over kubelet's 4 MiB (${MAX_LIST_AND_WATCH_BYTES} bytes) gRPC receive limit; use at most ${maxSlotsUnderLimit(prefix)} slots`,
-    );
-  }
-}
-
-/** The largest slot count whose ListAndWatch message (all Unhealthy, the longer word) fits in 4 MiB. */
-export function maxSlotsUnderLimit(prefix: string): number {
-  let lo = 0;
-  let hi = MAX_LIST_AND_WATCH_BYTES; // every device takes more than one byte
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (slotListBytes(prefix, mid) <= MAX_LIST_AND_WATCH_BYTES) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-/**
- * Checks every option before anything is built or served (slot counts before any device list
- * exists); throws SgxPluginsConfigError naming the flag. `startSgxPlugins` calls it first; the CLI
- * calls it before any other work.
- */
-export function validateSgxPluginsOptions(opts: SgxPluginsOptions = {}): void {
-  const dir = opts.pluginDir ?? DEFAULT_DEVICE_PLUGIN_DIR;
-  const enclaveResource = opts.enclaveResource ?? DEFAULT_ENCLAVE_RESOURCE;
-  const provisionResource = opts.provisionResource ?? DEFAULT_PROVISION_RESOURCE;
-  for (const [flag, name] of [['--enclave-resource', enclaveResource], ['--provision-resource', provisionResource]] as const) {
-    const bad = validateResourceName(name);
-    if (bad) throw new SgxPluginsConfigError(`${flag}: ${bad}`);
-  }
-  if (enclaveResource === provisionResource) throw new SgxPluginsConfigError('--enclave-resource and --provision-resource must differ');
-  checkSlots('--enclave-slots', opts.enclaveSlots ?? DEFAULT_SLOTS, 'enclave', 1);
-  checkSlots('--provision-slots', opts.provisionSlots ?? DEFAULT_SLOTS, 'provision', 0);
-  if (opts.devRoot !== undefined && opts.devRoot.trim() === '') throw new SgxPluginsConfigError('--dev-root must not be empty');
-  // The longest socket the plugins serve there: "<resource>-<pid>-<6 hex>.sock" (pid up to 7 digits).
-  const longest = [enclaveResource, provisionResource].reduce((a, r) => Math.max(a, `${r}-0000000-000000.sock`.length), KUBELET_SOCKET_NAME.length);
-  const dirBad = unixSocketPathProblem('--device-plugin-dir', join(dir, 'x'.repeat(longest)));
-  if (dirBad) throw new SgxPluginsConfigError(`${dirBad} (the plugins serve <dir>/<resource>-<pid>-<id>.sock)`);
-  if (opts.modelSocketDir !== undefined) {
-    // The longest socket the controller serves there: a slot's enclave socket (slots/<slot>/enclave.sock).
-    const bad = unixSocketPathProblem('--model-socket', join(opts.modelSocketDir, 'slots', 'enclave-0000000', 'enclave.sock'));
-    if (bad) throw new SgxPluginsConfigError(bad);
-  }
-  if (!existsSync(dir)) throw new SgxPluginsConfigError(`--device-plugin-dir ${dir} does not exist`);
-}
-
 /**
  * Starts the SGX enclave plugin (PreStartContainer required: the enforcement hook) and, unless
  * `provisionSlots` is 0, the provision plugin. Model mode when `modelSocketDir` is given
@@ -117,6 +61,7 @@ export function validateSgxPluginsOptions(opts: SgxPluginsOptions = {}): void {
 export async function startSgxPlugins(opts: SgxPluginsOptions = {}): Promise<SgxPlugins> {
   validateSgxPluginsOptions(opts);
   const dir = opts.pluginDir ?? DEFAULT_DEVICE_PLUGIN_DIR;
+  checkPluginDirExists(dir);
   const devRoot = opts.devRoot ?? '/';
   const enclaveResource = opts.enclaveResource ?? DEFAULT_ENCLAVE_RESOURCE;
   const provisionResource = opts.provisionResource ?? DEFAULT_PROVISION_RESOURCE;

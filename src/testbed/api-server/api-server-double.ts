@@ -21,6 +21,7 @@ import { FaultInjector, type Fault } from './fault-injector.js';
 import { kubeconfigText } from './kubeconfig-text.js';
 import { DEFS, parseRoute, type Route } from './route-path.js';
 import { openWatchStream } from './watch-stream.js';
+import { closeServer } from '../../util/close-server.js';
 
 export type { Fault };
 
@@ -95,11 +96,7 @@ export class ApiServerDouble {
     this.server = undefined;
     for (const res of this.watchResponses) res.destroy();
     this.watchResponses.clear();
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server) await closeServer(server);
   }
 
   /** `http://127.0.0.1:<port>` (after start). */
