@@ -19,6 +19,8 @@ export * from './config.js';
 export * from './hostpath-match.js';
 export * from './json-body.js';
 export * from './mutate-pod.js';
+export * from './node-offer-watch.js';
+export * from './node-offers.js';
 export * from './review-pod.js';
 export * from './tls-reloader.js';
 export * from './webhook-app.js';

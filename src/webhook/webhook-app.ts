@@ -16,6 +16,7 @@ import { handleAdmission, type AdmissionEndpoint, type DecisionLabels } from './
 import type { WebhookConfig } from './config.js';
 import { DEFAULT_BODY_LIMIT_BYTES, readJsonBodyInto, type JsonBody } from './json-body.js';
 import type { WebhookMetrics } from './webhook-metrics.js';
+import { describeOffers, type EnclaveOffers } from './node-offers.js';
 
 export interface WebhookAppOptions {
   config: WebhookConfig;
@@ -24,6 +25,8 @@ export interface WebhookAppOptions {
   /** Readiness: false -> /readyz answers 503 (e.g. while stopping). Default always ready. */
   isReady?: () => boolean;
   bodyLimitBytes?: number;
+  /** Whether some Node offers the enclave resource (the Node watch); absent = assume so, no /readyz line. */
+  offers?: EnclaveOffers;
 }
 
 /** Builds the express app. Stateless apart from the metrics it records into. */
@@ -39,7 +42,8 @@ export function createWebhookApp(opts: WebhookAppOptions): Express {
   });
   app.get('/readyz', (_req, res) => {
     const ready = opts.isReady?.() ?? true;
-    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : 'not ready');
+    const detail = opts.offers ? `\n${describeOffers(opts.offers.state(), opts.config.resourceNames.enclave)}` : '';
+    res.status(ready ? 200 : 503).type('text/plain').send((ready ? 'ok' : 'not ready') + detail);
   });
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not found' });
@@ -82,7 +86,7 @@ function respond(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, body: Jso
     labels = { rule: status === 413 ? 'body-too-large' : 'malformed-json', result: 'rejected' };
     close = body.closeConnection;
   } else {
-    const r = handleAdmission(endpoint, body.value, opts.config);
+    const r = handleAdmission(endpoint, body.value, opts.config, opts.offers);
     status = r.httpStatus;
     payload = r.body;
     labels = r.labels;
