@@ -18,6 +18,8 @@ export type EnforceValue = (typeof ENFORCE_VALUES)[number];
  * EPC capacity when advertising), Events.
  */
 export const AGENT_RULES = ['/events:create', '/nodes/status:patch', '/nodes:get,patch', '/pods:get,list,watch'];
+/** The webhook's Node watch (`--enclave-request=auto`, issue 15): read-only Nodes. */
+export const WEBHOOK_NODE_RULES = ['/nodes:get,list,watch'];
 
 /** Which install is being checked. */
 export interface Variant {
@@ -105,15 +107,16 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
     const secret = webhookRules.find((r) => r.startsWith('/secrets:get,update@'));
     const cfgNames = [...new Set([...mutating, ...validating].map((o) => o.metadata.name))].sort().join(',');
     const expected = [
+      ...WEBHOOK_NODE_RULES,
       '/secrets:create',
       secret ?? '/secrets:get,update@<missing>',
       `admissionregistration.k8s.io/mutatingwebhookconfigurations:get,patch@${cfgNames}`,
       `admissionregistration.k8s.io/validatingwebhookconfigurations:get,patch@${cfgNames}`,
     ].sort();
-    need(JSON.stringify(webhookRules) === JSON.stringify(expected), `webhook RBAC must be only the cert bootstrap's (${expected.join(' ')}), got ${webhookRules.join(' ')}`);
+    need(JSON.stringify(webhookRules) === JSON.stringify(expected), `webhook RBAC must be only the Node watch's and the cert bootstrap's (${expected.join(' ')}), got ${webhookRules.join(' ')}`);
   } else {
-    need(webhookRules.length === 0, `webhook RBAC must be empty with cert-manager, got ${webhookRules.join(' ')}`);
-    need(webhookSa?.automountServiceAccountToken === false, 'webhook ServiceAccount must not mount a token with cert-manager');
+    need(JSON.stringify(webhookRules) === JSON.stringify(WEBHOOK_NODE_RULES), `webhook RBAC must be only the Node watch's with cert-manager (${WEBHOOK_NODE_RULES.join(' ')}), got ${webhookRules.join(' ')}`);
+    need(webhookSa?.automountServiceAccountToken !== false, 'webhook ServiceAccount must mount its token (the Node watch reads Nodes)');
   }
 
   // Agent DaemonSet.
