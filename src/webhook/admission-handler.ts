@@ -8,6 +8,7 @@ import { buildPodPatch } from './mutate-pod.js';
 import { annotationAt, isObject, objectAt, stringAt } from '../pod/pod-view.js';
 import { MIRROR_ANNOTATION, reviewPodCreate, reviewPodUpdate, type PodReview } from './review-pod.js';
 import { enclaveGate, type EnclaveOffers } from './node-offers.js';
+import { enforcedAffinityPatch, enforcementRequest } from './enforced-affinity.js';
 
 /** The two admission endpoints; `validate` never returns a patch. */
 export type AdmissionEndpoint = 'mutate' | 'validate';
@@ -98,6 +99,9 @@ function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: 
       rule = 'enclave-not-offered';
     }
     const patch = buildPodPatch(pod, config, review.epcBytes, review.containers, gate.add);
+    const enforcement = enforcementRequest(pod); // the require-enforcement annotation: node affinity
+    if (enforcement.require) patch.push(...enforcedAffinityPatch(pod));
+    if (enforcement.warning) warnings.push(enforcement.warning);
     if (patch.length > 0) return reply(request, { allowed: true, warnings, patch }, { rule, result: 'patched' });
   }
   return reply(request, { allowed: true, warnings }, { rule, result: 'allowed' });
