@@ -223,6 +223,8 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
         need(ref && svc && ref.name === svc.metadata.name && ref.namespace === svc.metadata.namespace && svc.spec.ports.some((p: K8sObject) => p.port === (ref.port ?? 443)), `${id}: clientConfig must point at the webhook Service port`);
         need(ref?.path === (cfg.kind.startsWith('Mutating') ? '/mutate' : '/validate'), `${id}: wrong path ${ref?.path}`);
         need((w.rules ?? []).some((r: K8sObject) => r.resources.includes('pods') && r.operations.includes('CREATE')), `${id}: must handle pod CREATE`);
+        // failurePolicy covers only pods that touch SGX (issue 15); match-conditions.test.ts checks what it selects.
+        need((w.matchConditions ?? []).length === 1 && w.matchConditions[0].name === 'touches-sgx' && typeof w.matchConditions[0].expression === 'string', `${id}: needs the one matchCondition touches-sgx`);
         if (cfg.kind.startsWith('Validating')) {
           // `pods` does not match subresources; kubectl debug adds ephemeral containers through this one.
           const core = (r: K8sObject) => (r.apiGroups ?? []).includes('') && (r.apiVersions ?? []).some((x: string) => x === 'v1' || x === '*');
