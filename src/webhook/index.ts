@@ -8,8 +8,8 @@
  *   (quantities and a pod's effective EPC: src/pod, shared with the agent).
  *
  * Opt-out semantics: `admissions.enforcer/disabled: "true"` is the annotation AKS reads on
- * *webhook configurations* (so that AKS does not rewrite their namespaceSelector); deploy sets it
- * there. On a pod it exempts nothing - otherwise any pod could bypass the enforcer - and a pod
+ * *webhook configurations* (so that AKS does not rewrite their namespaceSelector); deploy leaves it
+ * off by default (chart aks.admissionsEnforcerOptOut). On a pod it exempts nothing - otherwise any pod could bypass the enforcer - and a pod
  * that uses SGX and carries it gets a warning saying so. Exempt workloads with an excluded
  * namespace (config `excludedNamespaces` and the webhook's namespaceSelector).
  */

@@ -222,4 +222,11 @@ describe('matchConditions agree with the webhook rules', () => {
     expect(cases.map((k) => calls('Validating', conds, k))).toEqual([true, true, false]);
     expect(acts('validate', cases[2], config)).toBe(false);
   });
+
+  it("AKS's admissions enforcer stays on (its namespace exclusions keep AKS's add-on pods off a Fail webhook); aks.admissionsEnforcerOptOut opts out", async () => {
+    const optOut = (objs: K8sObject[]) => [...all(objs, 'MutatingWebhookConfiguration'), ...all(objs, 'ValidatingWebhookConfiguration')].map((o) => o.metadata.annotations?.['admissions.enforcer/disabled']);
+    expect(optOut(renders.find((r) => r.name === 'deploy/overlays/aks')!.objs)).toEqual([undefined, undefined]);
+    expect(optOut(await helmTemplate({ mode: 'enforce-only', aks: { enabled: true } }))).toEqual([undefined, undefined]);
+    expect(optOut(await helmTemplate({ mode: 'enforce-only', aks: { enabled: true, admissionsEnforcerOptOut: true } }))).toEqual(['true', 'true']);
+  });
 });

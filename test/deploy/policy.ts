@@ -206,7 +206,8 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
     need(mutating.length === 1 && validating.length === 1, 'one Mutating and one Validating webhook configuration expected');
     for (const cfg of [...mutating, ...validating]) {
       need(cfg.apiVersion === 'admissionregistration.k8s.io/v1', `${cfg.kind} must be v1`);
-      if (v.aks) need(cfg.metadata.annotations?.['admissions.enforcer/disabled'] === 'true', `aks: ${cfg.kind} needs admissions.enforcer/disabled: "true"`);
+      // AKS's admissions enforcer keeps excluding the namespaces AKS manages (no opt-out by default, issue 15).
+      need(cfg.metadata.annotations?.['admissions.enforcer/disabled'] === undefined, `${cfg.kind} must not opt out of AKS's admissions enforcer (aks.admissionsEnforcerOptOut is off by default)`);
       if (v.certs === 'cert-manager') {
         const ref = cfg.metadata.annotations?.['cert-manager.io/inject-ca-from'] ?? '';
         need(find('Certificate', (c) => `${c.metadata.namespace}/${c.metadata.name}` === ref).length === 1, `${cfg.kind} inject-ca-from must name a rendered Certificate, got ${ref}`);
