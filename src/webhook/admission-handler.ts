@@ -49,20 +49,21 @@ function denial(review: PodReview): AdmissionDecision {
 /**
  * Handles a parsed JSON body for `endpoint`. Never throws: bugs become a 500-coded denial.
  * `offers`: whether some Node offers the enclave resource (node-offers.ts); absent = assume so.
+ * `namespaceRequiresEnforcement`: the request came through the require-enforcement path.
  */
-export function handleAdmission(endpoint: AdmissionEndpoint, body: unknown, config: WebhookConfig, offers?: EnclaveOffers): AdmissionReply {
+export function handleAdmission(endpoint: AdmissionEndpoint, body: unknown, config: WebhookConfig, offers?: EnclaveOffers, namespaceRequiresEnforcement = false): AdmissionReply {
   const parsed = parseAdmissionReview(body);
   if (!parsed.ok) return { httpStatus: 400, body: { error: `not an AdmissionReview: ${parsed.message}` }, labels: { rule: 'not-admission-review', result: 'rejected' } };
   const request = parsed.request;
   try {
-    return decide(endpoint, request, config, offers);
+    return decide(endpoint, request, config, offers, namespaceRequiresEnforcement);
   } catch (err) {
     const message = `internal error reviewing the pod: ${err instanceof Error ? err.message : String(err)}`;
     return reply(request, { allowed: false, status: { code: 500, reason: 'InternalError', message } }, { rule: 'internal-error', result: 'error' });
   }
 }
 
-function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: WebhookConfig, offers: EnclaveOffers | undefined): AdmissionReply {
+function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: WebhookConfig, offers: EnclaveOffers | undefined, byNamespace: boolean): AdmissionReply {
   const allow = (rule: string): AdmissionReply => reply(request, { allowed: true }, { rule, result: 'allowed' });
   const isPod = request.kind.kind === 'Pod' && request.kind.group === '' && (request.subResource === '' || request.subResource === 'ephemeralcontainers');
   if (!isPod) return allow('not-a-pod');
@@ -99,7 +100,7 @@ function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: 
       rule = 'enclave-not-offered';
     }
     const patch = buildPodPatch(pod, config, review.epcBytes, review.containers, gate.add);
-    const enforcement = enforcementRequest(pod); // the require-enforcement annotation: node affinity
+    const enforcement = enforcementRequest(pod, byNamespace); // require-enforcement annotation or namespace label: node affinity
     if (enforcement.require) patch.push(...enforcedAffinityPatch(pod));
     if (enforcement.warning) warnings.push(enforcement.warning);
     if (patch.length > 0) return reply(request, { allowed: true, warnings, patch }, { rule, result: 'patched' });

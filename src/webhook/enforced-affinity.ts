@@ -16,14 +16,25 @@ import type { AddOperation } from './mutate-pod.js';
 
 /** The pod annotation asking for node affinity on enforcing nodes. */
 export const REQUIRE_ENFORCEMENT_ANNOTATION = 'sgx-epc-enforcer.io/require-enforcement';
+/**
+ * The namespace label (value "true") that requires it for every EPC pod of the namespace. The
+ * webhook never reads namespaces: a second mutating webhook entry selects labelled namespaces
+ * with its namespaceSelector and calls this path, so the API server does the lookup.
+ */
+export const REQUIRE_ENFORCEMENT_LABEL = REQUIRE_ENFORCEMENT_ANNOTATION;
+export const REQUIRE_ENFORCEMENT_PATH = '/mutate-require-enforcement';
 
 /** The node selector requirement added. */
 export const ENFORCED_REQUIREMENT = { key: EPC_ENFORCED_LABEL, operator: 'In', values: ['true'] } as const;
 
 const REQUIRED = 'requiredDuringSchedulingIgnoredDuringExecution';
 
-/** What the annotation asks: `require` (value "true"), nothing (absent or "false"), or a bad value. */
-export function enforcementRequest(pod: unknown): { require: boolean; warning?: string } {
+/**
+ * What the annotation asks: `require` (value "true"), nothing (absent or "false"), or a bad value.
+ * `byNamespace` (the namespace carries the label): required whatever the pod says.
+ */
+export function enforcementRequest(pod: unknown, byNamespace = false): { require: boolean; warning?: string } {
+  if (byNamespace) return { require: true };
   const v = annotationAt(pod, REQUIRE_ENFORCEMENT_ANNOTATION);
   if (v === undefined || v === 'false') return { require: false };
   if (v === 'true') return { require: true };

@@ -17,6 +17,7 @@ import type { WebhookConfig } from './config.js';
 import { DEFAULT_BODY_LIMIT_BYTES, readJsonBodyInto, type JsonBody } from './json-body.js';
 import type { WebhookMetrics } from './webhook-metrics.js';
 import { describeOffers, type EnclaveOffers } from './node-offers.js';
+import { REQUIRE_ENFORCEMENT_PATH } from './enforced-affinity.js';
 
 export interface WebhookAppOptions {
   config: WebhookConfig;
@@ -36,6 +37,7 @@ export function createWebhookApp(opts: WebhookAppOptions): Express {
   app.disable('etag');
   const admission = (endpoint: AdmissionEndpoint) => createAdmissionHandler(endpoint, opts);
   app.post('/mutate', admission('mutate'));
+  app.post(REQUIRE_ENFORCEMENT_PATH, createAdmissionHandler('mutate', opts, true));
   app.post('/validate', admission('validate'));
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
@@ -59,14 +61,14 @@ export function createWebhookApp(opts: WebhookAppOptions): Express {
  * The admission handler for one endpoint on plain node req/res (express's req/res are the same
  * objects): reads the body with the size limit, decides, answers, records metrics.
  */
-export function createAdmissionHandler(endpoint: AdmissionEndpoint, opts: WebhookAppOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createAdmissionHandler(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, requireEnforcement = false): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const limit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   return (req, res) =>
     new Promise<void>((resolve, reject) => {
       const started = performance.now();
       readJsonBodyInto(req, limit, (body) => {
         try {
-          respond(endpoint, opts, body, res, started);
+          respond(endpoint, opts, body, res, started, requireEnforcement);
           resolve();
         } catch (err) {
           reject(err);
@@ -75,7 +77,7 @@ export function createAdmissionHandler(endpoint: AdmissionEndpoint, opts: Webhoo
     });
 }
 
-function respond(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, body: JsonBody, res: ServerResponse, started: number): void {
+function respond(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, body: JsonBody, res: ServerResponse, started: number, requireEnforcement: boolean): void {
   let status: number;
   let payload: unknown;
   let labels: DecisionLabels;
@@ -86,7 +88,7 @@ function respond(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, body: Jso
     labels = { rule: status === 413 ? 'body-too-large' : 'malformed-json', result: 'rejected' };
     close = body.closeConnection;
   } else {
-    const r = handleAdmission(endpoint, body.value, opts.config, opts.offers);
+    const r = handleAdmission(endpoint, body.value, opts.config, opts.offers, requireEnforcement);
     status = r.httpStatus;
     payload = r.body;
     labels = r.labels;
@@ -115,6 +117,7 @@ export function createWebhookRequestListener(opts: WebhookListenerOptions): (req
   if (opts.fastPath === false) return app;
   const mutate = createAdmissionHandler('mutate', opts);
   const validate = createAdmissionHandler('validate', opts);
+  const mutateRequired = createAdmissionHandler('mutate', opts, true);
   // Outside express nothing catches a rejection: answer 500 rather than crash the process.
   const failed = (req: IncomingMessage, res: ServerResponse) => (err: unknown) => {
     opts.logger?.error({ err, url: req.url }, 'webhook request failed');
@@ -127,6 +130,7 @@ export function createWebhookRequestListener(opts: WebhookListenerOptions): (req
       const path = q === -1 ? req.url : req.url.slice(0, q);
       if (path === '/mutate') return void mutate(req, res).catch(failed(req, res));
       if (path === '/validate') return void validate(req, res).catch(failed(req, res));
+      if (path === REQUIRE_ENFORCEMENT_PATH) return void mutateRequired(req, res).catch(failed(req, res));
     }
     app(req, res);
   };

@@ -222,7 +222,11 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
         need(sel && ['kube-system', v.webhookNamespace, v.agentNamespace].every((n) => sel.values.includes(n)), `${id}: namespaceSelector must exclude kube-system and our namespaces on kubernetes.io/metadata.name`);
         const ref = w.clientConfig?.service;
         need(ref && svc && ref.name === svc.metadata.name && ref.namespace === svc.metadata.namespace && svc.spec.ports.some((p: K8sObject) => p.port === (ref.port ?? 443)), `${id}: clientConfig must point at the webhook Service port`);
-        need(ref?.path === (cfg.kind.startsWith('Mutating') ? '/mutate' : '/validate'), `${id}: wrong path ${ref?.path}`);
+        const enforced = w.name.startsWith('mutate-enforced.');
+        need(ref?.path === (enforced ? '/mutate-require-enforcement' : cfg.kind.startsWith('Mutating') ? '/mutate' : '/validate'), `${id}: wrong path ${ref?.path}`);
+        // the require-enforcement entry: only namespaces labelled for it (the API server selects them)
+        const labelled = (w.namespaceSelector?.matchExpressions ?? []).some((e: K8sObject) => e.key === 'sgx-epc-enforcer.io/require-enforcement' && e.operator === 'In' && JSON.stringify(e.values) === '["true"]');
+        need(labelled === enforced, `${id}: the require-enforcement namespace label selects exactly the mutate-enforced entry`);
         need((w.rules ?? []).some((r: K8sObject) => r.resources.includes('pods') && r.operations.includes('CREATE')), `${id}: must handle pod CREATE`);
         // failurePolicy covers only pods that touch SGX (issue 15); match-conditions.test.ts checks what it selects.
         need((w.matchConditions ?? []).length === 1 && w.matchConditions[0].name === 'touches-sgx' && typeof w.matchConditions[0].expression === 'string', `${id}: needs the one matchCondition touches-sgx`);

@@ -45,7 +45,7 @@ function expectAgreement(objs: K8sObject[], expected: Names): void {
   expect(agentNames(objs)).toEqual(expected);
   expect(webhookNames(objs)).toEqual(expected);
   const exprs = conditionNames(objs);
-  expect(exprs).toHaveLength(2);
+  expect(exprs).toHaveLength(3);
   for (const e of exprs) for (const n of Object.values(expected)) expect(e).toContain(`'${n}' in c.resources.requests`);
   expect(flagProblems(objs)).toEqual([]);
 }

@@ -110,3 +110,32 @@ describe('require-enforcement -> node affinity', () => {
     expect(r.response.patch).toBeUndefined();
   });
 });
+
+describe('the require-enforcement namespace label (second mutating webhook entry, its own path)', () => {
+  it('pure: the namespace path requires it whatever the pod says; EPC pods only', () => {
+    for (const annotation of [null, 'false', 'yes']) {
+      const r = handleAdmission('mutate', review(pod({}, annotation)), config, undefined, true).body as any;
+      const patched: any = applyJsonPatch(pod({}, annotation), JSON.parse(Buffer.from(r.response.patch, 'base64').toString()));
+      expect(termsOf(patched), String(annotation)).toEqual([{ matchExpressions: [REQ] }]);
+    }
+    const noEpc = { ...pod({}, null), spec: { containers: [{ name: 'app', image: 'busybox' }] } };
+    expect((handleAdmission('mutate', review(noEpc), config, undefined, true).body as any).response.patch).toBeUndefined();
+  });
+
+  it('over HTTPS: POST /mutate-require-enforcement (fast path and express) adds the affinity; /mutate does not', async () => {
+    const { startTestWebhook } = await import('./webhook-harness.js');
+    for (const fastPath of [true, false]) {
+      const hook = await startTestWebhook({ fastPath });
+      try {
+        const p = pod({}, null);
+        const viaNs = await hook.post('/mutate-require-enforcement?timeout=5s', review(p));
+        expect(viaNs.status).toBe(200);
+        expect(termsOf(applyJsonPatch(p, JSON.parse(Buffer.from(viaNs.json.response.patch, 'base64').toString())))).toEqual([{ matchExpressions: [REQ] }]);
+        const plain = await hook.post('/mutate', review(p));
+        expect((applyJsonPatch(p, JSON.parse(Buffer.from(plain.json.response.patch, 'base64').toString())) as any).spec.affinity).toBeUndefined();
+      } finally {
+        await hook.close();
+      }
+    }
+  });
+});
