@@ -2,8 +2,10 @@
  * The admission enforcer (`epc webhook`). Public API:
  *   - startWebhookServer(opts) / WebhookServer: HTTPS + metrics listeners, cert hot reload;
  *   - createWebhookApp({config, metrics?}): the express app alone;
- *   - handleAdmission(endpoint, body, config): the pure decision for one AdmissionReview;
+ *   - handleAdmission(endpoint, body, config, offers?): the pure decision for one AdmissionReview;
  *   - reviewPodCreate / reviewPodUpdate / buildPodPatch: the rules and the mutation;
+ *   - NodeOfferWatch / enclaveGate: the enclave request only while some Node offers it;
+ *   - enforcedAffinityPatch: required node affinity for pods that require enforcement;
  *   - resolveWebhookConfig / loadWebhookConfigFile: configuration;
  *   (quantities and a pod's effective EPC: src/pod, shared with the agent).
  *
@@ -16,6 +18,7 @@
 export * from './admission-handler.js';
 export * from './admission-review.js';
 export * from './config.js';
+export * from './enforced-affinity.js';
 export * from './hostpath-match.js';
 export * from './json-body.js';
 export * from './mutate-pod.js';
