@@ -28,6 +28,8 @@ export interface Variant {
   aks: boolean;
   /** The agent's --enforce value; default auto (issue 15). */
   enforce?: EnforceValue;
+  /** The webhook's --enclave-request; default auto (a Node watch, RBAC nodes get/list/watch). */
+  enclaveRequest?: 'auto' | 'always';
   agentNamespace: string;
   webhookNamespace: string;
 }
@@ -103,11 +105,12 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
   const mutating = find('MutatingWebhookConfiguration');
   const validating = find('ValidatingWebhookConfiguration');
   const webhookRules = rulesBoundTo(webhookSa);
+  const nodeRules = (v.enclaveRequest ?? 'auto') === 'auto' ? WEBHOOK_NODE_RULES : [];
   if (v.certs === 'bootstrap') {
     const secret = webhookRules.find((r) => r.startsWith('/secrets:get,update@'));
     const cfgNames = [...new Set([...mutating, ...validating].map((o) => o.metadata.name))].sort().join(',');
     const expected = [
-      ...WEBHOOK_NODE_RULES,
+      ...nodeRules,
       '/secrets:create',
       secret ?? '/secrets:get,update@<missing>',
       `admissionregistration.k8s.io/mutatingwebhookconfigurations:get,patch@${cfgNames}`,
@@ -115,8 +118,9 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
     ].sort();
     need(JSON.stringify(webhookRules) === JSON.stringify(expected), `webhook RBAC must be only the Node watch's and the cert bootstrap's (${expected.join(' ')}), got ${webhookRules.join(' ')}`);
   } else {
-    need(JSON.stringify(webhookRules) === JSON.stringify(WEBHOOK_NODE_RULES), `webhook RBAC must be only the Node watch's with cert-manager (${WEBHOOK_NODE_RULES.join(' ')}), got ${webhookRules.join(' ')}`);
-    need(webhookSa?.automountServiceAccountToken !== false, 'webhook ServiceAccount must mount its token (the Node watch reads Nodes)');
+    need(JSON.stringify(webhookRules) === JSON.stringify(nodeRules), `webhook RBAC must be only the Node watch's with cert-manager (${nodeRules.join(' ') || 'none'}), got ${webhookRules.join(' ')}`);
+    if (nodeRules.length > 0) need(webhookSa?.automountServiceAccountToken !== false, 'webhook ServiceAccount must mount its token (the Node watch reads Nodes)');
+    else need(webhookSa?.automountServiceAccountToken === false, 'webhook ServiceAccount must not mount a token: cert-manager and no Node watch, so no API calls');
   }
 
   // Agent DaemonSet.
@@ -195,6 +199,7 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
     need(!(spec.volumes ?? []).some((x: K8sObject) => x.hostPath) && !spec.hostNetwork && !spec.hostPID, 'webhook pod must meet PSA restricted (no host namespaces or hostPath)');
     const wh = (spec.containers ?? []).find((c: K8sObject) => c.name === 'webhook');
     need(wh?.args?.[0] === 'webhook', 'webhook container must run `epc webhook`');
+    need((wh?.args ?? []).includes(`--enclave-request=${v.enclaveRequest ?? 'auto'}`), `webhook must run with --enclave-request=${v.enclaveRequest ?? 'auto'}`);
     for (const c of spec.containers ?? []) checkContainer(`webhook pod/${c.name}`, c, need, { probes: true });
     for (const c of spec.initContainers ?? []) checkContainer(`webhook pod/${c.name}`, c, need, { probes: false });
     need(Boolean(spec.initContainers?.some((c: K8sObject) => c.name === 'cert-bootstrap')) === (v.certs === 'bootstrap'), 'cert-bootstrap init container exactly in bootstrap mode');
