@@ -32,7 +32,11 @@ function portFlag(name: string, value: string): number {
 function certBootstrapCommand(): Command {
   const cmd = new Command('cert-bootstrap').description('make or reuse the webhook serving certificate (Secret, files, caBundle); the webhook pod\'s init container');
   for (const [flag, help] of Object.entries(CERT_BOOTSTRAP_FLAGS)) cmd.option(`--${flag} <value>`, help);
-  return cmd.action(async (o: Record<string, string | undefined>) => {
+  return cmd.action(async (own: Record<string, string | undefined>) => {
+    // `epc webhook` has --kubeconfig too (its Node watch) and commander hands an option written
+    // after the subcommand name to the parent that knows it: take the parent's value as well.
+    const parentKubeconfig = (cmd.parent?.opts() as { kubeconfig?: string } | undefined)?.kubeconfig;
+    const o: Record<string, string | undefined> = { ...(parentKubeconfig !== undefined ? { kubeconfig: parentKubeconfig } : {}), ...own };
     const values = Object.fromEntries(Object.keys(CERT_BOOTSTRAP_FLAGS).map((f) => [f, o[f.replace(/-(.)/g, (_, c: string) => c.toUpperCase())]]));
     const missing = Object.keys(CERT_BOOTSTRAP_FLAGS).filter((f) => f !== 'kubeconfig' && !values[f]);
     if (missing.length > 0) throw new CliError(`cert-bootstrap: missing ${missing.map((f) => `--${f}`).join(', ')}`, 2);
