@@ -7,8 +7,8 @@ import type { EnforceMode, EpcControllerState } from './epc-controller-state.js'
 
 /** The Node condition type (node-problem-detector style: True = limits hold on this node). */
 export const EPC_ENFORCED_CONDITION = 'SgxEpcEnforced';
-/** The Node label, `true|false`, for node affinity of pods that require enforcement. */
-export const EPC_ENFORCED_LABEL = 'sgx-epc-enforcer.io/epc-enforced';
+/** The Node label, `true|false`, for node affinity of pods that require enforcement (src/pod: the webhook reads it too). */
+export { EPC_ENFORCED_LABEL } from '../pod/node-labels.js';
 
 /** Condition reasons (CamelCase, as Kubernetes condition reasons are). */
 export type EnforcementReason = 'EpcControllerPresent' | 'NoEpcController' | 'EnforcementDisabled';

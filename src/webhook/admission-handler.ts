@@ -7,6 +7,8 @@ import { buildAdmissionResponse, parseAdmissionReview, type AdmissionDecision, t
 import { buildPodPatch } from './mutate-pod.js';
 import { annotationAt, isObject, objectAt, stringAt } from '../pod/pod-view.js';
 import { MIRROR_ANNOTATION, reviewPodCreate, reviewPodUpdate, type PodReview } from './review-pod.js';
+import { enclaveGate, type EnclaveOffers } from './node-offers.js';
+import { enforcedAffinityPatch, enforcementRequest } from './enforced-affinity.js';
 
 /** The two admission endpoints; `validate` never returns a patch. */
 export type AdmissionEndpoint = 'mutate' | 'validate';
@@ -29,6 +31,8 @@ export interface AdmissionReply {
 
 // Warnings /mutate does not pass on: its own patch resolves them.
 const RESOLVED_BY_PATCH = new Set(['epc-without-enclave', 'epc-annotation-mismatch']);
+// Warnings /validate does not pass on while no node offers the enclave resource (/mutate warned).
+const ENCLAVE_NOT_OFFERED = new Set(['epc-without-enclave']);
 
 function reply(request: AdmissionRequest, d: AdmissionDecision, labels: DecisionLabels): AdmissionReply {
   return { httpStatus: 200, body: buildAdmissionResponse(request, d), labels };
@@ -42,20 +46,24 @@ function denial(review: PodReview): AdmissionDecision {
   };
 }
 
-/** Handles a parsed JSON body for `endpoint`. Never throws: bugs become a 500-coded denial. */
-export function handleAdmission(endpoint: AdmissionEndpoint, body: unknown, config: WebhookConfig): AdmissionReply {
+/**
+ * Handles a parsed JSON body for `endpoint`. Never throws: bugs become a 500-coded denial.
+ * `offers`: whether some Node offers the enclave resource (node-offers.ts); absent = assume so.
+ * `namespaceRequiresEnforcement`: the request came through the require-enforcement path.
+ */
+export function handleAdmission(endpoint: AdmissionEndpoint, body: unknown, config: WebhookConfig, offers?: EnclaveOffers, namespaceRequiresEnforcement = false): AdmissionReply {
   const parsed = parseAdmissionReview(body);
   if (!parsed.ok) return { httpStatus: 400, body: { error: `not an AdmissionReview: ${parsed.message}` }, labels: { rule: 'not-admission-review', result: 'rejected' } };
   const request = parsed.request;
   try {
-    return decide(endpoint, request, config);
+    return decide(endpoint, request, config, offers, namespaceRequiresEnforcement);
   } catch (err) {
     const message = `internal error reviewing the pod: ${err instanceof Error ? err.message : String(err)}`;
     return reply(request, { allowed: false, status: { code: 500, reason: 'InternalError', message } }, { rule: 'internal-error', result: 'error' });
   }
 }
 
-function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: WebhookConfig): AdmissionReply {
+function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: WebhookConfig, offers: EnclaveOffers | undefined, byNamespace: boolean): AdmissionReply {
   const allow = (rule: string): AdmissionReply => reply(request, { allowed: true }, { rule, result: 'allowed' });
   const isPod = request.kind.kind === 'Pod' && request.kind.group === '' && (request.subResource === '' || request.subResource === 'ephemeralcontainers');
   if (!isPod) return allow('not-a-pod');
@@ -80,10 +88,21 @@ function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: 
   }
   if (review.violations.length > 0) return reply(request, denial(review), { rule: review.violations[0].rule, result: 'denied' });
 
-  const warnings = review.warnings.filter((w) => endpoint === 'validate' || !RESOLVED_BY_PATCH.has(w.rule)).map((w) => w.message);
-  const rule = review.usesSgx ? 'sgx-pod' : request.operation === 'UPDATE' ? 'update' : 'non-sgx-pod';
+  // No node offers the enclave resource: /mutate leaves the device requests out and says so;
+  // /validate then does not ask whether the mutating webhook ran.
+  const gate = review.epcBytes !== undefined ? enclaveGate(offers, config.resourceNames.enclave) : { add: true as const };
+  const resolved = endpoint === 'mutate' ? RESOLVED_BY_PATCH : gate.add ? undefined : ENCLAVE_NOT_OFFERED;
+  const warnings = review.warnings.filter((w) => !resolved?.has(w.rule)).map((w) => w.message);
+  let rule = review.usesSgx ? 'sgx-pod' : request.operation === 'UPDATE' ? 'update' : 'non-sgx-pod';
   if (endpoint === 'mutate' && request.operation === 'CREATE' && review.epcBytes !== undefined) {
-    const patch = buildPodPatch(pod, config, review.epcBytes, review.containers);
+    if (!gate.add) {
+      warnings.push(gate.warning);
+      rule = 'enclave-not-offered';
+    }
+    const patch = buildPodPatch(pod, config, review.epcBytes, review.containers, gate.add);
+    const enforcement = enforcementRequest(pod, byNamespace); // require-enforcement annotation or namespace label: node affinity
+    if (enforcement.require) patch.push(...enforcedAffinityPatch(pod));
+    if (enforcement.warning) warnings.push(enforcement.warning);
     if (patch.length > 0) return reply(request, { allowed: true, warnings, patch }, { rule, result: 'patched' });
   }
   return reply(request, { allowed: true, warnings }, { rule, result: 'allowed' });

@@ -61,9 +61,10 @@ function addResources(ops: AddOperation[], c: ContainerRef, entries: Record<stri
 /**
  * The patch for a pod that passed review, whose effective EPC is `epcBytes`. Returns [] for a
  * pod that needs nothing (no EPC container, or already mutated). `containers` may be passed
- * when the caller already has `podContainers(pod)`.
+ * when the caller already has `podContainers(pod)`. `deviceRequests` false leaves out the
+ * enclave and provision requests (no node offers them: see node-offers.ts).
  */
-export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: bigint, containers: ContainerRef[] = podContainers(pod)): AddOperation[] {
+export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: bigint, containers: ContainerRef[] = podContainers(pod), deviceRequests = true): AddOperation[] {
   const { epc, enclave, provision } = config.resourceNames;
   const ops: AddOperation[] = [];
   const quoteProvider = annotationAt(pod, QUOTE_PROVIDER_ANNOTATION);
@@ -75,7 +76,7 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
   for (const c of epcContainers) {
     const entries: Record<string, string> = { [enclave]: '1' };
     if (quoteProvider !== undefined && quoteProvider === c.name) entries[provision] = '1';
-    addResources(ops, c, entries);
+    if (deviceRequests) addResources(ops, c, entries);
     if (!aesmd) continue;
     const mounts = arrayAt(c.spec, 'volumeMounts');
     if (!mounts.some((m) => stringAt(m, 'mountPath') === AESMD_SOCKET_DIR)) {

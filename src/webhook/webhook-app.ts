@@ -16,6 +16,8 @@ import { handleAdmission, type AdmissionEndpoint, type DecisionLabels } from './
 import type { WebhookConfig } from './config.js';
 import { DEFAULT_BODY_LIMIT_BYTES, readJsonBodyInto, type JsonBody } from './json-body.js';
 import type { WebhookMetrics } from './webhook-metrics.js';
+import { describeOffers, type EnclaveOffers } from './node-offers.js';
+import { REQUIRE_ENFORCEMENT_PATH } from './enforced-affinity.js';
 
 export interface WebhookAppOptions {
   config: WebhookConfig;
@@ -24,6 +26,8 @@ export interface WebhookAppOptions {
   /** Readiness: false -> /readyz answers 503 (e.g. while stopping). Default always ready. */
   isReady?: () => boolean;
   bodyLimitBytes?: number;
+  /** Whether some Node offers the enclave resource (the Node watch); absent = assume so, no /readyz line. */
+  offers?: EnclaveOffers;
 }
 
 /** Builds the express app. Stateless apart from the metrics it records into. */
@@ -33,13 +37,15 @@ export function createWebhookApp(opts: WebhookAppOptions): Express {
   app.disable('etag');
   const admission = (endpoint: AdmissionEndpoint) => createAdmissionHandler(endpoint, opts);
   app.post('/mutate', admission('mutate'));
+  app.post(REQUIRE_ENFORCEMENT_PATH, createAdmissionHandler('mutate', opts, true));
   app.post('/validate', admission('validate'));
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
   });
   app.get('/readyz', (_req, res) => {
     const ready = opts.isReady?.() ?? true;
-    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ok' : 'not ready');
+    const detail = opts.offers ? `\n${describeOffers(opts.offers.state(), opts.config.resourceNames.enclave)}` : '';
+    res.status(ready ? 200 : 503).type('text/plain').send((ready ? 'ok' : 'not ready') + detail);
   });
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not found' });
@@ -55,14 +61,14 @@ export function createWebhookApp(opts: WebhookAppOptions): Express {
  * The admission handler for one endpoint on plain node req/res (express's req/res are the same
  * objects): reads the body with the size limit, decides, answers, records metrics.
  */
-export function createAdmissionHandler(endpoint: AdmissionEndpoint, opts: WebhookAppOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createAdmissionHandler(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, requireEnforcement = false): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const limit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   return (req, res) =>
     new Promise<void>((resolve, reject) => {
       const started = performance.now();
       readJsonBodyInto(req, limit, (body) => {
         try {
-          respond(endpoint, opts, body, res, started);
+          respond(endpoint, opts, body, res, started, requireEnforcement);
           resolve();
         } catch (err) {
           reject(err);
@@ -71,7 +77,7 @@ export function createAdmissionHandler(endpoint: AdmissionEndpoint, opts: Webhoo
     });
 }
 
-function respond(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, body: JsonBody, res: ServerResponse, started: number): void {
+function respond(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, body: JsonBody, res: ServerResponse, started: number, requireEnforcement: boolean): void {
   let status: number;
   let payload: unknown;
   let labels: DecisionLabels;
@@ -82,7 +88,7 @@ function respond(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, body: Jso
     labels = { rule: status === 413 ? 'body-too-large' : 'malformed-json', result: 'rejected' };
     close = body.closeConnection;
   } else {
-    const r = handleAdmission(endpoint, body.value, opts.config);
+    const r = handleAdmission(endpoint, body.value, opts.config, opts.offers, requireEnforcement);
     status = r.httpStatus;
     payload = r.body;
     labels = r.labels;
@@ -111,6 +117,7 @@ export function createWebhookRequestListener(opts: WebhookListenerOptions): (req
   if (opts.fastPath === false) return app;
   const mutate = createAdmissionHandler('mutate', opts);
   const validate = createAdmissionHandler('validate', opts);
+  const mutateRequired = createAdmissionHandler('mutate', opts, true);
   // Outside express nothing catches a rejection: answer 500 rather than crash the process.
   const failed = (req: IncomingMessage, res: ServerResponse) => (err: unknown) => {
     opts.logger?.error({ err, url: req.url }, 'webhook request failed');
@@ -123,6 +130,7 @@ export function createWebhookRequestListener(opts: WebhookListenerOptions): (req
       const path = q === -1 ? req.url : req.url.slice(0, q);
       if (path === '/mutate') return void mutate(req, res).catch(failed(req, res));
       if (path === '/validate') return void validate(req, res).catch(failed(req, res));
+      if (path === REQUIRE_ENFORCEMENT_PATH) return void mutateRequired(req, res).catch(failed(req, res));
     }
     app(req, res);
   };

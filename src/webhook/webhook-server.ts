@@ -10,6 +10,8 @@ import type { WebhookConfig } from './config.js';
 import { loadTlsPair, TlsReloader } from './tls-reloader.js';
 import { createWebhookRequestListener } from './webhook-app.js';
 import { WebhookMetrics } from './webhook-metrics.js';
+import type { EnclaveOffers } from './node-offers.js';
+import { registerOfferMetrics } from './node-offer-watch.js';
 
 /** How long stop() lets in-flight requests finish before closing their connections. */
 export const DEFAULT_STOP_GRACE_MS = 5000;
@@ -31,6 +33,8 @@ export interface WebhookServerOptions {
   stopGraceMs?: number;
   /** Serve admission POSTs without express routing (default true); see webhook-app.ts. */
   fastPath?: boolean;
+  /** Whether some Node offers the enclave resource (a NodeOfferWatch the caller starts and stops). */
+  offers?: EnclaveOffers;
 }
 
 /** A running webhook. */
@@ -73,8 +77,9 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const host = opts.host ?? '0.0.0.0';
   const pair = loadTlsPair(opts.tlsCertFile, opts.tlsKeyFile);
   const metrics = new WebhookMetrics();
+  if (opts.offers) registerOfferMetrics(metrics.registry, opts.offers);
   let ready = false;
-  const listener = createWebhookRequestListener({ config: opts.config, metrics, logger: opts.logger, isReady: () => ready, bodyLimitBytes: opts.bodyLimitBytes, fastPath: opts.fastPath });
+  const listener = createWebhookRequestListener({ config: opts.config, metrics, logger: opts.logger, isReady: () => ready, bodyLimitBytes: opts.bodyLimitBytes, fastPath: opts.fastPath, offers: opts.offers });
   const https = createHttpsServer({ cert: pair.cert, key: pair.key }, listener);
   https.on('tlsClientError', (err) => opts.logger?.debug({ err: err.message }, 'TLS client error'));
   const reloader = new TlsReloader({

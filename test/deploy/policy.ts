@@ -32,6 +32,8 @@ export type EnforceValue = (typeof ENFORCE_VALUES)[number];
  * EPC capacity when advertising), Events.
  */
 export const AGENT_RULES = ['/events:create', '/nodes/status:patch', '/nodes:get,patch', '/pods:get,list,watch'];
+/** The webhook's Node watch (`--enclave-request=auto`, issue 15): read-only Nodes. */
+export const WEBHOOK_NODE_RULES = ['/nodes:get,list,watch'];
 
 /** Which install is being checked. */
 export interface Variant {
@@ -40,6 +42,8 @@ export interface Variant {
   aks: boolean;
   /** The agent's --enforce value; default auto (issue 15). */
   enforce?: EnforceValue;
+  /** The webhook's --enclave-request; default auto (a Node watch, RBAC nodes get/list/watch). */
+  enclaveRequest?: 'auto' | 'always';
   agentNamespace: string;
   webhookNamespace: string;
 }
@@ -115,19 +119,22 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
   const mutating = find('MutatingWebhookConfiguration');
   const validating = find('ValidatingWebhookConfiguration');
   const webhookRules = rulesBoundTo(webhookSa);
+  const nodeRules = (v.enclaveRequest ?? 'auto') === 'auto' ? WEBHOOK_NODE_RULES : [];
   if (v.certs === 'bootstrap') {
     const secret = webhookRules.find((r) => r.startsWith('/secrets:get,update@'));
     const cfgNames = [...new Set([...mutating, ...validating].map((o) => o.metadata.name))].sort().join(',');
     const expected = [
+      ...nodeRules,
       '/secrets:create',
       secret ?? '/secrets:get,update@<missing>',
       `admissionregistration.k8s.io/mutatingwebhookconfigurations:get,patch@${cfgNames}`,
       `admissionregistration.k8s.io/validatingwebhookconfigurations:get,patch@${cfgNames}`,
     ].sort();
-    need(JSON.stringify(webhookRules) === JSON.stringify(expected), `webhook RBAC must be only the cert bootstrap's (${expected.join(' ')}), got ${webhookRules.join(' ')}`);
+    need(JSON.stringify(webhookRules) === JSON.stringify(expected), `webhook RBAC must be only the Node watch's and the cert bootstrap's (${expected.join(' ')}), got ${webhookRules.join(' ')}`);
   } else {
-    need(webhookRules.length === 0, `webhook RBAC must be empty with cert-manager, got ${webhookRules.join(' ')}`);
-    need(webhookSa?.automountServiceAccountToken === false, 'webhook ServiceAccount must not mount a token with cert-manager');
+    need(JSON.stringify(webhookRules) === JSON.stringify(nodeRules), `webhook RBAC must be only the Node watch's with cert-manager (${nodeRules.join(' ') || 'none'}), got ${webhookRules.join(' ')}`);
+    if (nodeRules.length > 0) need(webhookSa?.automountServiceAccountToken !== false, 'webhook ServiceAccount must mount its token (the Node watch reads Nodes)');
+    else need(webhookSa?.automountServiceAccountToken === false, 'webhook ServiceAccount must not mount a token: cert-manager and no Node watch, so no API calls');
   }
 
   // Agent DaemonSet.
@@ -210,6 +217,7 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
     need(!(spec.volumes ?? []).some((x: K8sObject) => x.hostPath) && !spec.hostNetwork && !spec.hostPID, 'webhook pod must meet PSA restricted (no host namespaces or hostPath)');
     const wh = (spec.containers ?? []).find((c: K8sObject) => c.name === 'webhook');
     need(wh?.args?.[0] === 'webhook', 'webhook container must run `epc webhook`');
+    need((wh?.args ?? []).includes(`--enclave-request=${v.enclaveRequest ?? 'auto'}`), `webhook must run with --enclave-request=${v.enclaveRequest ?? 'auto'}`);
     for (const c of spec.containers ?? []) checkContainer(`webhook pod/${c.name}`, c, need, { probes: true });
     for (const c of spec.initContainers ?? []) checkContainer(`webhook pod/${c.name}`, c, need, { probes: false });
     need(Boolean(spec.initContainers?.some((c: K8sObject) => c.name === 'cert-bootstrap')) === (v.certs === 'bootstrap'), 'cert-bootstrap init container exactly in bootstrap mode');
@@ -221,7 +229,8 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
     need(mutating.length === 1 && validating.length === 1, 'one Mutating and one Validating webhook configuration expected');
     for (const cfg of [...mutating, ...validating]) {
       need(cfg.apiVersion === 'admissionregistration.k8s.io/v1', `${cfg.kind} must be v1`);
-      if (v.aks) need(cfg.metadata.annotations?.['admissions.enforcer/disabled'] === 'true', `aks: ${cfg.kind} needs admissions.enforcer/disabled: "true"`);
+      // AKS's admissions enforcer keeps excluding the namespaces AKS manages (no opt-out by default, issue 15).
+      need(cfg.metadata.annotations?.['admissions.enforcer/disabled'] === undefined, `${cfg.kind} must not opt out of AKS's admissions enforcer (aks.admissionsEnforcerOptOut is off by default)`);
       if (v.certs === 'cert-manager') {
         const ref = cfg.metadata.annotations?.['cert-manager.io/inject-ca-from'] ?? '';
         need(find('Certificate', (c) => `${c.metadata.namespace}/${c.metadata.name}` === ref).length === 1, `${cfg.kind} inject-ca-from must name a rendered Certificate, got ${ref}`);
@@ -236,8 +245,14 @@ export function checkPolicy(objs: K8sObject[], v: Variant): string[] {
         need(sel && ['kube-system', v.webhookNamespace, v.agentNamespace].every((n) => sel.values.includes(n)), `${id}: namespaceSelector must exclude kube-system and our namespaces on kubernetes.io/metadata.name`);
         const ref = w.clientConfig?.service;
         need(ref && svc && ref.name === svc.metadata.name && ref.namespace === svc.metadata.namespace && svc.spec.ports.some((p: K8sObject) => p.port === (ref.port ?? 443)), `${id}: clientConfig must point at the webhook Service port`);
-        need(ref?.path === (cfg.kind.startsWith('Mutating') ? '/mutate' : '/validate'), `${id}: wrong path ${ref?.path}`);
+        const enforced = w.name.startsWith('mutate-enforced.');
+        need(ref?.path === (enforced ? '/mutate-require-enforcement' : cfg.kind.startsWith('Mutating') ? '/mutate' : '/validate'), `${id}: wrong path ${ref?.path}`);
+        // the require-enforcement entry: only namespaces labelled for it (the API server selects them)
+        const labelled = (w.namespaceSelector?.matchExpressions ?? []).some((e: K8sObject) => e.key === 'sgx-epc-enforcer.io/require-enforcement' && e.operator === 'In' && JSON.stringify(e.values) === '["true"]');
+        need(labelled === enforced, `${id}: the require-enforcement namespace label selects exactly the mutate-enforced entry`);
         need((w.rules ?? []).some((r: K8sObject) => r.resources.includes('pods') && r.operations.includes('CREATE')), `${id}: must handle pod CREATE`);
+        // failurePolicy covers only pods that touch SGX (issue 15); match-conditions.test.ts checks what it selects.
+        need((w.matchConditions ?? []).length === 1 && w.matchConditions[0].name === 'touches-sgx' && typeof w.matchConditions[0].expression === 'string', `${id}: needs the one matchCondition touches-sgx`);
         if (cfg.kind.startsWith('Validating')) {
           // `pods` does not match subresources; kubectl debug adds ephemeral containers through this one.
           const core = (r: K8sObject) => (r.apiGroups ?? []).includes('') && (r.apiVersions ?? []).some((x: string) => x === 'v1' || x === '*');

@@ -59,5 +59,7 @@ export const CHART_ONLY: Array<{ name: string; values: Record<string, unknown>; 
     },
     variant: { ...base, mode: 'hardware', agentNamespace: 'epc-agents', webhookNamespace: 'epc-admission' },
   },
+  { name: 'enclaveRequest=always (no Node watch)', values: { webhook: { enclaveRequest: 'always' } }, variant: { ...base, mode: 'hardware', enclaveRequest: 'always' } },
+  { name: 'enclaveRequest=always + cert-manager (no API calls at all)', values: { webhook: { enclaveRequest: 'always' }, certs: { mode: 'cert-manager' } }, variant: { ...base, mode: 'hardware', certs: 'cert-manager', enclaveRequest: 'always' } },
   ...MODE_X_ENFORCE,
 ];

@@ -59,6 +59,17 @@ describe.skipIf(Boolean(skipReason))('kind e2e: model overlay on a simulated SGX
     });
     expect(Number(node.status.allocatable[EPC])).toBe(256 * MI);
     expect(Number(node.status.allocatable[ENCLAVE])).toBeGreaterThan(0);
+    // The webhook adds the enclave request only once its Node watch sees a Node offering it:
+    // every replica must see it before the EPC pod below is created.
+    await eventually('every webhook replica sees a Node offering the enclave resource', async () => {
+      const pods = (await cluster.getJson(['pods', '-n', WEBHOOK_NS, '-l', 'app.kubernetes.io/component=webhook'])).items as Array<{ metadata: { name: string } }>;
+      if (pods.length === 0) return undefined;
+      for (const p of pods) {
+        const n = metricValue(await cluster.podMetrics(WEBHOOK_NS, p.metadata.name, 9090), 'epc_webhook_nodes_offering_enclave', {});
+        if (!(n !== undefined && n >= 1)) return undefined;
+      }
+      return true;
+    });
   });
 
   it('gives a pod requesting EPC the enclave device and a limit equal to its request', async () => {

@@ -18,6 +18,8 @@ import { DEFAULT_COSTS } from '../../src/epc/cost-model.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { defaultWebhookConfig, handleAdmission, parseWebhookConfigFile } from '../../src/webhook/index.js';
 import { WebhookMetrics } from '../../src/webhook/webhook-metrics.js';
+import { registerOfferMetrics } from '../../src/webhook/node-offer-watch.js';
+import { ALWAYS_OFFERED } from '../../src/webhook/node-offers.js';
 import { sampleResult } from '../testbed/demo/sample-result.js';
 import { declaredOptions, denyRules, FACTORIES, sourceMetricNames, sourceText } from './code-facts.js';
 import { codeSpans, fencedBlocks, section, tableAfter, tables } from './markdown.js';
@@ -92,7 +94,9 @@ describe('README metrics = the registries', () => {
   });
 
   it('webhook', () => {
-    expect(names('**Webhook**').sort()).toEqual(registered(new WebhookMetrics().registry));
+    const reg = new WebhookMetrics().registry;
+    registerOfferMetrics(reg, ALWAYS_OFFERED); // with --enclave-request auto (the default)
+    expect(names('**Webhook**').sort()).toEqual(registered(reg));
   });
 
   it('agent', () => {

@@ -39,7 +39,7 @@ describe('epc webhook (real child process)', () => {
     await writeFile(config, 'policy: strict\nexcludedNamespaces: [kube-system, epc-system]\n');
     const child = spawnCli([
       'webhook', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--tls-cert', serving.certFile, '--tls-key', serving.keyFile,
-      '--config', config, '--max-pod-epc', '64Mi', '--tls-poll-interval', '200',
+      '--config', config, '--max-pod-epc', '64Mi', '--tls-poll-interval', '200', '--enclave-request', 'always',
     ]);
     try {
       const { port, metricsPort } = await waitForListening(child);
@@ -73,7 +73,7 @@ describe('epc webhook (real child process)', () => {
     it(`exits 2 on ${name}, naming it`, async () => {
       await writeFile(join(dir, 'bad.yaml'), 'maxPodEPC: 10Mi\n');
       await writeFile(join(dir, 'bad-qty.yaml'), 'maxPodEpc: ten megs\n');
-      const args = ['webhook', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--tls-cert', serving.certFile, '--tls-key', serving.keyFile];
+      const args = ['webhook', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--tls-cert', serving.certFile, '--tls-key', serving.keyFile, '--enclave-request', 'always'];
       const r = await runCli([...args, ...extra()]); // a repeated flag: the later value wins
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveWebhookConfig, startWebhookServer, type WebhookConfigFile, type WebhookServer } from '../../src/webhook/index.js';
+import { resolveWebhookConfig, startWebhookServer, type EnclaveOffers, type WebhookConfigFile, type WebhookServer } from '../../src/webhook/index.js';
 import { createTestCa, issueServingCert, type ServingCert, type TestCa } from '../helpers/certs.js';
 
 export interface HttpResult {
@@ -54,7 +54,7 @@ export interface TestWebhook {
 }
 
 /** Starts a webhook on 127.0.0.1 with a fresh CA. */
-export async function startTestWebhook(opts: { config?: WebhookConfigFile; tlsPollIntervalMs?: number; fastPath?: boolean } = {}): Promise<TestWebhook> {
+export async function startTestWebhook(opts: { config?: WebhookConfigFile; tlsPollIntervalMs?: number; fastPath?: boolean; offers?: EnclaveOffers } = {}): Promise<TestWebhook> {
   const dir = await mkdtemp(join(tmpdir(), 'epc-webhook-'));
   const ca = await createTestCa(dir);
   const serving = await issueServingCert(ca, { service: { name: 'epc-webhook', namespace: 'epc-system' } });
@@ -68,6 +68,7 @@ export async function startTestWebhook(opts: { config?: WebhookConfigFile; tlsPo
     tlsPollIntervalMs: opts.tlsPollIntervalMs ?? 100,
     stopGraceMs: 500,
     fastPath: opts.fastPath,
+    offers: opts.offers,
   });
   const url = `https://127.0.0.1:${server.port}`;
   return {

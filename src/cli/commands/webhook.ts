@@ -15,6 +15,8 @@ interface WebhookFlags {
   maxPodEpc?: string;
   excludeNamespace?: string[];
   tlsPollInterval: string;
+  enclaveRequest: 'auto' | 'always';
+  kubeconfig?: string;
 }
 
 /**
@@ -26,7 +28,11 @@ interface WebhookFlags {
 function certBootstrapCommand(): Command {
   const cmd = new Command('cert-bootstrap').description('make or reuse the webhook serving certificate (Secret, files, caBundle); the webhook pod\'s init container');
   for (const [flag, help] of Object.entries(CERT_BOOTSTRAP_FLAGS)) cmd.option(`--${flag} <value>`, help);
-  return cmd.action(async (o: Record<string, string | undefined>) => {
+  return cmd.action(async (own: Record<string, string | undefined>) => {
+    // `epc webhook` has --kubeconfig too (its Node watch) and commander hands an option written
+    // after the subcommand name to the parent that knows it: take the parent's value as well.
+    const parentKubeconfig = (cmd.parent?.opts() as { kubeconfig?: string } | undefined)?.kubeconfig;
+    const o: Record<string, string | undefined> = { ...(parentKubeconfig !== undefined ? { kubeconfig: parentKubeconfig } : {}), ...own };
     const values = Object.fromEntries(Object.keys(CERT_BOOTSTRAP_FLAGS).map((f) => [f, o[f.replace(/-(.)/g, (_, c: string) => c.toUpperCase())]]));
     const missing = Object.keys(CERT_BOOTSTRAP_FLAGS).filter((f) => f !== 'kubeconfig' && !values[f]);
     if (missing.length > 0) throw new CliError(`cert-bootstrap: missing ${missing.map((f) => `--${f}`).join(', ')}`, 2);
@@ -61,6 +67,8 @@ export function webhookCommand(): Command {
     .option('--max-pod-epc <quantity>', 'largest effective pod EPC, e.g. 256Mi (overrides the config)')
     .option('--exclude-namespace <ns...>', 'namespaces allowed untouched (replaces the config list)')
     .option('--tls-poll-interval <ms>', 'how often to check the TLS files for changes', '2000')
+    .addOption(new Option('--enclave-request <mode>', 'auto: add the enclave request only while some Node offers it (watches Nodes; otherwise admit with a warning); always: add it unconditionally (no API access)').choices(['auto', 'always']).default('auto'))
+    .option('--kubeconfig <file>', 'API server access for the Node watch (default: $KUBECONFIG, ~/.kube/config, else in-cluster)')
     .addCommand(certBootstrapCommand().exitOverride())
     .action(async (flags: WebhookFlags) => {
       // Checked here, not by commander: a parent's required options would bind `cert-bootstrap` too.
@@ -81,20 +89,40 @@ export function webhookCommand(): Command {
         throw err;
       }
       const logger = createLogger('webhook');
+      // --enclave-request auto: a Node watch tells /mutate whether some Node offers the enclave
+      // resource; its first list is attempted before the server listens (fail-open after that).
+      const { NodeOfferWatch, describeOffers } = await import('../../webhook/index.js');
+      let watch: InstanceType<typeof NodeOfferWatch> | undefined;
+      if (flags.enclaveRequest === 'auto') {
+        const { loadKubeAccess } = await import('../../k8s/kube-access.js');
+        let access;
+        try {
+          access = await loadKubeAccess({ file: flags.kubeconfig });
+        } catch (err) {
+          throw new CliError(`--enclave-request auto watches Nodes, but no API server access: ${(err as Error).message} (pass --kubeconfig, run in a pod, or --enclave-request always)`, 2);
+        }
+        watch = new NodeOfferWatch({ kubeConfig: access, resource: config.resourceNames.enclave, logger });
+        await watch.start();
+      }
       let server;
       try {
         server = await startWebhookServer({
-          config, host: flags.host, port, metricsPort, tlsCertFile: tlsCert, tlsKeyFile: tlsKey, tlsPollIntervalMs: poll, logger,
+          config, host: flags.host, port, metricsPort, tlsCertFile: tlsCert, tlsKeyFile: tlsKey, tlsPollIntervalMs: poll, logger, offers: watch,
         });
       } catch (err) {
+        await watch?.stop();
         throw new CliError(`cannot start: ${(err as Error).message}`, 2);
       }
-      const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
-      process.stdout.write(`epc webhook: listening on https://${shown}:${server.port} (metrics http://${shown}:${server.metricsPort}/metrics, policy ${config.policy})\n`);
-      logger.info({ port: server.port, metricsPort: server.metricsPort, policy: config.policy }, 'webhook started');
+      // Handlers before the start line: a SIGTERM right after it still stops gracefully.
       const { untilSignal } = await import('../../util/process-lifecycle.js');
-      const sig = await untilSignal();
+      const signalled = untilSignal();
+      const shown = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
+      const enclave = watch ? describeOffers(watch.state(), config.resourceNames.enclave) : `enclave request always added`;
+      process.stdout.write(`epc webhook: listening on https://${shown}:${server.port} (metrics http://${shown}:${server.metricsPort}/metrics, policy ${config.policy}; ${enclave})\n`);
+      logger.info({ port: server.port, metricsPort: server.metricsPort, policy: config.policy, enclaveRequest: flags.enclaveRequest }, 'webhook started');
+      const sig = await signalled;
       logger.info({ sig }, 'stopping');
       await server.stop();
+      await watch?.stop();
     });
 }

@@ -47,7 +47,8 @@ async function startWebhook(dir: string, launcher: EpcLauncher): Promise<{ child
   const pki = await createDemoPki(dir);
   const child = new ManagedChild({
     name: 'epc webhook', launcher,
-    args: ['webhook', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--tls-cert', pki.certFile, '--tls-key', pki.keyFile],
+    // The kubelet emulator does not publish device-plugin capacity on Nodes: no Node watch.
+    args: ['webhook', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--tls-cert', pki.certFile, '--tls-key', pki.keyFile, '--enclave-request', 'always'],
     env: { ...process.env, EPC_LOG_LEVEL: process.env.EPC_LOG_LEVEL ?? 'warn' },
   });
   try {
