@@ -7,8 +7,7 @@
 import { tmpdir } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseAgentConfig } from '../../src/agent/agent-config.js';
-import { validateSgxPluginsOptions } from '../../src/deviceplugin/sgx/start-sgx-plugins.js';
+import { buildAgentConfig } from '../../src/agent/agent-config.js';
 import { flagProblems } from './cli-flags.js';
 import { all, helmTemplate, kustomize, type K8sObject } from './render.js';
 import { CHART_ONLY, MODE_X_ENFORCE, PAIRED } from './variants.js';
@@ -67,12 +66,13 @@ describe('resource names agree between the agent and the webhook', () => {
       const objs = await helmTemplate(values);
       expectAgreement(objs, names);
       const a = agentNames(objs);
-      const cfg = parseAgentConfig({
+      const cfg = buildAgentConfig({
         nodeName: 'n1', podResourcesSocket: '/var/lib/kubelet/pod-resources/kubelet.sock', controllerSocketDir: '/var/run/epc', epcBackend: 'auto', epcResource: a.epc,
         cgroupRoot: '/sys/fs/cgroup', cgroupDriver: 'auto', metricsAddr: '0.0.0.0:9102', advertise: 'true', enforce: 'auto', prestartTimeout: '10s', reconcileInterval: '30s',
-      });
+        devicePluginDir: tmpdir(), devRoot: '/', enclaveSlots: '110', provisionSlots: '110', enclaveResource: a.enclave, provisionResource: a.provision,
+      }, {});
       expect(cfg.epcResource).toBe(names.epc);
-      expect(() => validateSgxPluginsOptions({ pluginDir: tmpdir(), enclaveResource: a.enclave, provisionResource: a.provision })).not.toThrow();
+      expect(cfg.plugins).toMatchObject({ enclaveResource: names.enclave, provisionResource: names.provision });
     }
   });
 
