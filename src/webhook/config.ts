@@ -17,11 +17,13 @@ const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 export type PolicyMode = 'default' | 'strict';
 
 /**
- * Host paths that reach SGX devices: the in-kernel driver, the legacy out-of-tree one, /dev, and
+ * Host paths that reach SGX devices: the in-kernel driver (`sgx_enclave`, `sgx_provision`, and
+ * `sgx_vepc`, KVM's virtual EPC: a VM given it runs enclaves outside any cgroup limit), the
+ * out-of-tree drivers (`/dev/sgx/*`, `/dev/isgx`), /dev, and
  * on model nodes the `epc controller` socket dir (enclave.sock and control.sock; /var/run is
  * usually a symlink to /run, so both spellings).
  */
-export const DEFAULT_DEVICE_HOST_PATHS = ['/dev/sgx_enclave', '/dev/sgx_provision', '/dev/sgx', '/dev/isgx', '/dev', '/var/run/epc', '/run/epc'];
+export const DEFAULT_DEVICE_HOST_PATHS = ['/dev/sgx_enclave', '/dev/sgx_provision', '/dev/sgx_vepc', '/dev/sgx', '/dev/isgx', '/dev', '/var/run/epc', '/run/epc'];
 
 /** The resolved configuration every part of the webhook reads. */
 export interface WebhookConfig {

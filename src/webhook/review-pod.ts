@@ -72,34 +72,50 @@ function label(c: ContainerRef): string {
   return c.role === 'app' ? `container "${c.name}"` : `${c.role} container "${c.name}"`;
 }
 
-/** hostPath volumes of the pod that reach an SGX device: volume name -> {path, device}. */
-function deviceVolumes(pod: unknown, matcher: HostPathMatcher): Map<string, { path: string; device: string }> {
-  const out = new Map<string, { path: string; device: string }>();
+/** A hostPath volume that reaches a listed path. */
+interface ReachingVolume {
+  volume: string;
+  path: string;
+  /** The listed path reached. */
+  device: string;
+  /** What the hostPath resolved to, when it went through a link (`/proc/1/root/dev` -> `/dev`). */
+  resolved?: string;
+}
+
+/** hostPath volumes of the pod that reach a path of `matcher`: volume name -> what it reaches. */
+function reachingVolumes(pod: unknown, matcher: HostPathMatcher): Map<string, ReachingVolume> {
+  const out = new Map<string, ReachingVolume>();
   for (const v of arrayAt(objectAt(pod, 'spec'), 'volumes')) {
     const path = stringAt(objectAt(v, 'hostPath'), 'path');
     const name = stringAt(v, 'name');
     if (name === undefined || path === undefined) continue;
-    const device = matcher.match(path);
-    if (device !== undefined) out.set(name, { path, device });
+    const hit = matcher.reach(path);
+    if (hit !== undefined) out.set(name, { volume: name, path, device: hit.listed, resolved: hit.resolved });
   }
   return out;
 }
 
-/** The device a container reaches through a mount of one of `devices`, if any. */
-function reachedDevice(c: ContainerRef, devices: Map<string, { path: string; device: string }>): { volume: string; path: string; device: string } | undefined {
-  if (devices.size === 0) return undefined;
+/** The volume of `volumes` a container mounts, if any. */
+function reachedDevice(c: ContainerRef, volumes: Map<string, ReachingVolume>): ReachingVolume | undefined {
+  if (volumes.size === 0) return undefined;
   for (const m of arrayAt(c.spec, 'volumeMounts')) {
     const name = stringAt(m, 'name');
-    const hit = name === undefined ? undefined : devices.get(name);
-    if (hit) return { volume: name!, ...hit };
+    const hit = name === undefined ? undefined : volumes.get(name);
+    if (hit) return hit;
   }
   return undefined;
+}
+
+/** `hostPath P (volume "v", [resolves to R, ]reaches D)` */
+function describeMount(d: ReachingVolume): string {
+  const via = d.resolved === undefined ? '' : `resolves to ${d.resolved}, `;
+  return `hostPath ${d.path} (volume "${d.volume}", ${via}reaches ${d.device})`;
 }
 
 /** Rules for a pod being created (also used for the mutated pod in the idempotency check). */
 export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview {
   const { epc, enclave, provision } = config.resourceNames;
-  const devices = deviceVolumes(pod, matcherFor(config));
+  const devices = reachingVolumes(pod, matcherFor(config));
   const violations: Finding<DenyRule>[] = [];
   const warnings: Finding<WarnRule>[] = [];
   const deny = (rule: DenyRule, message: string) => violations.push({ rule, message: `${message} [rule ${rule}]` });
@@ -117,7 +133,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
         if (declaresResource(c.spec, r)) deny('enclave-without-epc', `${label(c)} requests ${r} without declaring ${epc}`);
       }
       if (device) {
-        deny('hostpath-device', `${label(c)} mounts hostPath ${device.path} (volume "${device.volume}", reaches ${device.device}) without declaring ${epc}`);
+        deny('hostpath-device', `${label(c)} mounts ${describeMount(device)} without declaring ${epc}`);
       }
     } else {
       const { request, limit } = declared;
@@ -223,7 +239,7 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
   const declared = podEpc(pod, epc);
   const podDeclaresEpc = declared.ok && declared.bytes > 0n;
   const noEpc = `in a pod that declares no ${epc} (ephemeral/debug containers may use SGX only in pods whose containers declare EPC)`;
-  const devices = deviceVolumes(pod, matcherFor(config));
+  const devices = reachingVolumes(pod, matcherFor(config));
   let usesSgx = podDeclaresEpc;
   for (const c of added) {
     const device = reachedDevice(c, devices);
@@ -231,7 +247,7 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
     if (device || requested.length > 0) usesSgx = true;
     if (podDeclaresEpc) continue;
     for (const r of requested) deny('enclave-without-epc', `${label(c)} requests ${r} ${noEpc}`);
-    if (device) deny('hostpath-device', `${label(c)} mounts hostPath ${device.path} (volume "${device.volume}", reaches ${device.device}) ${noEpc}`);
+    if (device) deny('hostpath-device', `${label(c)} mounts ${describeMount(device)} ${noEpc}`);
   }
   if (usesSgx) reviewPrivileged(added.filter(isPrivileged), config, deny, warnings);
   return { usesSgx, violations, warnings };

@@ -21,6 +21,29 @@ describe('hostPath matching against SGX device paths', () => {
     ['/var/run', '/var/run/epc'],
     ['/run', '/run/epc'],
     ['/var', '/var/run/epc'],
+    ['/dev/sgx_vepc', '/dev/sgx_vepc'],
+    ['/dev/char', '/dev/sgx_enclave'],
+    ['/dev/char/10:125', '/dev/sgx_enclave'],
+    ['/dev/char/10:124', '/dev/sgx_enclave'],
+    ['/dev/char/1:3', '/dev/sgx_enclave'],
+    ['/dev/block/8:0', undefined],
+    ['/dev/block', undefined],
+    ['/proc/1/root', '/dev/sgx_enclave'],
+    ['/proc/1/root/dev/sgx_enclave', '/dev/sgx_enclave'],
+    ['/proc/self/root/dev', '/dev/sgx_enclave'],
+    ['/proc/thread-self/cwd/dev/sgx_provision', '/dev/sgx_provision'],
+    ['/proc/77/root/var/run/epc/control.sock', '/run/epc'],
+    ['/proc/1/root/dev/shm', undefined],
+    ['/proc', '/dev/sgx_enclave'],
+    ['/proc/1', '/dev/sgx_enclave'],
+    ['/proc/1/fd/4', '/dev/sgx_enclave'],
+    ['/dev/fd', '/dev/sgx_enclave'],
+    ['/proc/sys', undefined],
+    ['/proc/1/status', undefined],
+    ['/var/run/../dev/sgx_enclave', '/dev/sgx_enclave'],
+    ['/var/run/../dev/shm', undefined],
+    ['/dev/sgx_enclave/', '/dev/sgx_enclave'],
+    ['///dev////sgx_provision', '/dev/sgx_provision'],
     ['/var/run/aesmd', undefined],
     ['/run/containerd', undefined],
     ['/var/run/epcx', undefined],
@@ -32,6 +55,30 @@ describe('hostPath matching against SGX device paths', () => {
     ['relative/dev', undefined],
   ];
   for (const [path, want] of cases) it(`${path} -> ${want ?? 'no match'}`, () => expect(m.match(path)).toBe(want));
+
+  it('a listed /var/run path matches its /run spelling and the reverse', () => {
+    const v = createHostPathMatcher(['/var/run/x']);
+    expect(v.match('/run/x/s.sock')).toBe('/var/run/x');
+    expect(v.match('/run')).toBe('/var/run/x');
+    expect(v.match('/var')).toBe('/var/run/x');
+    expect(v.match('/run/y')).toBeUndefined();
+    const r = createHostPathMatcher(['/run/x']);
+    expect(r.match('/var/run/x')).toBe('/run/x');
+    expect(r.match('/var/run')).toBe('/run/x');
+    expect(r.match('/var')).toBe('/run/x');
+  });
+
+  it('reports what a linked hostPath resolved to', () => {
+    expect(m.reach('/dev/sgx_enclave')).toEqual({ listed: '/dev/sgx_enclave' });
+    expect(m.reach('/proc/1/root/dev')).toEqual({ listed: '/dev/sgx_enclave', resolved: '/dev' });
+    expect(m.reach('/dev/char/10:125')?.resolved).toMatch(/character device/);
+    expect(m.reach('/proc/1')?.resolved).toMatch(/^anything \(/);
+  });
+
+  it('/dev/char reaches only a custom list that has a path under /dev', () => {
+    expect(createHostPathMatcher(['/opt/sgx/dev']).match('/dev/char/10:125')).toBeUndefined();
+    expect(createHostPathMatcher(['/dev/my_sgx']).match('/dev/char/10:125')).toBe('/dev/my_sgx');
+  });
 
   it('a custom list: only what is listed (and its ancestors)', () => {
     const c = createHostPathMatcher(['/opt/sgx/dev']);
