@@ -17,6 +17,7 @@ export * from './admission-handler.js';
 export * from './admission-review.js';
 export * from './config.js';
 export * from './hostpath-match.js';
+export * from './hostpath-resolve.js';
 export * from './json-body.js';
 export * from './mutate-pod.js';
 export * from './review-pod.js';

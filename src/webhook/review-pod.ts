@@ -20,6 +20,7 @@ export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 export type DenyRule =
   | 'enclave-without-epc'
   | 'hostpath-device'
+  | 'hostpath-controller-socket'
   | 'epc-invalid'
   | 'epc-not-positive'
   | 'epc-requests-limits-mismatch'
@@ -49,10 +50,26 @@ export interface PodReview {
 }
 
 const matcherCache = new WeakMap<readonly string[], HostPathMatcher>();
-function matcherFor(config: WebhookConfig): HostPathMatcher {
-  let m = matcherCache.get(config.deviceHostPaths);
-  if (!m) matcherCache.set(config.deviceHostPaths, (m = createHostPathMatcher(config.deviceHostPaths)));
+function matcherOf(paths: readonly string[]): HostPathMatcher {
+  let m = matcherCache.get(paths);
+  if (!m) matcherCache.set(paths, (m = createHostPathMatcher(paths)));
   return m;
+}
+function matcherFor(config: WebhookConfig): HostPathMatcher {
+  return matcherOf(config.deviceHostPaths);
+}
+
+const CONTROLLER_DIR_HINT = 'no pod may mount it, whatever it declares: only the agent and controller do, in an excluded namespace';
+
+/**
+ * hostPath volumes reaching the controller's socket dir: denied for every pod (CREATE), whether
+ * or not a container mounts them yet (an ephemeral container could mount it later).
+ */
+function reviewControllerSocketDirs(pod: unknown, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void): void {
+  if (config.controllerSocketDirs.length === 0) return;
+  for (const v of reachingVolumes(pod, matcherOf(config.controllerSocketDirs)).values()) {
+    deny('hostpath-controller-socket', `volume "${v.volume}" is ${describeMount(v, false)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
+  }
 }
 
 function isPrivileged(c: ContainerRef): boolean {
@@ -106,10 +123,11 @@ function reachedDevice(c: ContainerRef, volumes: Map<string, ReachingVolume>): R
   return undefined;
 }
 
-/** `hostPath P (volume "v", [resolves to R, ]reaches D)` */
-function describeMount(d: ReachingVolume): string {
+/** `hostPath P ([volume "v", ][resolves to R, ]reaches D)` */
+function describeMount(d: ReachingVolume, withVolume = true): string {
+  const volume = withVolume ? `volume "${d.volume}", ` : '';
   const via = d.resolved === undefined ? '' : `resolves to ${d.resolved}, `;
-  return `hostPath ${d.path} (volume "${d.volume}", ${via}reaches ${d.device})`;
+  return `hostPath ${d.path} (${volume}${via}reaches ${d.device})`;
 }
 
 /** Rules for a pod being created (also used for the mutated pod in the idempotency check). */
@@ -122,6 +140,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
   const containers = podContainers(pod);
   let usesSgx = false;
   const privileged: ContainerRef[] = [];
+  reviewControllerSocketDirs(pod, config, deny);
 
   for (const c of containers) {
     const declared = containerResource(c.spec, epc);
@@ -240,8 +259,11 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
   const podDeclaresEpc = declared.ok && declared.bytes > 0n;
   const noEpc = `in a pod that declares no ${epc} (ephemeral/debug containers may use SGX only in pods whose containers declare EPC)`;
   const devices = reachingVolumes(pod, matcherFor(config));
+  const controllerDirs = config.controllerSocketDirs.length === 0 ? new Map<string, ReachingVolume>() : reachingVolumes(pod, matcherOf(config.controllerSocketDirs));
   let usesSgx = podDeclaresEpc;
   for (const c of added) {
+    const control = reachedDevice(c, controllerDirs);
+    if (control) deny('hostpath-controller-socket', `${label(c)} mounts ${describeMount(control)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
     const device = reachedDevice(c, devices);
     const requested = [enclave, provision].filter((r) => declaresResource(c.spec, r));
     if (device || requested.length > 0) usesSgx = true;
