@@ -1,7 +1,8 @@
 /**
  * The mutation, as an add-only JSON Patch (RFC 6902) that is idempotent: applied to its own
  * output it yields no operation. For each container (app, init, sidecar) declaring EPC:
- *   - `enclave: "1"` in requests and limits unless present (routes the pod through the plugin);
+ *   - `enclave: "1"` in requests and limits (routes the pod through the plugin): added when
+ *     missing, and a present value other than 1 (`"0"`, `"2"`, `"500m"`) is replaced by "1";
  *   - for the container named by the `sgx.intel.com/quote-provider` annotation: `provision: "1"`;
  *   - when that annotation is `aesmd`: a mount of the aesmd socket dir and `SGX_AESM_ADDR=1`, as
  *     Intel's webhook does (emptyDir when an `aesmd` sidecar container declares EPC next to
@@ -12,7 +13,7 @@
  */
 import type { WebhookConfig } from './config.js';
 import { annotationAt, arrayAt, escapePointer, isObject, objectAt, podContainers, stringAt, type ContainerRef, type JsonObject } from '../pod/pod-view.js';
-import { EPC_ANNOTATION } from './review-pod.js';
+import { EPC_ANNOTATION, isOne } from './review-pod.js';
 
 /** One JSON Patch operation; we only ever emit `add`. */
 export interface AddOperation {
@@ -76,6 +77,7 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
     const entries: Record<string, string> = { [enclave]: '1' };
     if (quoteProvider !== undefined && quoteProvider === c.name) entries[provision] = '1';
     addResources(ops, c, entries);
+    setEnclaveToOne(ops, c, enclave);
     if (!aesmd) continue;
     const mounts = arrayAt(c.spec, 'volumeMounts');
     if (!mounts.some((m) => stringAt(m, 'mountPath') === AESMD_SOCKET_DIR)) {
@@ -110,6 +112,17 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
 function addEntriesReplacing(ops: AddOperation[], metadata: JsonObject, pointer: string, key: string, value: string): void {
   if (!isObject(metadata.annotations)) ops.push({ op: 'add', path: `${pointer}/annotations`, value: { [key]: value } });
   else ops.push({ op: 'add', path: `${pointer}/annotations/${escapePointer(key)}`, value });
+}
+
+/** `add` replaces an existing member: an enclave count other than 1 becomes "1" (see review-pod's `enclave-not-one`). */
+function setEnclaveToOne(ops: AddOperation[], c: ContainerRef, enclave: string): void {
+  const res = objectAt(c.spec, 'resources');
+  for (const key of ['requests', 'limits']) {
+    const map = objectAt(res, key);
+    if (map !== undefined && Object.hasOwn(map, enclave) && !isOne(map[enclave])) {
+      ops.push({ op: 'add', path: `${c.pointer}/resources/${key}/${escapePointer(enclave)}`, value: '1' });
+    }
+  }
 }
 
 function declaresEpc(c: ContainerRef, epc: string): boolean {

@@ -7,7 +7,7 @@ import type { WebhookConfig } from './config.js';
 import { createHostPathMatcher, type HostPathMatcher } from './hostpath-match.js';
 import { EPC_PAGE_BYTES, podEpc } from '../pod/pod-epc.js';
 import { annotationAt, arrayAt, containerResource, declaresResource, isObject, objectAt, podContainers, stringAt, type ContainerRef } from '../pod/pod-view.js';
-import { formatBytes, parseByteQuantity } from '../pod/quantity.js';
+import { formatBytes, parseByteQuantity, parseQuantity } from '../pod/quantity.js';
 
 /** Smallest enclave: SECS + one VA page + one page (epc-model.md: ceil((N+1)/512) + 2 pages, N=1). */
 export const MIN_ENCLAVE_BYTES = 3n * EPC_PAGE_BYTES;
@@ -30,7 +30,7 @@ export type DenyRule =
   | 'privileged';
 
 /** Warning rules. */
-export type WarnRule = 'epc-not-page-multiple' | 'privileged' | 'epc-without-enclave' | 'epc-annotation-mismatch' | 'opt-out-ignored';
+export type WarnRule = 'epc-not-page-multiple' | 'privileged' | 'epc-without-enclave' | 'enclave-not-one' | 'epc-annotation-mismatch' | 'opt-out-ignored';
 
 export interface Finding<R extends string> {
   rule: R;
@@ -76,13 +76,34 @@ function isPrivileged(c: ContainerRef): boolean {
   return isObject(c.spec.securityContext) && c.spec.securityContext.privileged === true;
 }
 
-/** Privileged containers in a pod that uses SGX can open every SGX device outside its limit: a warning, denied with policy strict. */
-function reviewPrivileged(privileged: ContainerRef[], config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
+/**
+ * A privileged container gets the host's /dev, `/dev/sgx_enclave` included, and can open it
+ * outside any EPC limit, whether or not its pod declares SGX: denied with policy strict in every
+ * pod (outside the excluded namespaces, which never reach the rules), a warning otherwise.
+ */
+function reviewPrivileged(privileged: ContainerRef[], usesSgx: boolean, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
   for (const c of privileged) {
-    const text = `${label(c)} is privileged in a pod that uses SGX: it can open every SGX device outside the pod's EPC limit`;
-    if (config.policy === 'strict') deny('privileged', text);
+    const text = usesSgx
+      ? `${label(c)} is privileged in a pod that uses SGX: it can open every SGX device outside the pod's EPC limit`
+      : `${label(c)} is privileged: it gets the host's /dev, /dev/sgx_enclave included, and can run enclaves with no EPC limit`;
+    if (config.policy === 'strict') deny('privileged', `${text}; drop privileged (mount only the devices it needs), or exclude the namespace if it is a node agent`);
     else warnings.push({ rule: 'privileged', message: `${text} (denied with policy strict)` });
   }
+}
+
+/** An enclave count is usable when it is exactly 1 (the device plugin's one slot per container). */
+export function isOne(v: unknown): boolean {
+  const q = parseQuantity(v);
+  return q.ok && q.value.num === q.value.den;
+}
+
+/** The enclave values of an EPC container that are not "1" (`"0"`, `"2"`, `"500m"`), in requests then limits. */
+export function enclaveNotOne(c: ContainerRef, enclave: string): unknown[] {
+  const declared = containerResource(c.spec, enclave);
+  const out: unknown[] = [];
+  if ('request' in declared && !isOne(declared.request)) out.push(declared.request);
+  if ('limit' in declared && !isOne(declared.limit) && !out.includes(declared.limit)) out.push(declared.limit);
+  return out;
 }
 
 function label(c: ContainerRef): string {
@@ -163,6 +184,13 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
       if (req?.ok && lim?.ok && req.bytes !== lim.bytes) {
         deny('epc-requests-limits-mismatch', `${label(c)}: ${epc} request ${formatBytes(req.bytes)} differs from limit ${formatBytes(lim.bytes)}`);
       }
+      const notOne = enclaveNotOne(c, enclave);
+      if (notOne.length > 0) {
+        warnings.push({
+          rule: 'enclave-not-one',
+          message: `${label(c)} declares ${epc} with ${enclave} ${notOne.map((v) => JSON.stringify(v)).join('/')}: an EPC container takes exactly one enclave device (it routes the container through the device plugin, which binds the pod's EPC limit before start); /mutate sets it to "1"`,
+        });
+      }
     }
     if (isPrivileged(c)) privileged.push(c);
   }
@@ -205,7 +233,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
     }
   }
 
-  if (usesSgx) reviewPrivileged(privileged, config, deny, warnings);
+  reviewPrivileged(privileged, usesSgx, config, deny, warnings);
   return { usesSgx, violations, warnings, epcBytes, containers };
 }
 
@@ -271,6 +299,6 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
     for (const r of requested) deny('enclave-without-epc', `${label(c)} requests ${r} ${noEpc}`);
     if (device) deny('hostpath-device', `${label(c)} mounts ${describeMount(device)} ${noEpc}`);
   }
-  if (usesSgx) reviewPrivileged(added.filter(isPrivileged), config, deny, warnings);
+  reviewPrivileged(added.filter(isPrivileged), usesSgx, config, deny, warnings);
   return { usesSgx, violations, warnings };
 }

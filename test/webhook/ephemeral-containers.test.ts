@@ -133,7 +133,7 @@ describe('ephemeral containers (pods/ephemeralcontainers UPDATE)', () => {
     expect(handleAdmission('validate', r, config).labels).toEqual({ rule: 'hostpath-device', result: 'denied' });
   });
 
-  it('a privileged debug container (kubectl debug --profile=sysadmin): warned in an SGX pod, denied with strict, ignored elsewhere', () => {
+  it('a privileged debug container (kubectl debug --profile=sysadmin): warned by default, denied with strict, in any pod', () => {
     const privileged = (withEpc: boolean) => debugReview((pod, old) => {
       if (withEpc) declareEpc(pod, old);
       pod.spec.ephemeralContainers[0].volumeMounts = [];
@@ -145,7 +145,10 @@ describe('ephemeral containers (pods/ephemeralcontainers UPDATE)', () => {
     const denied = handleAdmission('validate', privileged(true), strict);
     expect(denied.labels).toEqual({ rule: 'privileged', result: 'denied' });
     expect(resp(denied).status.message).toContain('[rule privileged]');
-    expect(resp(handleAdmission('validate', privileged(false), strict))).toEqual({ uid: base.request.uid, allowed: true });
+    const plain = handleAdmission('validate', privileged(false), config);
+    expect(plain.labels.result).toBe('allowed');
+    expect(resp(plain).warnings).toEqual([expect.stringMatching(/^ephemeral container "debugger-7xq2k" is privileged: it gets the host's \/dev, \/dev\/sgx_enclave included.*\(denied with policy strict\)$/)]);
+    expect(handleAdmission('validate', privileged(false), strict).labels).toEqual({ rule: 'privileged', result: 'denied' });
   });
 
   it('pods in excluded namespaces are left alone', () => {

@@ -56,10 +56,14 @@ describe('pod rules (pure), one case per rule', () => {
     expect(reviewPodCreate(pod, config).violations).toEqual([]);
   });
 
-  it('privileged containers outside SGX pods are none of our business, even in strict', () => {
+  it('a privileged container in a pod without SGX: a warning by default, denied in strict (it reaches /dev/sgx_enclave)', () => {
     const pod = podWith([{ name: 'p', securityContext: { privileged: true } }]);
     const r = handleAdmission('validate', review(pod), strict);
-    expect((r.body as any).response).toEqual({ uid: 'u-1', allowed: true });
+    expect(r.labels).toEqual({ rule: 'privileged', result: 'denied' });
+    expect((r.body as any).response.status.message).toMatch(/^container "p" is privileged: it gets the host's \/dev, \/dev\/sgx_enclave included.*; drop privileged .* or exclude the namespace .*\[rule privileged\]$/);
+    const d = handleAdmission('validate', review(pod), config);
+    expect(d.labels).toEqual({ rule: 'non-sgx-pod', result: 'allowed' });
+    expect((d.body as any).response.warnings).toEqual([expect.stringMatching(/container "p" is privileged.*\(denied with policy strict\)$/)]);
   });
 
   it('UPDATE: annotation unchanged is allowed; an ephemeral container mounting /dev is denied only in a pod without EPC', () => {
