@@ -34,11 +34,16 @@ function reply(request: AdmissionRequest, d: AdmissionDecision, labels: Decision
   return { httpStatus: 200, body: buildAdmissionResponse(request, d), labels };
 }
 
-function denial(review: PodReview): AdmissionDecision {
+/** Warnings shown with a decision: /mutate drops those its own patch resolves ("did the mutating webhook run?"), allowed or denied. */
+function shownWarnings(endpoint: AdmissionEndpoint, review: PodReview): string[] {
+  return review.warnings.filter((w) => endpoint === 'validate' || !RESOLVED_BY_PATCH.has(w.rule)).map((w) => w.message);
+}
+
+function denial(endpoint: AdmissionEndpoint, review: PodReview): AdmissionDecision {
   return {
     allowed: false,
     status: { code: 403, reason: 'Forbidden', message: review.violations.map((v) => v.message).join('; ') },
-    warnings: review.warnings.map((w) => w.message),
+    warnings: shownWarnings(endpoint, review),
   };
 }
 
@@ -78,9 +83,9 @@ function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: 
     const warnings = [...review.violations, ...review.warnings].map((f) => `mirror pod: ${f.message}`);
     return reply(request, { allowed: true, warnings }, { rule: 'mirror-pod', result: 'allowed' });
   }
-  if (review.violations.length > 0) return reply(request, denial(review), { rule: review.violations[0].rule, result: 'denied' });
+  if (review.violations.length > 0) return reply(request, denial(endpoint, review), { rule: review.violations[0].rule, result: 'denied' });
 
-  const warnings = review.warnings.filter((w) => endpoint === 'validate' || !RESOLVED_BY_PATCH.has(w.rule)).map((w) => w.message);
+  const warnings = shownWarnings(endpoint, review);
   const rule = review.usesSgx ? 'sgx-pod' : request.operation === 'UPDATE' ? 'update' : 'non-sgx-pod';
   if (endpoint === 'mutate' && request.operation === 'CREATE' && review.epcBytes !== undefined) {
     const patch = buildPodPatch(pod, config, review.epcBytes, review.containers);

@@ -7,13 +7,14 @@
  *   - when that annotation is `aesmd`: a mount of the aesmd socket dir and `SGX_AESM_ADDR=1`, as
  *     Intel's webhook does (emptyDir when an `aesmd` sidecar container declares EPC next to
  *     another EPC container, else hostPath /var/run/aesmd), skipped when already present;
- * and the pod annotation `sgx.intel.com/epc` = effective EPC in bytes. Missing parent objects
+ * and the pod annotation `sgx.intel.com/epc` = effective EPC as a canonical binary quantity ("10Mi",
+ * rewritten when present in any other spelling, e.g. Intel's or plain bytes, so Kata accepts it). Missing parent objects
  * (`resources`, `requests`, `limits`, `env`, `volumes`, `annotations`, `metadata`) are added
  * whole, so every path exists when its operation applies.
  */
 import type { WebhookConfig } from './config.js';
 import { annotationAt, arrayAt, escapePointer, isObject, objectAt, podContainers, stringAt, type ContainerRef, type JsonObject } from '../pod/pod-view.js';
-import { EPC_ANNOTATION, isOne } from './review-pod.js';
+import { EPC_ANNOTATION, epcAnnotationValue, isOne } from './review-pod.js';
 
 /** One JSON Patch operation; we only ever emit `add`. */
 export interface AddOperation {
@@ -100,10 +101,11 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
     appendItem(ops, spec, 'volumes', '/spec', volume);
   }
 
-  if (annotationAt(pod, EPC_ANNOTATION) !== String(epcBytes)) {
+  const annotation = epcAnnotationValue(epcBytes);
+  if (annotationAt(pod, EPC_ANNOTATION) !== annotation) {
     const metadata = objectAt(pod, 'metadata');
-    if (!metadata) ops.push({ op: 'add', path: '/metadata', value: { annotations: { [EPC_ANNOTATION]: String(epcBytes) } } });
-    else addEntriesReplacing(ops, metadata, '/metadata', EPC_ANNOTATION, String(epcBytes));
+    if (!metadata) ops.push({ op: 'add', path: '/metadata', value: { annotations: { [EPC_ANNOTATION]: annotation } } });
+    else addEntriesReplacing(ops, metadata, '/metadata', EPC_ANNOTATION, annotation);
   }
   return ops;
 }

@@ -11,8 +11,24 @@ import { formatBytes, parseByteQuantity, parseQuantity } from '../pod/quantity.j
 
 /** Smallest enclave: SECS + one VA page + one page (epc-model.md: ceil((N+1)/512) + 2 pages, N=1). */
 export const MIN_ENCLAVE_BYTES = 3n * EPC_PAGE_BYTES;
-/** The pod annotation carrying the effective EPC in bytes (written by /mutate, immutable after). */
+/** The pod annotation carrying the effective EPC (written by /mutate, immutable after). */
 export const EPC_ANNOTATION = 'sgx.intel.com/epc';
+
+/**
+ * The annotation's text for `bytes`: the canonical binary-suffixed quantity, largest of Gi, Mi,
+ * Ki that is exact ("512Ki", "10Mi"), as Intel's webhook writes it; Kata Containers sizes a VM's
+ * EPC from it and rejects plain bytes. EPC is page-sized, so Ki always fits; an amount that is not
+ * a multiple of 1Ki (already warned as not page-sized) stays exact, in plain bytes.
+ */
+export function epcAnnotationValue(bytes: bigint): string {
+  return formatBytes(bytes);
+}
+
+/** Does an annotation value denote `bytes`? Compared as quantities: "1Mi", "1024Ki", "1048576" are equal. */
+export function annotationDenotes(value: string, bytes: bigint): boolean {
+  const q = parseByteQuantity(value);
+  return q.ok && q.bytes === bytes;
+}
 /** Pods with this annotation are mirror pods of static pods: never patched. */
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
@@ -170,10 +186,10 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
     if (hasEpc || declaresResource(c.spec, enclave) || declaresResource(c.spec, provision) || device) usesSgx = true;
     if (!hasEpc) {
       for (const r of [enclave, provision]) {
-        if (declaresResource(c.spec, r)) deny('enclave-without-epc', `${label(c)} requests ${r} without declaring ${epc}`);
+        if (declaresResource(c.spec, r)) deny('enclave-without-epc', `${label(c)} requests ${r} without declaring ${epc}: declare ${epc} (the enclave's size) in its requests and limits; the webhook adds ${enclave} itself`);
       }
       if (device) {
-        deny('hostpath-device', `${label(c)} mounts ${describeMount(device)} without declaring ${epc}`);
+        deny('hostpath-device', `${label(c)} mounts ${describeMount(device)} without declaring ${epc}: declare ${epc} on it, or exclude the namespace if it is a node agent (a device plugin, the SGX node setup)`);
       }
     } else {
       const { request, limit } = declared;
@@ -206,7 +222,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
     epcBytes = podAmount.bytes;
     for (const a of amounts) {
       if (a.ok && a.bytes < MIN_ENCLAVE_BYTES) {
-        deny('epc-below-min-enclave', `${label(a.container)}: ${epc} ${a.bytes} bytes is below the smallest possible enclave (${MIN_ENCLAVE_BYTES} bytes: SECS + VA page + 1 page)`);
+        deny('epc-below-min-enclave', `${label(a.container)}: ${epc} ${a.bytes} bytes is below the smallest possible enclave (${MIN_ENCLAVE_BYTES} bytes: SECS + VA page + 1 page): declare ${epc} as the enclave's real size, it is the container's limit`);
       }
     }
     if (config.maxPodEpcBytes !== undefined && epcBytes > config.maxPodEpcBytes) {
@@ -219,7 +235,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
       const which = odd.map((a) => `${label(a.container)} (${a.ok ? a.bytes : 0n} bytes)`).join(', ') || 'pod overhead';
       warnings.push({
         rule: 'epc-not-page-multiple',
-        message: `${epc} of ${which} is not a multiple of ${EPC_PAGE_BYTES} bytes: the pod EPC limit ${epcBytes} bytes rounds down to ${pages * EPC_PAGE_BYTES} bytes (${pages} pages)`,
+        message: `${epc} of ${which} is not a multiple of ${EPC_PAGE_BYTES} bytes: the pod EPC limit ${epcBytes} bytes rounds down to ${pages * EPC_PAGE_BYTES} bytes (${pages} pages)${epcBytes % 1024n === 0n ? '' : `; the ${EPC_ANNOTATION} annotation is then plain bytes, which Kata Containers rejects`}`,
       });
     }
     for (const a of amounts) {
@@ -228,8 +244,8 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
       }
     }
     const annotated = annotationAt(pod, EPC_ANNOTATION);
-    if (annotated !== undefined && annotated !== String(epcBytes)) {
-      warnings.push({ rule: 'epc-annotation-mismatch', message: `annotation ${EPC_ANNOTATION}=${JSON.stringify(annotated)} differs from the pod's effective EPC ${epcBytes} bytes` });
+    if (annotated !== undefined && !annotationDenotes(annotated, epcBytes)) {
+      warnings.push({ rule: 'epc-annotation-mismatch', message: `annotation ${EPC_ANNOTATION}=${JSON.stringify(annotated)} differs from the pod's effective EPC ${epcAnnotationValue(epcBytes)} (${epcBytes} bytes)` });
     }
   }
 
@@ -296,7 +312,7 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
     const requested = [enclave, provision].filter((r) => declaresResource(c.spec, r));
     if (device || requested.length > 0) usesSgx = true;
     if (podDeclaresEpc) continue;
-    for (const r of requested) deny('enclave-without-epc', `${label(c)} requests ${r} ${noEpc}`);
+    for (const r of requested) deny('enclave-without-epc', `${label(c)} requests ${r} ${noEpc}`); // (the API server also rejects resources on ephemeral containers)
     if (device) deny('hostpath-device', `${label(c)} mounts ${describeMount(device)} ${noEpc}`);
   }
   reviewPrivileged(added.filter(isPrivileged), usesSgx, config, deny, warnings);

@@ -51,7 +51,7 @@ describe('an EPC container whose sgx.intel.com/enclave is not 1: /mutate sets 1'
 
   it('"1" (string, number, "1000m") is left alone', () => {
     for (const one of ['1', 1, '1000m']) {
-      const pod = { metadata: { name: 'p', annotations: { [EPC]: '8388608' } }, spec: { containers: [{ name: 'app', resources: { requests: { [EPC]: '8Mi', [ENCLAVE]: one }, limits: { [EPC]: '8Mi', [ENCLAVE]: one } } }] } };
+      const pod = { metadata: { name: 'p', annotations: { [EPC]: '8Mi' } }, spec: { containers: [{ name: 'app', resources: { requests: { [EPC]: '8Mi', [ENCLAVE]: one }, limits: { [EPC]: '8Mi', [ENCLAVE]: one } } }] } };
       const m = run('mutate', pod);
       expect([one, m.labels.result, m.response.warnings]).toEqual([one, 'allowed', undefined]);
     }

@@ -108,9 +108,9 @@ describe('hostPath forms through /mutate and /validate', () => {
     const moved = resolveWebhookConfig({ controllerSocketDirs: ['/srv/epc/'] });
     expect(handleAdmission('mutate', body('/srv'), moved).labels).toEqual({ rule: 'hostpath-controller-socket', result: 'denied' });
     expect(handleAdmission('mutate', body('/srv/epc/control.sock'), moved).labels.result).toBe('denied');
-    expect(handleAdmission('mutate', body('/var/run/epc'), moved).labels.result).toBe('patched');
+    expect(handleAdmission('mutate', body('/var/run/epc'), moved).labels.result).toBe('allowed');
     const off = resolveWebhookConfig({ controllerSocketDirs: [] });
-    expect(handleAdmission('mutate', body('/var/run/epc'), off).labels.result).toBe('patched');
+    expect(handleAdmission('mutate', body('/var/run/epc'), off).labels.result).toBe('allowed');
   });
 
   it('excluded namespaces (the agent and controller) may mount it', () => {
