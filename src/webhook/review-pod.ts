@@ -137,20 +137,23 @@ interface ReachingVolume {
 }
 
 /** hostPath volumes of the pod that reach a path of `matcher`: volume name -> what it reaches. */
-function reachingVolumes(pod: unknown, matcher: HostPathMatcher): Map<string, ReachingVolume> {
-  const out = new Map<string, ReachingVolume>();
+function reachingVolumes(pod: unknown, matcher: HostPathMatcher): ReadonlyMap<string, ReachingVolume> {
+  let out: Map<string, ReachingVolume> | undefined; // allocated on the first hit: most pods have none
   for (const v of arrayAt(objectAt(pod, 'spec'), 'volumes')) {
-    const path = stringAt(objectAt(v, 'hostPath'), 'path');
+    const hostPath = objectAt(v, 'hostPath');
+    if (hostPath === undefined) continue;
+    const path = stringAt(hostPath, 'path');
     const name = stringAt(v, 'name');
     if (name === undefined || path === undefined) continue;
     const hit = matcher.reach(path);
-    if (hit !== undefined) out.set(name, { volume: name, path, device: hit.listed, resolved: hit.resolved });
+    if (hit !== undefined) (out ??= new Map()).set(name, { volume: name, path, device: hit.listed, resolved: hit.resolved });
   }
-  return out;
+  return out ?? NO_VOLUMES;
 }
+const NO_VOLUMES: ReadonlyMap<string, ReachingVolume> = new Map();
 
 /** The volume of `volumes` a container mounts, if any. */
-function reachedDevice(c: ContainerRef, volumes: Map<string, ReachingVolume>): ReachingVolume | undefined {
+function reachedDevice(c: ContainerRef, volumes: ReadonlyMap<string, ReachingVolume>): ReachingVolume | undefined {
   if (volumes.size === 0) return undefined;
   for (const m of arrayAt(c.spec, 'volumeMounts')) {
     const name = stringAt(m, 'name');
@@ -303,7 +306,7 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
   const podDeclaresEpc = declared.ok && declared.bytes > 0n;
   const noEpc = `in a pod that declares no ${epc} (ephemeral/debug containers may use SGX only in pods whose containers declare EPC)`;
   const devices = reachingVolumes(pod, matcherFor(config));
-  const controllerDirs = config.controllerSocketDirs.length === 0 ? new Map<string, ReachingVolume>() : reachingVolumes(pod, matcherOf(config.controllerSocketDirs));
+  const controllerDirs = config.controllerSocketDirs.length === 0 ? NO_VOLUMES : reachingVolumes(pod, matcherOf(config.controllerSocketDirs));
   let usesSgx = podDeclaresEpc;
   for (const c of added) {
     const control = reachedDevice(c, controllerDirs);
