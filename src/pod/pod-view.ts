@@ -99,7 +99,14 @@ export function declaresResource(c: JsonObject, resource: string): boolean {
 }
 
 /** Escapes one JSON Pointer reference token (RFC 6901): `~` -> `~0`, `/` -> `~1`. */
+const escapedTokens = new Map<string, string>();
 export function escapePointer(token: string): string {
   if (token.indexOf('~') === -1 && token.indexOf('/') === -1) return token;
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+  let escaped = escapedTokens.get(token);
+  if (escaped === undefined) {
+    escaped = token.replace(/~/g, '~0').replace(/\//g, '~1');
+    // the tokens that need escaping are resource and annotation names: a handful per config
+    if (escapedTokens.size < 64) escapedTokens.set(token, escaped);
+  }
+  return escaped;
 }

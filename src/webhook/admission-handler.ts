@@ -32,17 +32,22 @@ export interface AdmissionReply {
 // Warnings /mutate does not pass on: its own patch resolves them.
 const RESOLVED_BY_PATCH = new Set(['epc-without-enclave', 'epc-annotation-mismatch']);
 // Warnings /validate does not pass on while no node offers the enclave resource (/mutate warned).
-const ENCLAVE_NOT_OFFERED = new Set(['epc-without-enclave']);
+const ENCLAVE_NOT_OFFERED = new Set(['epc-without-enclave', 'enclave-not-one']);
 
 function reply(request: AdmissionRequest, d: AdmissionDecision, labels: DecisionLabels): AdmissionReply {
   return { httpStatus: 200, body: buildAdmissionResponse(request, d), labels };
 }
 
-function denial(review: PodReview): AdmissionDecision {
+/** Warnings shown with a decision: /mutate drops those its own patch resolves ("did the mutating webhook run?"), allowed or denied. */
+function shownWarnings(endpoint: AdmissionEndpoint, review: PodReview): string[] {
+  return review.warnings.filter((w) => endpoint === 'validate' || !RESOLVED_BY_PATCH.has(w.rule)).map((w) => w.message);
+}
+
+function denial(endpoint: AdmissionEndpoint, review: PodReview): AdmissionDecision {
   return {
     allowed: false,
     status: { code: 403, reason: 'Forbidden', message: review.violations.map((v) => v.message).join('; ') },
-    warnings: review.warnings.map((w) => w.message),
+    warnings: shownWarnings(endpoint, review),
   };
 }
 
@@ -86,13 +91,13 @@ function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: 
     const warnings = [...review.violations, ...review.warnings].map((f) => `mirror pod: ${f.message}`);
     return reply(request, { allowed: true, warnings }, { rule: 'mirror-pod', result: 'allowed' });
   }
-  if (review.violations.length > 0) return reply(request, denial(review), { rule: review.violations[0].rule, result: 'denied' });
+  if (review.violations.length > 0) return reply(request, denial(endpoint, review), { rule: review.violations[0].rule, result: 'denied' });
 
   // No node offers the enclave resource: /mutate leaves the device requests out and says so;
   // /validate then does not ask whether the mutating webhook ran.
   const gate = review.epcBytes !== undefined ? enclaveGate(offers, config.resourceNames.enclave) : { add: true as const };
-  const resolved = endpoint === 'mutate' ? RESOLVED_BY_PATCH : gate.add ? undefined : ENCLAVE_NOT_OFFERED;
-  const warnings = review.warnings.filter((w) => !resolved?.has(w.rule)).map((w) => w.message);
+  const hidden = endpoint === 'mutate' ? RESOLVED_BY_PATCH : gate.add ? undefined : ENCLAVE_NOT_OFFERED;
+  const warnings = review.warnings.filter((w) => !hidden?.has(w.rule)).map((w) => w.message);
   let rule = review.usesSgx ? 'sgx-pod' : request.operation === 'UPDATE' ? 'update' : 'non-sgx-pod';
   if (endpoint === 'mutate' && request.operation === 'CREATE' && review.epcBytes !== undefined) {
     if (!gate.add) {

@@ -17,11 +17,19 @@ const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 export type PolicyMode = 'default' | 'strict';
 
 /**
- * Host paths that reach SGX devices: the in-kernel driver, the legacy out-of-tree one, /dev, and
- * on model nodes the `epc controller` socket dir (enclave.sock and control.sock; /var/run is
- * usually a symlink to /run, so both spellings).
+ * Host paths that reach SGX devices: the in-kernel driver (`sgx_enclave`, `sgx_provision`, and
+ * `sgx_vepc`, KVM's virtual EPC: a VM given it runs enclaves outside any cgroup limit), the
+ * out-of-tree drivers (`/dev/sgx/*`, `/dev/isgx`) and /dev. A container that declares EPC may
+ * mount them (it runs under the pod's EPC limit); one that declares none may not.
  */
-export const DEFAULT_DEVICE_HOST_PATHS = ['/dev/sgx_enclave', '/dev/sgx_provision', '/dev/sgx', '/dev/isgx', '/dev', '/var/run/epc', '/run/epc'];
+export const DEFAULT_DEVICE_HOST_PATHS = ['/dev/sgx_enclave', '/dev/sgx_provision', '/dev/sgx_vepc', '/dev/sgx', '/dev/isgx', '/dev'];
+
+/**
+ * The model's `epc controller` socket dir (`control.sock` sets any cgroup's misc.max, and the
+ * per-slot enclave sockets below it): no pod outside the excluded namespaces may mount it, EPC
+ * or not. `/var/run/epc` also matches `/run/epc` (hostpath-match.ts).
+ */
+export const DEFAULT_CONTROLLER_SOCKET_DIRS = ['/var/run/epc'];
 
 /** The resolved configuration every part of the webhook reads. */
 export interface WebhookConfig {
@@ -33,6 +41,8 @@ export interface WebhookConfig {
   maxPodEpcBytes?: bigint;
   /** Normalized absolute host paths; see hostpath-match.ts for how they match. */
   deviceHostPaths: string[];
+  /** The controller's socket dirs (normalized): denied as hostPaths for every pod. */
+  controllerSocketDirs: string[];
 }
 
 /** Defaults: Intel's resource names, kube-system excluded, default policy, no maximum. */
@@ -42,6 +52,7 @@ export function defaultWebhookConfig(): WebhookConfig {
     excludedNamespaces: ['kube-system'],
     policy: 'default',
     deviceHostPaths: [...DEFAULT_DEVICE_HOST_PATHS],
+    controllerSocketDirs: [...DEFAULT_CONTROLLER_SOCKET_DIRS],
   };
 }
 
@@ -63,6 +74,7 @@ export const webhookConfigFileSchema = z.strictObject({
   policy: z.enum(['default', 'strict']).optional(),
   maxPodEpc: quantity.nullable().optional(),
   deviceHostPaths: z.array(hostPath).min(1).optional(),
+  controllerSocketDirs: z.array(hostPath).optional(),
 });
 
 /** The parsed file, before merging with defaults and flags. */
@@ -125,6 +137,7 @@ export function resolveWebhookConfig(file: WebhookConfigFile = {}, flags: Webhoo
     policy: merged.policy ?? base.policy,
     maxPodEpcBytes: max && max.ok ? max.bytes : undefined,
     deviceHostPaths: (merged.deviceHostPaths ?? base.deviceHostPaths).map(normalizeHostPath),
+    controllerSocketDirs: (merged.controllerSocketDirs ?? base.controllerSocketDirs).map(normalizeHostPath),
   };
 }
 

@@ -20,6 +20,7 @@ export * from './admission-review.js';
 export * from './config.js';
 export * from './enforced-affinity.js';
 export * from './hostpath-match.js';
+export * from './hostpath-resolve.js';
 export * from './json-body.js';
 export * from './mutate-pod.js';
 export * from './node-offer-watch.js';

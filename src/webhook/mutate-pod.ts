@@ -1,18 +1,20 @@
 /**
  * The mutation, as an add-only JSON Patch (RFC 6902) that is idempotent: applied to its own
  * output it yields no operation. For each container (app, init, sidecar) declaring EPC:
- *   - `enclave: "1"` in requests and limits unless present (routes the pod through the plugin);
+ *   - `enclave: "1"` in requests and limits (routes the pod through the plugin): added when
+ *     missing, and a present value other than 1 (`"0"`, `"2"`, `"500m"`) is replaced by "1";
  *   - for the container named by the `sgx.intel.com/quote-provider` annotation: `provision: "1"`;
  *   - when that annotation is `aesmd`: a mount of the aesmd socket dir and `SGX_AESM_ADDR=1`, as
  *     Intel's webhook does (emptyDir when an `aesmd` sidecar container declares EPC next to
  *     another EPC container, else hostPath /var/run/aesmd), skipped when already present;
- * and the pod annotation `sgx.intel.com/epc` = effective EPC in bytes. Missing parent objects
+ * and the pod annotation `sgx.intel.com/epc` = effective EPC as a canonical binary quantity ("10Mi",
+ * rewritten when present in any other spelling, e.g. Intel's or plain bytes, so Kata accepts it). Missing parent objects
  * (`resources`, `requests`, `limits`, `env`, `volumes`, `annotations`, `metadata`) are added
  * whole, so every path exists when its operation applies.
  */
 import type { WebhookConfig } from './config.js';
 import { annotationAt, arrayAt, escapePointer, isObject, objectAt, podContainers, stringAt, type ContainerRef, type JsonObject } from '../pod/pod-view.js';
-import { EPC_ANNOTATION } from './review-pod.js';
+import { EPC_ANNOTATION, epcAnnotationValue, isOne } from './review-pod.js';
 
 /** One JSON Patch operation; we only ever emit `add`. */
 export interface AddOperation {
@@ -76,7 +78,10 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
   for (const c of epcContainers) {
     const entries: Record<string, string> = { [enclave]: '1' };
     if (quoteProvider !== undefined && quoteProvider === c.name) entries[provision] = '1';
-    if (deviceRequests) addResources(ops, c, entries);
+    if (deviceRequests) {
+      addResources(ops, c, entries);
+      setEnclaveToOne(ops, c, enclave);
+    }
     if (!aesmd) continue;
     const mounts = arrayAt(c.spec, 'volumeMounts');
     if (!mounts.some((m) => stringAt(m, 'mountPath') === AESMD_SOCKET_DIR)) {
@@ -99,10 +104,11 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
     appendItem(ops, spec, 'volumes', '/spec', volume);
   }
 
-  if (annotationAt(pod, EPC_ANNOTATION) !== String(epcBytes)) {
+  const annotation = epcAnnotationValue(epcBytes);
+  if (annotationAt(pod, EPC_ANNOTATION) !== annotation) {
     const metadata = objectAt(pod, 'metadata');
-    if (!metadata) ops.push({ op: 'add', path: '/metadata', value: { annotations: { [EPC_ANNOTATION]: String(epcBytes) } } });
-    else addEntriesReplacing(ops, metadata, '/metadata', EPC_ANNOTATION, String(epcBytes));
+    if (!metadata) ops.push({ op: 'add', path: '/metadata', value: { annotations: { [EPC_ANNOTATION]: annotation } } });
+    else addEntriesReplacing(ops, metadata, '/metadata', EPC_ANNOTATION, annotation);
   }
   return ops;
 }
@@ -111,6 +117,17 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
 function addEntriesReplacing(ops: AddOperation[], metadata: JsonObject, pointer: string, key: string, value: string): void {
   if (!isObject(metadata.annotations)) ops.push({ op: 'add', path: `${pointer}/annotations`, value: { [key]: value } });
   else ops.push({ op: 'add', path: `${pointer}/annotations/${escapePointer(key)}`, value });
+}
+
+/** `add` replaces an existing member: an enclave count other than 1 becomes "1" (see review-pod's `enclave-not-one`). */
+function setEnclaveToOne(ops: AddOperation[], c: ContainerRef, enclave: string): void {
+  const res = objectAt(c.spec, 'resources');
+  for (const key of ['requests', 'limits']) {
+    const map = objectAt(res, key);
+    if (map !== undefined && Object.hasOwn(map, enclave) && !isOne(map[enclave])) {
+      ops.push({ op: 'add', path: `${c.pointer}/resources/${key}/${escapePointer(enclave)}`, value: '1' });
+    }
+  }
 }
 
 function declaresEpc(c: ContainerRef, epc: string): boolean {

@@ -7,12 +7,28 @@ import type { WebhookConfig } from './config.js';
 import { createHostPathMatcher, type HostPathMatcher } from './hostpath-match.js';
 import { EPC_PAGE_BYTES, podEpc } from '../pod/pod-epc.js';
 import { annotationAt, arrayAt, containerResource, declaresResource, isObject, objectAt, podContainers, stringAt, type ContainerRef } from '../pod/pod-view.js';
-import { formatBytes, parseByteQuantity } from '../pod/quantity.js';
+import { formatBytes, parseByteQuantity, parseQuantity } from '../pod/quantity.js';
 
 /** Smallest enclave: SECS + one VA page + one page (epc-model.md: ceil((N+1)/512) + 2 pages, N=1). */
 export const MIN_ENCLAVE_BYTES = 3n * EPC_PAGE_BYTES;
-/** The pod annotation carrying the effective EPC in bytes (written by /mutate, immutable after). */
+/** The pod annotation carrying the effective EPC (written by /mutate, immutable after). */
 export const EPC_ANNOTATION = 'sgx.intel.com/epc';
+
+/**
+ * The annotation's text for `bytes`: the canonical binary-suffixed quantity, largest of Gi, Mi,
+ * Ki that is exact ("512Ki", "10Mi"), as Intel's webhook writes it; Kata Containers sizes a VM's
+ * EPC from it and rejects plain bytes. EPC is page-sized, so Ki always fits; an amount that is not
+ * a multiple of 1Ki (already warned as not page-sized) stays exact, in plain bytes.
+ */
+export function epcAnnotationValue(bytes: bigint): string {
+  return formatBytes(bytes);
+}
+
+/** Does an annotation value denote `bytes`? Compared as quantities: "1Mi", "1024Ki", "1048576" are equal. */
+export function annotationDenotes(value: string, bytes: bigint): boolean {
+  const q = parseByteQuantity(value);
+  return q.ok && q.bytes === bytes;
+}
 /** Pods with this annotation are mirror pods of static pods: never patched. */
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
@@ -20,6 +36,7 @@ export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 export type DenyRule =
   | 'enclave-without-epc'
   | 'hostpath-device'
+  | 'hostpath-controller-socket'
   | 'epc-invalid'
   | 'epc-not-positive'
   | 'epc-requests-limits-mismatch'
@@ -29,7 +46,7 @@ export type DenyRule =
   | 'privileged';
 
 /** Warning rules. */
-export type WarnRule = 'epc-not-page-multiple' | 'privileged' | 'epc-without-enclave' | 'epc-annotation-mismatch' | 'opt-out-ignored';
+export type WarnRule = 'epc-not-page-multiple' | 'privileged' | 'epc-without-enclave' | 'enclave-not-one' | 'epc-annotation-mismatch' | 'opt-out-ignored';
 
 export interface Finding<R extends string> {
   rule: R;
@@ -49,63 +66,121 @@ export interface PodReview {
 }
 
 const matcherCache = new WeakMap<readonly string[], HostPathMatcher>();
-function matcherFor(config: WebhookConfig): HostPathMatcher {
-  let m = matcherCache.get(config.deviceHostPaths);
-  if (!m) matcherCache.set(config.deviceHostPaths, (m = createHostPathMatcher(config.deviceHostPaths)));
+function matcherOf(paths: readonly string[]): HostPathMatcher {
+  let m = matcherCache.get(paths);
+  if (!m) matcherCache.set(paths, (m = createHostPathMatcher(paths)));
   return m;
+}
+function matcherFor(config: WebhookConfig): HostPathMatcher {
+  return matcherOf(config.deviceHostPaths);
+}
+
+const CONTROLLER_DIR_HINT = 'no pod may mount it, whatever it declares: only the agent and controller do, in an excluded namespace';
+
+/**
+ * hostPath volumes reaching the controller's socket dir: denied for every pod (CREATE), whether
+ * or not a container mounts them yet (an ephemeral container could mount it later).
+ */
+function reviewControllerSocketDirs(pod: unknown, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void): void {
+  if (config.controllerSocketDirs.length === 0) return;
+  for (const v of reachingVolumes(pod, matcherOf(config.controllerSocketDirs)).values()) {
+    deny('hostpath-controller-socket', `volume "${v.volume}" is ${describeMount(v, false)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
+  }
 }
 
 function isPrivileged(c: ContainerRef): boolean {
   return isObject(c.spec.securityContext) && c.spec.securityContext.privileged === true;
 }
 
-/** Privileged containers in a pod that uses SGX can open every SGX device outside its limit: a warning, denied with policy strict. */
-function reviewPrivileged(privileged: ContainerRef[], config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
+/**
+ * A privileged container gets the host's /dev, `/dev/sgx_enclave` included, and can open it
+ * outside any EPC limit, whether or not its pod declares SGX: denied with policy strict in every
+ * pod (outside the excluded namespaces, which never reach the rules), a warning otherwise.
+ */
+function reviewPrivileged(privileged: ContainerRef[], usesSgx: boolean, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
   for (const c of privileged) {
-    const text = `${label(c)} is privileged in a pod that uses SGX: it can open every SGX device outside the pod's EPC limit`;
-    if (config.policy === 'strict') deny('privileged', text);
+    const text = usesSgx
+      ? `${label(c)} is privileged in a pod that uses SGX: it can open every SGX device outside the pod's EPC limit`
+      : `${label(c)} is privileged: it gets the host's /dev, /dev/sgx_enclave included, and can run enclaves with no EPC limit`;
+    if (config.policy === 'strict') deny('privileged', `${text}; drop privileged (mount only the devices it needs), or exclude the namespace if it is a node agent`);
     else warnings.push({ rule: 'privileged', message: `${text} (denied with policy strict)` });
   }
+}
+
+/** An enclave count is usable when it is exactly 1 (the device plugin's one slot per container). */
+export function isOne(v: unknown): boolean {
+  const q = parseQuantity(v);
+  return q.ok && q.value.num === q.value.den;
+}
+
+/** The enclave values of an EPC container that are not "1" (`"0"`, `"2"`, `"500m"`), in requests then limits. */
+export function enclaveNotOne(c: ContainerRef, enclave: string): unknown[] {
+  const declared = containerResource(c.spec, enclave);
+  const out: unknown[] = [];
+  if ('request' in declared && !isOne(declared.request)) out.push(declared.request);
+  if ('limit' in declared && !isOne(declared.limit) && !out.includes(declared.limit)) out.push(declared.limit);
+  return out;
 }
 
 function label(c: ContainerRef): string {
   return c.role === 'app' ? `container "${c.name}"` : `${c.role} container "${c.name}"`;
 }
 
-/** hostPath volumes of the pod that reach an SGX device: volume name -> {path, device}. */
-function deviceVolumes(pod: unknown, matcher: HostPathMatcher): Map<string, { path: string; device: string }> {
-  const out = new Map<string, { path: string; device: string }>();
-  for (const v of arrayAt(objectAt(pod, 'spec'), 'volumes')) {
-    const path = stringAt(objectAt(v, 'hostPath'), 'path');
-    const name = stringAt(v, 'name');
-    if (name === undefined || path === undefined) continue;
-    const device = matcher.match(path);
-    if (device !== undefined) out.set(name, { path, device });
-  }
-  return out;
+/** A hostPath volume that reaches a listed path. */
+interface ReachingVolume {
+  volume: string;
+  path: string;
+  /** The listed path reached. */
+  device: string;
+  /** What the hostPath resolved to, when it went through a link (`/proc/1/root/dev` -> `/dev`). */
+  resolved?: string;
 }
 
-/** The device a container reaches through a mount of one of `devices`, if any. */
-function reachedDevice(c: ContainerRef, devices: Map<string, { path: string; device: string }>): { volume: string; path: string; device: string } | undefined {
-  if (devices.size === 0) return undefined;
+/** hostPath volumes of the pod that reach a path of `matcher`: volume name -> what it reaches. */
+function reachingVolumes(pod: unknown, matcher: HostPathMatcher): ReadonlyMap<string, ReachingVolume> {
+  let out: Map<string, ReachingVolume> | undefined; // allocated on the first hit: most pods have none
+  for (const v of arrayAt(objectAt(pod, 'spec'), 'volumes')) {
+    const hostPath = objectAt(v, 'hostPath');
+    if (hostPath === undefined) continue;
+    const path = stringAt(hostPath, 'path');
+    const name = stringAt(v, 'name');
+    if (name === undefined || path === undefined) continue;
+    const hit = matcher.reach(path);
+    if (hit !== undefined) (out ??= new Map()).set(name, { volume: name, path, device: hit.listed, resolved: hit.resolved });
+  }
+  return out ?? NO_VOLUMES;
+}
+const NO_VOLUMES: ReadonlyMap<string, ReachingVolume> = new Map();
+
+/** The volume of `volumes` a container mounts, if any. */
+function reachedDevice(c: ContainerRef, volumes: ReadonlyMap<string, ReachingVolume>): ReachingVolume | undefined {
+  if (volumes.size === 0) return undefined;
   for (const m of arrayAt(c.spec, 'volumeMounts')) {
     const name = stringAt(m, 'name');
-    const hit = name === undefined ? undefined : devices.get(name);
-    if (hit) return { volume: name!, ...hit };
+    const hit = name === undefined ? undefined : volumes.get(name);
+    if (hit) return hit;
   }
   return undefined;
+}
+
+/** `hostPath P ([volume "v", ][resolves to R, ]reaches D)` */
+function describeMount(d: ReachingVolume, withVolume = true): string {
+  const volume = withVolume ? `volume "${d.volume}", ` : '';
+  const via = d.resolved === undefined ? '' : `resolves to ${d.resolved}, `;
+  return `hostPath ${d.path} (${volume}${via}reaches ${d.device})`;
 }
 
 /** Rules for a pod being created (also used for the mutated pod in the idempotency check). */
 export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview {
   const { epc, enclave, provision } = config.resourceNames;
-  const devices = deviceVolumes(pod, matcherFor(config));
+  const devices = reachingVolumes(pod, matcherFor(config));
   const violations: Finding<DenyRule>[] = [];
   const warnings: Finding<WarnRule>[] = [];
   const deny = (rule: DenyRule, message: string) => violations.push({ rule, message: `${message} [rule ${rule}]` });
   const containers = podContainers(pod);
   let usesSgx = false;
   const privileged: ContainerRef[] = [];
+  reviewControllerSocketDirs(pod, config, deny);
 
   for (const c of containers) {
     const declared = containerResource(c.spec, epc);
@@ -114,10 +189,10 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
     if (hasEpc || declaresResource(c.spec, enclave) || declaresResource(c.spec, provision) || device) usesSgx = true;
     if (!hasEpc) {
       for (const r of [enclave, provision]) {
-        if (declaresResource(c.spec, r)) deny('enclave-without-epc', `${label(c)} requests ${r} without declaring ${epc}`);
+        if (declaresResource(c.spec, r)) deny('enclave-without-epc', `${label(c)} requests ${r} without declaring ${epc}: declare ${epc} (the enclave's size) in its requests and limits; the webhook adds ${enclave} itself`);
       }
       if (device) {
-        deny('hostpath-device', `${label(c)} mounts hostPath ${device.path} (volume "${device.volume}", reaches ${device.device}) without declaring ${epc}`);
+        deny('hostpath-device', `${label(c)} mounts ${describeMount(device)} without declaring ${epc}: declare ${epc} on it, or exclude the namespace if it is a node agent (a device plugin, the SGX node setup)`);
       }
     } else {
       const { request, limit } = declared;
@@ -127,6 +202,13 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
       if (lim && !lim.ok) deny(lim.rule, `${label(c)}: ${epc} limit ${JSON.stringify(limit)} ${lim.reason}`);
       if (req?.ok && lim?.ok && req.bytes !== lim.bytes) {
         deny('epc-requests-limits-mismatch', `${label(c)}: ${epc} request ${formatBytes(req.bytes)} differs from limit ${formatBytes(lim.bytes)}`);
+      }
+      const notOne = enclaveNotOne(c, enclave);
+      if (notOne.length > 0) {
+        warnings.push({
+          rule: 'enclave-not-one',
+          message: `${label(c)} declares ${epc} with ${enclave} ${notOne.map((v) => JSON.stringify(v)).join('/')}: an EPC container takes exactly one enclave device (it routes the container through the device plugin, which binds the pod's EPC limit before start); /mutate sets it to "1"`,
+        });
       }
     }
     if (isPrivileged(c)) privileged.push(c);
@@ -143,7 +225,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
     epcBytes = podAmount.bytes;
     for (const a of amounts) {
       if (a.ok && a.bytes < MIN_ENCLAVE_BYTES) {
-        deny('epc-below-min-enclave', `${label(a.container)}: ${epc} ${a.bytes} bytes is below the smallest possible enclave (${MIN_ENCLAVE_BYTES} bytes: SECS + VA page + 1 page)`);
+        deny('epc-below-min-enclave', `${label(a.container)}: ${epc} ${a.bytes} bytes is below the smallest possible enclave (${MIN_ENCLAVE_BYTES} bytes: SECS + VA page + 1 page): declare ${epc} as the enclave's real size, it is the container's limit`);
       }
     }
     if (config.maxPodEpcBytes !== undefined && epcBytes > config.maxPodEpcBytes) {
@@ -156,7 +238,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
       const which = odd.map((a) => `${label(a.container)} (${a.ok ? a.bytes : 0n} bytes)`).join(', ') || 'pod overhead';
       warnings.push({
         rule: 'epc-not-page-multiple',
-        message: `${epc} of ${which} is not a multiple of ${EPC_PAGE_BYTES} bytes: the pod EPC limit ${epcBytes} bytes rounds down to ${pages * EPC_PAGE_BYTES} bytes (${pages} pages)`,
+        message: `${epc} of ${which} is not a multiple of ${EPC_PAGE_BYTES} bytes: the pod EPC limit ${epcBytes} bytes rounds down to ${pages * EPC_PAGE_BYTES} bytes (${pages} pages)${epcBytes % 1024n === 0n ? '' : `; the ${EPC_ANNOTATION} annotation is then plain bytes, which Kata Containers rejects`}`,
       });
     }
     for (const a of amounts) {
@@ -165,12 +247,12 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
       }
     }
     const annotated = annotationAt(pod, EPC_ANNOTATION);
-    if (annotated !== undefined && annotated !== String(epcBytes)) {
-      warnings.push({ rule: 'epc-annotation-mismatch', message: `annotation ${EPC_ANNOTATION}=${JSON.stringify(annotated)} differs from the pod's effective EPC ${epcBytes} bytes` });
+    if (annotated !== undefined && !annotationDenotes(annotated, epcBytes)) {
+      warnings.push({ rule: 'epc-annotation-mismatch', message: `annotation ${EPC_ANNOTATION}=${JSON.stringify(annotated)} differs from the pod's effective EPC ${epcAnnotationValue(epcBytes)} (${epcBytes} bytes)` });
     }
   }
 
-  if (usesSgx) reviewPrivileged(privileged, config, deny, warnings);
+  reviewPrivileged(privileged, usesSgx, config, deny, warnings);
   return { usesSgx, violations, warnings, epcBytes, containers };
 }
 
@@ -223,16 +305,19 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
   const declared = podEpc(pod, epc);
   const podDeclaresEpc = declared.ok && declared.bytes > 0n;
   const noEpc = `in a pod that declares no ${epc} (ephemeral/debug containers may use SGX only in pods whose containers declare EPC)`;
-  const devices = deviceVolumes(pod, matcherFor(config));
+  const devices = reachingVolumes(pod, matcherFor(config));
+  const controllerDirs = config.controllerSocketDirs.length === 0 ? NO_VOLUMES : reachingVolumes(pod, matcherOf(config.controllerSocketDirs));
   let usesSgx = podDeclaresEpc;
   for (const c of added) {
+    const control = reachedDevice(c, controllerDirs);
+    if (control) deny('hostpath-controller-socket', `${label(c)} mounts ${describeMount(control)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
     const device = reachedDevice(c, devices);
     const requested = [enclave, provision].filter((r) => declaresResource(c.spec, r));
     if (device || requested.length > 0) usesSgx = true;
     if (podDeclaresEpc) continue;
-    for (const r of requested) deny('enclave-without-epc', `${label(c)} requests ${r} ${noEpc}`);
-    if (device) deny('hostpath-device', `${label(c)} mounts hostPath ${device.path} (volume "${device.volume}", reaches ${device.device}) ${noEpc}`);
+    for (const r of requested) deny('enclave-without-epc', `${label(c)} requests ${r} ${noEpc}`); // (the API server also rejects resources on ephemeral containers)
+    if (device) deny('hostpath-device', `${label(c)} mounts ${describeMount(device)} ${noEpc}`);
   }
-  if (usesSgx) reviewPrivileged(added.filter(isPrivileged), config, deny, warnings);
+  reviewPrivileged(added.filter(isPrivileged), usesSgx, config, deny, warnings);
   return { usesSgx, violations, warnings };
 }

@@ -31,10 +31,20 @@ export class WebhookMetrics {
     registers: [this.registry],
   });
 
+  // Label children by key: prom-client hashes a label object on every inc/observe (sorting its
+  // keys); the label sets are few (endpoint x rule x result), so each child is looked up once.
+  private readonly decisionChildren = new Map<string, { inc(): void }>();
+  private readonly latencyChildren = new Map<string, { observe(v: number): void }>();
+
   /** Records one admission request. `seconds` from request start to reply. */
   observe(endpoint: AdmissionEndpoint, labels: DecisionLabels, seconds: number): void {
-    this.decisions.inc({ endpoint, rule: labels.rule, result: labels.result });
-    this.latency.observe({ endpoint }, seconds);
+    const key = `${endpoint} ${labels.rule} ${labels.result}`;
+    let decision = this.decisionChildren.get(key);
+    if (decision === undefined) this.decisionChildren.set(key, (decision = this.decisions.labels(endpoint, labels.rule, labels.result)));
+    decision.inc();
+    let latency = this.latencyChildren.get(endpoint);
+    if (latency === undefined) this.latencyChildren.set(endpoint, (latency = this.latency.labels(endpoint)));
+    latency.observe(seconds);
   }
 
   /** Records a certificate reload attempt. */

@@ -16,6 +16,37 @@ import { registerOfferMetrics } from './node-offer-watch.js';
 /** How long stop() lets in-flight requests finish before closing their connections. */
 export const DEFAULT_STOP_GRACE_MS = 5000;
 
+/**
+ * What one client connection may hold (issue 11: slow clients). The API server sends a small
+ * request at once and keeps its connections alive; a client that is slower than these bounds
+ * is not the API server. Node's own defaults hold a silent TLS connection 120 s, unfinished
+ * headers 60 s (checked every 30 s) and an unfinished body 300 s, with no connection cap.
+ */
+export interface WebhookConnectionLimits {
+  /** TCP connected, TLS handshake not finished (tls.Server handshakeTimeout). */
+  handshakeTimeoutMs: number;
+  /** Request headers not complete (http.Server headersTimeout). */
+  headersTimeoutMs: number;
+  /** Whole request (headers and body) not complete (http.Server requestTimeout). */
+  requestTimeoutMs: number;
+  /** Idle keep-alive connection between requests (http.Server keepAliveTimeout). */
+  keepAliveTimeoutMs: number;
+  /** How often header/request timeouts are checked (http.Server connectionsCheckingInterval). */
+  checkIntervalMs: number;
+  /** Open connections at most; more are closed on accept (net.Server maxConnections). */
+  maxConnections: number;
+}
+
+/** The bounds by default: a few seconds each, within the configurations' timeoutSeconds (5). */
+export const DEFAULT_CONNECTION_LIMITS: WebhookConnectionLimits = {
+  handshakeTimeoutMs: 3000,
+  headersTimeoutMs: 3000,
+  requestTimeoutMs: 5000,
+  keepAliveTimeoutMs: 5000,
+  checkIntervalMs: 500,
+  maxConnections: 2048,
+};
+
 export interface WebhookServerOptions {
   config: WebhookConfig;
   /** Bind address; 0.0.0.0 in a cluster, 127.0.0.1 in tests. */
@@ -35,6 +66,8 @@ export interface WebhookServerOptions {
   fastPath?: boolean;
   /** Whether some Node offers the enclave resource (a NodeOfferWatch the caller starts and stops). */
   offers?: EnclaveOffers;
+  /** Per-connection bounds; unset fields take DEFAULT_CONNECTION_LIMITS. */
+  connectionLimits?: Partial<WebhookConnectionLimits>;
 }
 
 /** A running webhook. */
@@ -80,7 +113,20 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   if (opts.offers) registerOfferMetrics(metrics.registry, opts.offers);
   let ready = false;
   const listener = createWebhookRequestListener({ config: opts.config, metrics, logger: opts.logger, isReady: () => ready, bodyLimitBytes: opts.bodyLimitBytes, fastPath: opts.fastPath, offers: opts.offers });
-  const https = createHttpsServer({ cert: pair.cert, key: pair.key }, listener);
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connectionLimits };
+  const https = createHttpsServer(
+    {
+      cert: pair.cert,
+      key: pair.key,
+      handshakeTimeout: limits.handshakeTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    },
+    listener,
+  );
+  https.maxConnections = limits.maxConnections;
   https.on('tlsClientError', (err) => opts.logger?.debug({ err: err.message }, 'TLS client error'));
   const reloader = new TlsReloader({
     certFile: opts.tlsCertFile,

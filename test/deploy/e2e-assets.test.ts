@@ -75,7 +75,7 @@ describe('e2e pods through the real webhook decision, as the installed config', 
     expect(m.allowed).toBe(true);
     const mutated = applyJsonPatch(pod, JSON.parse(Buffer.from(m.patch!, 'base64').toString('utf8')));
     expect(mutated.spec.containers[0].resources.limits[ENCLAVE]).toBe('1');
-    expect(mutated.metadata.annotations[EPC]).toBe(String(16 * 1024 * 1024));
+    expect(mutated.metadata.annotations[EPC]).toBe('16Mi');
     expect(review('validate', mutated).allowed).toBe(true);
   });
 

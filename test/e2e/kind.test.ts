@@ -77,7 +77,7 @@ describe.skipIf(Boolean(skipReason))('kind e2e: model overlay on a simulated SGX
     expect(r).toMatchObject({ code: 0 });
     const pod = await cluster.getJson(['pod', '-n', NS, 'epc-small']);
     expect(pod.spec.containers[0].resources.limits[ENCLAVE]).toBe('1');
-    expect(pod.metadata.annotations?.[EPC]).toBe(String(16 * MI));
+    expect(pod.metadata.annotations?.[EPC]).toBe('16Mi');
     await eventually('epc-small running', async () => (await podPhase('epc-small')) === 'Running');
     const limit = await eventually('epc_pod_limit_bytes for epc-small', () => agentMetric('epc_pod_limit_bytes', 'epc-small'));
     expect(limit).toBe(16 * MI);

@@ -26,12 +26,15 @@ describe('webhook configuration', () => {
   });
 
   it('reads YAML and JSON; flags override the file', async () => {
-    const y = await load('c.yaml', 'policy: strict\nmaxPodEpc: 256Mi\nexcludedNamespaces: [kube-system, epc-system]\ndeviceHostPaths: [/dev/sgx_enclave/]\nresourceNames:\n  epc: example.com/epc\n');
+    const y = await load('c.yaml', 'policy: strict\nmaxPodEpc: 256Mi\nexcludedNamespaces: [kube-system, epc-system]\ndeviceHostPaths: [/dev/sgx_enclave/]\ncontrollerSocketDirs: [/srv/epc//]\nresourceNames:\n  epc: example.com/epc\n');
     const c = resolveWebhookConfig(y);
     expect(c.policy).toBe('strict');
     expect(c.maxPodEpcBytes).toBe(256n * 1024n * 1024n);
     expect(c.excludedNamespaces).toEqual(['kube-system', 'epc-system']);
     expect(c.deviceHostPaths).toEqual(['/dev/sgx_enclave']);
+    expect(c.controllerSocketDirs).toEqual(['/srv/epc']);
+    expect(resolveWebhookConfig().controllerSocketDirs).toEqual(['/var/run/epc']);
+    expect(resolveWebhookConfig().deviceHostPaths).toContain('/dev/sgx_vepc');
     expect(c.resourceNames).toEqual({ epc: 'example.com/epc', enclave: 'sgx.intel.com/enclave', provision: 'sgx.intel.com/provision' });
     const j = await load('c.json', JSON.stringify({ policy: 'strict', maxPodEpc: 1048576 }));
     const f = resolveWebhookConfig(j, { policy: 'default', maxPodEpc: '2Mi', excludedNamespaces: ['ops'] });
@@ -46,6 +49,7 @@ describe('webhook configuration', () => {
     ['bad quantity', 'maxPodEpc: lots\n', /: maxPodEpc: quantity "lots" is not a valid quantity/],
     ['zero quantity', 'maxPodEpc: "0"\n', /: maxPodEpc: quantity "0" is zero/],
     ['relative host path', 'deviceHostPaths: [dev/sgx]\n', /: deviceHostPaths\.0: must be an absolute path/],
+    ['relative socket dir', 'controllerSocketDirs: [var/run/epc]\n', /: controllerSocketDirs\.0: must be an absolute path/],
     ['bad namespace', 'excludedNamespaces: [Kube_System]\n', /: excludedNamespaces\.0: must be a DNS label/],
     ['bad resource name', 'resourceNames: {epc: epc}\n', /: resourceNames\.epc: must be a domain-prefixed resource name/],
     ['not a mapping', '- a\n- b\n', /\(root\)/],

@@ -58,16 +58,30 @@ describe('ephemeral containers (pods/ephemeralcontainers UPDATE)', () => {
   });
 
   it.each([
-    ['/var/run/epc', '/var/run/epc'],
-    ['/var/run/epc/enclave.sock', '/var/run/epc'],
-    ['/run/epc/enclave.sock', '/run/epc'],
-    ['/run', '/run/epc'],
     ['/dev', '/dev/sgx_enclave'],
-    ['/', '/dev/sgx_enclave'],
+    ['/dev/sgx_vepc', '/dev/sgx_vepc'],
+    ['/dev/char/10:125', '/dev/sgx_enclave'],
   ])('denies a debug container mounting hostPath %s (reaches %s) in a pod without EPC', (path, reached) => {
     const r = handleAdmission('validate', debugReview((pod, old) => sgxVolumeAt(path, pod, old)), config);
     expect(r.labels).toEqual({ rule: 'hostpath-device', result: 'denied' });
-    expect(resp(r).status.message).toContain(`mounts hostPath ${path} (volume "sgx", reaches ${reached})`);
+    expect(resp(r).status.message).toContain(`mounts hostPath ${path} (volume "sgx", `);
+    expect(resp(r).status.message).toContain(`reaches ${reached})`);
+  });
+
+  it.each([
+    ['/var/run/epc', false],
+    ['/var/run/epc/enclave.sock', false],
+    ['/run/epc/control.sock', true],
+    ['/run', true],
+    ['/', true],
+    ['/proc/1/root/var/run/epc', true],
+  ])('denies a debug container mounting hostPath %s (the controller socket dir) in any pod, EPC %s', (path, withEpc) => {
+    const r = handleAdmission('validate', debugReview((pod, old) => {
+      sgxVolumeAt(path, pod, old);
+      if (withEpc) declareEpc(pod, old);
+    }), config);
+    expect(r.labels).toEqual({ rule: 'hostpath-controller-socket', result: 'denied' });
+    expect(resp(r).status.message).toMatch(/^ephemeral container "debugger-7xq2k" mounts hostPath .*reaches \/var\/run\/epc\), the epc controller's socket dir \(control\.sock\): no pod may mount it/);
   });
 
   it('denies a debug container requesting the enclave resource in a pod without EPC', () => {
@@ -119,7 +133,7 @@ describe('ephemeral containers (pods/ephemeralcontainers UPDATE)', () => {
     expect(handleAdmission('validate', r, config).labels).toEqual({ rule: 'hostpath-device', result: 'denied' });
   });
 
-  it('a privileged debug container (kubectl debug --profile=sysadmin): warned in an SGX pod, denied with strict, ignored elsewhere', () => {
+  it('a privileged debug container (kubectl debug --profile=sysadmin): warned by default, denied with strict, in any pod', () => {
     const privileged = (withEpc: boolean) => debugReview((pod, old) => {
       if (withEpc) declareEpc(pod, old);
       pod.spec.ephemeralContainers[0].volumeMounts = [];
@@ -131,7 +145,10 @@ describe('ephemeral containers (pods/ephemeralcontainers UPDATE)', () => {
     const denied = handleAdmission('validate', privileged(true), strict);
     expect(denied.labels).toEqual({ rule: 'privileged', result: 'denied' });
     expect(resp(denied).status.message).toContain('[rule privileged]');
-    expect(resp(handleAdmission('validate', privileged(false), strict))).toEqual({ uid: base.request.uid, allowed: true });
+    const plain = handleAdmission('validate', privileged(false), config);
+    expect(plain.labels.result).toBe('allowed');
+    expect(resp(plain).warnings).toEqual([expect.stringMatching(/^ephemeral container "debugger-7xq2k" is privileged: it gets the host's \/dev, \/dev\/sgx_enclave included.*\(denied with policy strict\)$/)]);
+    expect(handleAdmission('validate', privileged(false), strict).labels).toEqual({ rule: 'privileged', result: 'denied' });
   });
 
   it('pods in excluded namespaces are left alone', () => {
@@ -148,9 +165,11 @@ describe('ephemeral containers (pods/ephemeralcontainers UPDATE)', () => {
     }
   });
 
-  it('the model enclave socket dir is an SGX path at pod CREATE too', () => {
+  it('the controller socket dir is denied at pod CREATE too, with or without EPC, mounted or not', () => {
     const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', volumeMounts: [{ name: 'epc', mountPath: '/var/run/epc' }] }], volumes: [{ name: 'epc', hostPath: { path: '/var/run/epc', type: 'Directory' } }] } };
-    expect(reviewPodCreate(pod, config).violations.map((v) => v.rule)).toEqual(['hostpath-device']);
+    expect(reviewPodCreate(pod, config).violations.map((v) => v.rule)).toEqual(['hostpath-controller-socket']);
+    const unmounted = { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', resources: { limits: { [EPC]: '8Mi' } } }], volumes: [{ name: 'epc', hostPath: { path: '/run/epc' } }] } };
+    expect(reviewPodCreate(unmounted, config).violations.map((v) => v.rule)).toEqual(['hostpath-controller-socket']);
   });
 });
 

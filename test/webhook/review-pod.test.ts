@@ -56,10 +56,14 @@ describe('pod rules (pure), one case per rule', () => {
     expect(reviewPodCreate(pod, config).violations).toEqual([]);
   });
 
-  it('privileged containers outside SGX pods are none of our business, even in strict', () => {
+  it('a privileged container in a pod without SGX: a warning by default, denied in strict (it reaches /dev/sgx_enclave)', () => {
     const pod = podWith([{ name: 'p', securityContext: { privileged: true } }]);
     const r = handleAdmission('validate', review(pod), strict);
-    expect((r.body as any).response).toEqual({ uid: 'u-1', allowed: true });
+    expect(r.labels).toEqual({ rule: 'privileged', result: 'denied' });
+    expect((r.body as any).response.status.message).toMatch(/^container "p" is privileged: it gets the host's \/dev, \/dev\/sgx_enclave included.*; drop privileged .* or exclude the namespace .*\[rule privileged\]$/);
+    const d = handleAdmission('validate', review(pod), config);
+    expect(d.labels).toEqual({ rule: 'non-sgx-pod', result: 'allowed' });
+    expect((d.body as any).response.warnings).toEqual([expect.stringMatching(/container "p" is privileged.*\(denied with policy strict\)$/)]);
   });
 
   it('UPDATE: annotation unchanged is allowed; an ephemeral container mounting /dev is denied only in a pod without EPC', () => {
@@ -99,17 +103,17 @@ describe('pod rules (pure), one case per rule', () => {
       { op: 'add', path: '/spec/containers/0/volumeMounts', value: [{ name: 'aesmd-socket', mountPath: '/var/run/aesmd' }] },
       { op: 'add', path: '/spec/containers/0/env', value: [{ name: 'SGX_AESM_ADDR', value: '1' }] },
       { op: 'add', path: '/spec/volumes', value: [{ name: 'aesmd-socket', hostPath: { path: '/var/run/aesmd', type: 'DirectoryOrCreate' } }] },
-      { op: 'add', path: '/metadata/annotations/sgx.intel.com~1epc', value: '8388608' },
+      { op: 'add', path: '/metadata/annotations/sgx.intel.com~1epc', value: '8Mi' },
     ]);
     const bare = JSON.parse(Buffer.from((handleAdmission('mutate', review(pod), config).body as any).response.patch, 'base64').toString());
-    expect(bare.at(-1)).toEqual({ op: 'add', path: '/metadata', value: { annotations: { [EPC]: '8388608' } } });
+    expect(bare.at(-1)).toEqual({ op: 'add', path: '/metadata', value: { annotations: { [EPC]: '8Mi' } } });
   });
 
   it('a wrong sgx.intel.com/epc annotation on CREATE is corrected by /mutate and reported by /validate', () => {
     const pod = { metadata: { annotations: { [EPC]: '1' } }, spec: { containers: [epc('a', '8Mi')] } };
     const m = handleAdmission('mutate', review(pod), config);
     const ops = JSON.parse(Buffer.from((m.body as any).response.patch, 'base64').toString());
-    expect(ops).toContainEqual({ op: 'add', path: '/metadata/annotations/sgx.intel.com~1epc', value: '8388608' });
+    expect(ops).toContainEqual({ op: 'add', path: '/metadata/annotations/sgx.intel.com~1epc', value: '8Mi' });
     const v = handleAdmission('validate', review(pod), config);
     expect((v.body as any).response.warnings.join('\n')).toMatch(/annotation sgx\.intel\.com\/epc="1" differs/);
   });

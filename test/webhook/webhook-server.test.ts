@@ -63,7 +63,7 @@ describe('webhook over HTTPS: recorded AdmissionReviews', () => {
     const c = patched.spec.containers[0];
     expect(c.resources.requests).toEqual({ 'sgx.intel.com/epc': '10Mi', [ENCLAVE]: '1' });
     expect(c.resources.limits).toEqual({ 'sgx.intel.com/epc': '10Mi', [ENCLAVE]: '1' });
-    expect(patched.metadata.annotations).toEqual({ 'sgx.intel.com/epc': '10485760' });
+    expect(patched.metadata.annotations).toEqual({ 'sgx.intel.com/epc': '10Mi' });
     expect(patched.spec.volumes).toEqual(original.spec.volumes);
     expect(decodePatch(resp).map((o) => o.path)).toContain('/spec/containers/0/resources/requests/sgx.intel.com~1enclave');
   });
@@ -74,12 +74,12 @@ describe('webhook over HTTPS: recorded AdmissionReviews', () => {
     expect(app.resources.limits[ENCLAVE]).toBe('1');
     expect(kbs.resources.requests[ENCLAVE]).toBe('1');
     expect(logs.resources.limits[ENCLAVE]).toBeUndefined();
-    expect(patched.metadata.annotations['sgx.intel.com/epc']).toBe(String(80 * 2 ** 20));
+    expect(patched.metadata.annotations['sgx.intel.com/epc']).toBe('80Mi');
   });
 
   it('init containers + sidecar: scheduler semantics (max(16+8, 40+8, 32) = 48Mi), enclave on every EPC container', async () => {
     const { patched } = await mutateTwice('init-sidecar.json');
-    expect(patched.metadata.annotations['sgx.intel.com/epc']).toBe(String(48 * 2 ** 20));
+    expect(patched.metadata.annotations['sgx.intel.com/epc']).toBe('48Mi');
     for (const c of [...patched.spec.initContainers, ...patched.spec.containers]) expect(c.resources.requests[ENCLAVE]).toBe('1');
   });
 
@@ -123,10 +123,10 @@ describe('webhook over HTTPS: recorded AdmissionReviews', () => {
   });
 
   const denials: Array<[string, RegExp]> = [
-    ['hostpath-sgx-enclave.json', /container "miner" mounts hostPath \/dev\/sgx_enclave .*without declaring sgx\.intel\.com\/epc \[rule hostpath-device\]/],
+    ['hostpath-sgx-enclave.json', /container "miner" mounts hostPath \/dev\/sgx_enclave .*without declaring sgx\.intel\.com\/epc: .*\[rule hostpath-device\]/],
     ['hostpath-dev-dir.json', /container "tool" mounts hostPath \/dev\/ .*reaches \/dev.*\[rule hostpath-device\]/],
     ['hostpath-root.json', /container "debug" mounts hostPath \/ .*\[rule hostpath-device\]/],
-    ['enclave-without-epc.json', /container "app" requests sgx\.intel\.com\/enclave without declaring sgx\.intel\.com\/epc \[rule enclave-without-epc\]/],
+    ['enclave-without-epc.json', /container "app" requests sgx\.intel\.com\/enclave without declaring sgx\.intel\.com\/epc: .*\[rule enclave-without-epc\]/],
     ['epc-mismatch.json', /container "app": sgx\.intel\.com\/epc request 8Mi differs from limit 16Mi \[rule epc-requests-limits-mismatch\]/],
     ['update-epc-annotation.json', /annotation sgx\.intel\.com\/epc is immutable: changed from "10485760" to "104857600" \[rule epc-annotation-changed\]/],
   ];
