@@ -52,12 +52,17 @@ export async function allocatePod(host: AdmissionHost, pod: PodLike): Promise<Ad
     const c: AdmittedContainer = { name: plan.name, kind: plan.kind, devices: new Map(), responses: new Map(), starts: 0 };
     for (const [r, n] of plan.requests) {
       const state = host.resources.get(r)!;
-      const ep = state.active;
+      // Kubelet looks the endpoint up for each call: a Register of the resource between two
+      // calls (the plugin registering again) stops the old endpoint and only the new one serves.
+      const current = () => {
+        if (!state.active) throw new AdmissionError(`pod ${key} container ${plan.name}: ${r} has no registered device plugin (0 allocatable)`);
+        return state.active;
+      };
       const reusable = [...(reuse.get(r) ?? [])];
       const mine = used.get(r) ?? new Set<string>();
       const held = host.allocated.get(r) ?? new Map<string, string>();
       const free = state.healthyIds().filter((id) => !mine.has(id) && !held.has(id));
-      if (!ep) throw new AdmissionError(`pod ${key} container ${plan.name}: ${r} has no registered device plugin (0 allocatable)`);
+      current();
       if (reusable.length + free.length < n) {
         throw new AdmissionError(`pod ${key} container ${plan.name}: insufficient ${r}: requested ${n}, ${reusable.length + free.length} available`);
       }
@@ -67,6 +72,7 @@ export async function allocatePod(host: AdmissionHost, pod: PodLike): Promise<Ad
       } else {
         const available = [...reusable, ...free];
         ids = [...reusable, ...free.slice(0, n - reusable.length)];
+        const ep = current();
         if (ep.options.get_preferred_allocation_available) {
           const pick = await ep.preferredAllocation(available, reusable, n);
           host.log.push({ type: 'preferred', resourceName: r, deviceIds: pick });
@@ -74,10 +80,11 @@ export async function allocatePod(host: AdmissionHost, pod: PodLike): Promise<Ad
           if (ok) ids = pick;
         }
       }
+      const allocator = current();
       const t0 = performance.now();
       let response: ContainerAllocateResponse;
       try {
-        response = await ep.allocate(ids);
+        response = await allocator.allocate(ids);
       } catch (err) {
         const ms = performance.now() - t0;
         host.log.push({ type: 'allocate', resourceName: r, deviceIds: ids, ms, error: (err as Error).message });

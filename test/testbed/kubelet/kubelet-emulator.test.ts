@@ -1,4 +1,5 @@
 import { credentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { chmodSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DevicePluginEvent } from '../../../src/deviceplugin/device-plugin.js';
 import { devicePluginServices } from '../../../src/contracts/load-proto.js';
@@ -118,6 +119,40 @@ describe('kubelet emulator: registration vs allocatable', () => {
     expect(kubelet.resource(R)?.allocatable).toBe(2);
     await kubelet.admitPod(pod('late', [{ name: 'c', req: { [R]: 1 } }]));
     await expect(kubelet.waitForAllocatable(R, 3, { timeoutMs: 200 })).rejects.toThrow(/timed out after 200 ms waiting for 3 healthy example\.com\/thing devices/);
+  });
+});
+
+describe('kubelet emulator: re-registration', () => {
+  it('a plugin registering again mid-admission: the old endpoint is stopped and Allocate goes to the new one (kubelet looks the endpoint up per call)', async () => {
+    let entered!: () => void;
+    let release!: () => void;
+    const inPreferred = new Promise<void>((r) => (entered = r));
+    const gate = new Promise<void>((r) => (release = r));
+    const { kubelet, p } = await withPlugin({}, ['a', 'b'], {
+      allocate: (ids) => ({ envs: { IDS: ids.join(',') } }),
+      preferredAllocation: async (req) => {
+        entered();
+        await gate;
+        return req.available_deviceIDs.slice(-req.allocation_size);
+      },
+    });
+    const admitting = kubelet.admitPod(pod('p', [{ name: 'c', req: { [R]: 1 } }]));
+    await inPreferred; // admission is past its endpoint lookup, waiting on GetPreferredAllocation
+    // A new kubelet.sock identity (what a restart leaves behind): the plugin registers again on the same socket.
+    const from = kubelet.events.length;
+    chmodSync(kubelet.kubeletSocketPath, (statSync(kubelet.kubeletSocketPath).mode & 0o777) === 0o600 ? 0o700 : 0o600);
+    await kubelet.waitForRegistration(R, { timeoutMs: 10_000, from });
+    expect(kubelet.events.slice(from).map((e) => e.type)).toEqual(['register-begin', 'options', 'stream-ended', 'register-end']);
+    await until(() => p.registrations === 2, 'the plugin sees its second registration');
+    release();
+    const admitted = await admitting;
+    expect(admitted.containers[0].devices.get(R)).toEqual(['b']);
+    expect(admitted.containers[0].responses.get(R)).toEqual({ envs: { IDS: 'b' }, mounts: [], devices: [], annotations: {}, cdi_devices: [] });
+    const allocates = kubelet.events.filter((e) => e.type === 'allocate');
+    expect(allocates).toHaveLength(1);
+    expect(allocates[0]).toMatchObject({ deviceIds: ['b'] });
+    expect(allocates[0]).not.toHaveProperty('error');
+    expect(kubelet.resource(R)).toMatchObject({ registrations: 2, endpoint: p.socketPath, allocatable: 2 });
   });
 });
 
