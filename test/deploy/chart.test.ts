@@ -104,7 +104,7 @@ describe('helm template: optional monitoring', () => {
     const dep = one(objs(), 'Deployment');
     expect(dep.spec.template.spec.containers[0].args).toContain('--policy=strict');
     const cm = one(objs(), 'ConfigMap', `${RELEASE}-webhook`);
-    expect(parseWebhookConfigFile(parseYaml(cm.data['webhook.yaml']))).toMatchObject({ policy: 'strict', maxPodEpc: '128Mi', excludedNamespaces: ['kube-system', 'epc-agents', 'epc-admission', 'monitoring'] });
+    expect(parseWebhookConfigFile(parseYaml(cm.data['webhook.yaml']))).toMatchObject({ policy: 'strict', maxPodEpc: '128Mi', excludedNamespaces: ['kube-system', 'epc-agents', 'epc-admission', 'calico-system', 'monitoring'] });
   });
 });
 
