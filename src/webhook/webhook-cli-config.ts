@@ -3,41 +3,15 @@
  * configuration. A bad flag is a ConfigError naming it; a bad config file is a ConfigError for
  * `--config` whose message names the file and the field (`bad configuration: FILE: FIELD: ...`).
  * The CLI exits 2 with either. Reading the file is the only I/O: readWebhookConfigFile, before.
+ * (Loaded only by the command's action: zod and yaml cost every `epc` start ~70 ms otherwise.)
  */
+export { WEBHOOK_DEFAULTS, type WebhookFlags } from './webhook-flags.js';
 import { ConfigError } from '../util/config-error.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 import { intFlag, nonEmptyFlag, oneOfFlag, portFlag } from '../util/flag-values.js';
 import { readInputFile } from '../util/read-input-file.js';
+import { ENCLAVE_REQUEST_MODES, POLICY_MODES, type EnclaveRequestMode, type WebhookFlags } from './webhook-flags.js';
 import { MAX_CONFIG_FILE_BYTES, parseWebhookConfigText, resolveWebhookConfig, webhookConfigFileSchema, WebhookConfigError, type WebhookConfig, type WebhookConfigFile } from './config.js';
-
-export const ENCLAVE_REQUEST_MODES = ['auto', 'always'] as const;
-export type EnclaveRequestMode = (typeof ENCLAVE_REQUEST_MODES)[number];
-export const POLICY_MODES = ['default', 'strict'] as const;
-
-/** Every default of `epc webhook`, as commander shows and hands them over (strings). */
-export const WEBHOOK_DEFAULTS = {
-  host: '0.0.0.0',
-  port: '8443',
-  metricsPort: '9090',
-  tlsPollInterval: '2000',
-  enclaveRequest: 'auto',
-} as const;
-
-/** The raw flags as commander hands them over. */
-export interface WebhookFlags {
-  host: string;
-  port: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  metricsPort: string;
-  config?: string;
-  policy?: string;
-  maxPodEpc?: string;
-  excludeNamespace?: string[];
-  tlsPollInterval: string;
-  enclaveRequest: string;
-  kubeconfig?: string;
-}
 
 /** The `--config` file as read: its path (for messages) and text. */
 export interface WebhookConfigSource {

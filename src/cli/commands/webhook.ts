@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { buildCertBootstrapConfig, CERT_BOOTSTRAP_FLAGS } from '../../webhook/cert-bootstrap-flags.js';
-import { buildWebhookConfig, ENCLAVE_REQUEST_MODES, POLICY_MODES, readWebhookConfigFile, WEBHOOK_DEFAULTS as D, type WebhookFlags } from '../../webhook/webhook-cli-config.js';
+import { ENCLAVE_REQUEST_MODES, POLICY_MODES, WEBHOOK_DEFAULTS as D, type WebhookFlags } from '../../webhook/webhook-flags.js';
 
 /**
  * `epc webhook cert-bootstrap`: the webhook pod's init container. Makes (or reuses, or renews)
@@ -43,6 +43,8 @@ export function webhookCommand(): Command {
     .action(async (flags: WebhookFlags) => {
       // Every flag and the config file are checked before anything listens or dials; a
       // ConfigError exits 2 naming the flag (src/cli/main.ts).
+      // The builder loads zod and yaml: imported here, not by every `epc` start.
+      const { buildWebhookConfig, readWebhookConfigFile } = await import('../../webhook/webhook-cli-config.js');
       const cfg = buildWebhookConfig(flags, process.env, await readWebhookConfigFile(flags.config));
       const { runWebhook } = await import('../../webhook/run-webhook.js');
       await runWebhook(cfg);
