@@ -11,7 +11,7 @@ import { validateResourceName } from '../pod/resource-name.js';
 import { readInputFile } from '../util/read-input-file.js';
 
 /** Largest config file read: configs are a few lines. */
-const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
 /** Policy mode: `strict` turns the privileged-container warning into a denial. */
 export type PolicyMode = 'default' | 'strict';
@@ -102,9 +102,14 @@ export function parseWebhookConfigFile(data: unknown, source = 'config'): Webhoo
 export async function loadWebhookConfigFile(file: string): Promise<WebhookConfigFile> {
   const input = await readInputFile(file, { maxBytes: MAX_CONFIG_FILE_BYTES });
   if (!input.ok) throw new WebhookConfigError(file, `cannot read: ${input.reason}`);
+  return parseWebhookConfigText(input.text, file);
+}
+
+/** Pure: parses and validates a config file's text (YAML or JSON); errors name `file` and the field. */
+export function parseWebhookConfigText(text: string, file: string): WebhookConfigFile {
   let data: unknown;
   try {
-    data = parseYaml(input.text);
+    data = parseYaml(text);
   } catch (err) {
     throw new WebhookConfigError(file, `not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -52,7 +52,7 @@ export function enclaveGate(offers: EnclaveOffers | undefined, enclave: string):
   return { add: false, warning: `the webhook does not know yet whether any node offers ${enclave} (Node list: ${s.reason}); ${notAdded}` };
 }
 
-/** One line for /readyz and the start line. */
+/** One line for /readyz and the ready line's `enclave` field. */
 export function describeOffers(s: EnclaveOfferState, enclave: string): string {
   if (s.status === 'offered') return `${enclave} offered by ${s.offering} of ${s.nodes} node(s): the enclave request is added`;
   if (s.status === 'not-offered') return `${enclave} offered by no node (of ${s.nodes}): EPC pods are admitted without the enclave request, with a warning`;

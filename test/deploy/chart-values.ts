@@ -1,5 +1,5 @@
 /** Free-form maps of values.yaml (Kubernetes objects, label sets): not ours to name or document key by key. */
-export const FREE_FORM_VALUES = /(^|\.)(nodeSelector|affinity|tolerations|resources|labels|instanceTypes|imagePullSecrets|extraExcludedNamespaces)$/;
+export const FREE_FORM_VALUES = /(^|\.)(nodeSelector|affinity|tolerations|resources|labels|instanceTypes|imagePullSecrets|extraExcludedNamespaces|systemNamespaces)$/;
 
 /** Every documented leaf of the chart's values as a dotted path (a free-form map counts as one leaf). */
 export function chartValueLeaves(values: unknown): string[] {

@@ -104,7 +104,7 @@ describe('helm template: optional monitoring', () => {
     const dep = one(objs(), 'Deployment');
     expect(dep.spec.template.spec.containers[0].args).toContain('--policy=strict');
     const cm = one(objs(), 'ConfigMap', `${RELEASE}-webhook`);
-    expect(parseWebhookConfigFile(parseYaml(cm.data['webhook.yaml']))).toMatchObject({ policy: 'strict', maxPodEpc: '128Mi', excludedNamespaces: ['kube-system', 'epc-agents', 'epc-admission', 'monitoring'] });
+    expect(parseWebhookConfigFile(parseYaml(cm.data['webhook.yaml']))).toMatchObject({ policy: 'strict', maxPodEpc: '128Mi', excludedNamespaces: ['kube-system', 'epc-agents', 'epc-admission', 'calico-system', 'monitoring'] });
   });
 });
 
@@ -118,6 +118,16 @@ describe('NOTES.txt', () => {
     { name: 'aks observe-only (boolean false)', values: { mode: 'enforce-only', aks: { enabled: true }, agent: { enforce: false } }, has: ['enforce "false"', 'Enforce false (observe-only)'], hasNot: ['Enforce auto', 'Enforce true'] },
     { name: 'ServiceMonitor on', values: { monitoring: { serviceMonitor: { enabled: true } } }, has: ['scraped by ServiceMonitor sgx-epc-enforcer-agent (honorLabels: true)', 'ServiceMonitor sgx-epc-enforcer-webhook'], hasNot: ['monitoring.serviceMonitor.enabled=true adds', 'Alerts: PrometheusRule'] },
     { name: 'PrometheusRule on', values: { monitoring: { prometheusRule: { enabled: true } } }, has: ['Alerts: PrometheusRule sgx-epc-enforcer in sgx-epc-system', 'kube-state-metrics'], hasNot: [] },
+    {
+      name: 'default policy, enclave request auto (defaults)', values: {},
+      has: ['policy default: privileged containers are warned about, not denied', 'hostPaths reaching /var/run/epc', 'webhook.extraExcludedNamespaces', 'Enclave request auto', 'only while some', 'https://localhost:8443/readyz', 'grep epc_webhook_nodes_offering_enclave'],
+      hasNot: ['are DENIED', 'Enclave request always'],
+    },
+    {
+      name: 'strict policy, enclave request always, moved socket dir', values: { mode: 'model', controller: { socketDir: '/srv/epc' }, webhook: { policy: 'strict', enclaveRequest: 'always' } },
+      has: ['policy strict: privileged containers are DENIED in every pod', 'hostPaths reaching /srv/epc', 'Enclave request always', 'stays Pending until an agent offers it'],
+      hasNot: ['Enclave request auto', 'epc_webhook_nodes_offering_enclave', 'warned about, not denied'],
+    },
   ])('renders for $name', async ({ values, has, hasNot }) => {
     const notes = await helmNotes(values);
     for (const h of [...has, ...STATE]) expect(notes).toContain(h);

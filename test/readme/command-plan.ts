@@ -58,6 +58,10 @@ export const RENDER_CHECKS: Record<string, (objs: K8sObject[]) => void> = {
   'kubectl apply -k deploy/overlays/aks': (o) => expect(agent(o).args).toContain('--advertise=false'),
   'kubectl apply -k deploy/overlays/cert-manager': (o) => expect(kinds(o)).toContain('Certificate'),
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer': (o) => expect(agent(o).args).toContain('--epc-backend=cgroupfs'),
+  "helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set webhook.extraExcludedNamespaces='{prometheus,longhorn-system}'": (o) => {
+    const cm = one(o, 'ConfigMap', 'sgx-epc-enforcer-webhook');
+    expect(cm.data['webhook.yaml']).toMatch(/excludedNamespaces:\n(\s+- [\w-]+\n)*\s+- monitoring\n\s+- prometheus\n\s+- longhorn-system\n/);
+  },
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=model': (o) => expect(agent(o).containers).toContain('controller'),
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set mode=enforce-only --set aks.enabled=true': (o) => expect(agent(o).args).toContain('--advertise=false'),
   'helm install sgx-epc-enforcer charts/sgx-epc-enforcer --set agent.enforce=true': (o) => expect(agent(o).args).toContain('--enforce=true'),
@@ -286,6 +290,7 @@ export const NOT_RUNNABLE: Record<string, NotRunnable> = {
     reason: `${CLUSTER}; test/doctor runs epc doctor --root against fake node roots, test/deploy/dockerfile.test.ts checks that the image has epc on PATH`,
   },
   'kubectl get nodes -L sgx-epc-enforcer.io/epc-enforced': { reason: CLUSTER },
+  'kubectl get daemonsets -A -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,HOSTPATHS:.spec.template.spec.volumes[*].hostPath.path': { reason: `${CLUSTER}; test/deploy/system-namespaces.test.ts checks the excluded namespaces against such DaemonSets` },
   'kubectl describe node NODE': { reason: CLUSTER },
   'kubectl apply -f deploy/examples/sgx-pod.yaml': { reason: `${CLUSTER}; test/deploy/examples.test.ts validates the pod and runs it through the webhook's review` },
   "kubectl get pod sgx-epc-sample -o jsonpath='{.spec.containers[0].resources.limits}'": { reason: CLUSTER },

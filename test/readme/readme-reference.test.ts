@@ -201,7 +201,7 @@ describe('README messages = what the code says', () => {
   it('output and log lines the README quotes exist in src/', () => {
     const src = sourceText();
     const QUOTED = [
-      'epc webhook: listening on https://', // the webhook's start line
+      'enclave request always added', // the webhook's ready line
       'kernel has no sgx_epc misc cgroup (', 'and no epc controller socket (', // no EPC controller
       'EPC pods start without a cgroup binding: ', // readiness where the node is observe-only
       'SgxEpcEnforced', 'sgx-epc-enforcer.io/epc-enforced', 'EpcControllerPresent', 'NoEpcController', 'EnforcementDisabled', // the Node's enforcement state

@@ -132,7 +132,7 @@ describe('the Node watch gates the enclave request', () => {
 });
 
 describe('epc webhook --enclave-request (real child process)', () => {
-  it('auto (the default) watches Nodes through --kubeconfig and says what it saw in its start line', async () => {
+  it('auto (the default) watches Nodes through --kubeconfig and says what it saw in its ready line', async () => {
     f = await startDouble();
     const { createTestCa, issueServingCert } = await import('../helpers/certs.js');
     const { mkdtemp, rm } = await import('node:fs/promises');
@@ -151,7 +151,9 @@ describe('epc webhook --enclave-request (real child process)', () => {
         });
         child.on('exit', (code) => reject(new Error(`exited ${code}`)));
       });
-      expect(line).toMatch(/policy default; sgx.intel.com\/enclave offered by no node \(of 0\)/);
+      const ready = JSON.parse(line) as { event: string; policy: string; enclaveRequest: string; enclave: string };
+      expect(ready).toMatchObject({ event: 'ready', policy: 'default', enclaveRequest: 'auto' });
+      expect(ready.enclave).toMatch(/^sgx.intel.com\/enclave offered by no node \(of 0\)/);
       expect(f.double.requestLog.some((r) => r.path === '/api/v1/nodes' && !r.watch && r.status === 200)).toBe(true);
     } finally {
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

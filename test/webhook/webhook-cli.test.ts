@@ -26,8 +26,14 @@ function waitForListening(child: ChildProcess): Promise<{ port: number; metricsP
     child.stderr!.on('data', (d) => (err += d));
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /listening on https:\/\/127\.0\.0\.1:(\d+) \(metrics http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(out);
-      if (m) resolve({ port: Number(m[1]), metricsPort: Number(m[2]) });
+      const line = out.split('\n').find((l) => l.includes('"event":"ready"'));
+      if (line) {
+        const r = JSON.parse(line) as { url: string; port: number; metricsUrl: string; metricsPort: number; policy: string; enclaveRequest: string; enclave: string };
+        expect(r.url).toBe(`https://127.0.0.1:${r.port}`);
+        expect(r.metricsUrl).toBe(`http://127.0.0.1:${r.metricsPort}/metrics`);
+        expect([r.policy, r.enclaveRequest, r.enclave]).toEqual(['strict', 'always', 'enclave request always added']);
+        resolve({ port: r.port, metricsPort: r.metricsPort });
+      }
     });
     child.on('exit', (code) => reject(new Error(`epc webhook exited with ${code}: ${err}`)));
   });
@@ -66,7 +72,7 @@ describe('epc webhook (real child process)', () => {
     ['a missing config file', () => ['--config', join(dir, 'absent.yaml')], /absent\.yaml: cannot read/],
     ['a bad --policy', () => ['--policy', 'lenient'], /option '--policy <mode>' argument 'lenient' is invalid/],
     ['a bad --port', () => ['--port', '99999'], /--port: must be a port number/],
-    ['a bad --max-pod-epc', () => ['--max-pod-epc', '0'], /maxPodEpc: quantity "0" is zero/],
+    ['a bad --max-pod-epc', () => ['--max-pod-epc', '0'], /--max-pod-epc: quantity "0" is zero/],
     ['an unreadable certificate', () => ['--tls-cert', join(dir, 'missing.crt')], /cannot start: cannot read .*missing\.crt/],
   ];
   for (const [name, extra, message] of bad) {
@@ -79,6 +85,18 @@ describe('epc webhook (real child process)', () => {
       expect(r.stderr).toMatch(message);
     });
   }
+
+  it('exits 2 on a bad --exclude-namespace, naming the flag and the value', async () => {
+    const r = await runCli(['webhook', '--tls-cert', serving.certFile, '--tls-key', serving.keyFile, '--exclude-namespace', 'kube-system', 'Bad_NS']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--exclude-namespace \("Bad_NS"\): must be a DNS label/);
+  });
+
+  it('cert-bootstrap exits 2 naming every missing flag (a ConfigError), before any API access', async () => {
+    const r = await runCli(['webhook', 'cert-bootstrap', '--namespace', 'epc-system', '--kubeconfig', join(dir, 'absent-kubeconfig')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^epc: cert-bootstrap: missing --secret, --service, --webhook-configuration, --out-dir\n/);
+  });
 
   it('exits 2 without --tls-cert', async () => {
     const r = await runCli(['webhook', '--tls-key', serving.keyFile]);

@@ -45,9 +45,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.agent.epcBackend -}}{{ .Values.agent.epcBackend }}{{- else if eq .Values.mode "model" -}}model{{- else -}}cgroupfs{{- end -}}
 {{- end -}}
 
-{{/* Namespaces the webhook leaves alone: kube-system, ours, and the extra ones. */}}
+{{/* Namespaces the webhook leaves alone: kube-system, ours, the cluster's node DaemonSets' (systemNamespaces) and the extra ones. */}}
 {{- define "epc.excludedNamespaces" -}}
 {{- $ns := list "kube-system" .Values.namespaces.agent .Values.namespaces.webhook -}}
+{{- range .Values.webhook.systemNamespaces -}}{{- $ns = append $ns . -}}{{- end -}}
 {{- range .Values.webhook.extraExcludedNamespaces -}}{{- $ns = append $ns . -}}{{- end -}}
 {{- toJson (uniq $ns) -}}
 {{- end -}}

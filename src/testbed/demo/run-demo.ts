@@ -52,8 +52,8 @@ async function startWebhook(dir: string, launcher: EpcLauncher): Promise<{ child
     env: { ...process.env, EPC_LOG_LEVEL: process.env.EPC_LOG_LEVEL ?? 'warn' },
   });
   try {
-    const line = await child.waitForLine((l) => /listening on https:\/\/[^ ]+:\d+/.test(l), { timeoutMs: 30_000, what: 'listening line' });
-    const port = /listening on https:\/\/[^ ]+:(\d+)/.exec(line)![1];
+    const line = await child.waitForLine((l) => l.includes('"event":"ready"'), { timeoutMs: 30_000, what: 'ready line' });
+    const { port } = JSON.parse(line) as { port: number };
     return { child, baseUrl: `https://127.0.0.1:${port}`, ca: pki.caCert };
   } catch (err) {
     await child.stop();
