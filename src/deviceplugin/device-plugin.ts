@@ -105,6 +105,11 @@ export class DevicePlugin implements DevicePluginServerHost {
     return this.registeredCount;
   }
 
+  /** Resolves once the registration loop has nothing left to do (at once if it is idle). */
+  async settled(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
   devices(): readonly Device[] {
     return this.list;
   }
