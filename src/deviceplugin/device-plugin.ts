@@ -46,7 +46,8 @@ export function uniqueSocketName(resourceName: string): string {
  * The framework around one plugin (dpapi's manager): serves the DevicePlugin API on its own
  * socket, then registers with kubelet (options identical in both places), sends the full device
  * list on every change, and registers again - with backoff on failure - when kubelet restarts
- * (own socket deleted or a new kubelet.sock) or ends the ListAndWatch stream.
+ * (own socket deleted or a new kubelet.sock) or ends the ListAndWatch stream. One restart brings
+ * one Register, even when the watcher reports both signs of it (resync-request.ts).
  * start/stop are idempotent; stop is safe before start and leaves no socket, timer or stream.
  */
 export class DevicePlugin implements DevicePluginServerHost {
