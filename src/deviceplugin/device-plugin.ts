@@ -3,12 +3,14 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
-import { MAX_LIST_AND_WATCH_BYTES, type Device, type DevicePluginOptions } from '../contracts/device-plugin-api.js';
+import { KUBELET_SOCKET_NAME, MAX_LIST_AND_WATCH_BYTES, type Device, type DevicePluginOptions } from '../contracts/device-plugin-api.js';
 import { DevicePluginServer, type DevicePluginServerHost, type ListAndWatchStream } from './device-plugin-server.js';
+import { fileIdentity } from './file-identity.js';
 import { KubeletDirWatcher, type KubeletChange } from './kubelet-dir-watcher.js';
 import { listAndWatchBytes } from './list-and-watch-size.js';
 import { detectOptions, validateResourceName, type DevicePluginSpec } from './plugin-spec.js';
 import { registerWithKubelet } from './register-with-kubelet.js';
+import { coveredBy, mergeRequest, type RegisteredAt, type ResyncRequest } from './resync-request.js';
 
 const DEFAULTS = { watchPollMs: 200, registerTimeoutMs: 5000, backoffInitialMs: 100, backoffMaxMs: 5000, streamEndWindowMs: 5000 };
 
@@ -44,7 +46,8 @@ export function uniqueSocketName(resourceName: string): string {
  * The framework around one plugin (dpapi's manager): serves the DevicePlugin API on its own
  * socket, then registers with kubelet (options identical in both places), sends the full device
  * list on every change, and registers again - with backoff on failure - when kubelet restarts
- * (own socket deleted or a new kubelet.sock) or ends the ListAndWatch stream.
+ * (own socket deleted or a new kubelet.sock) or ends the ListAndWatch stream. One restart brings
+ * one Register, even when the watcher reports both signs of it (resync-request.ts).
  * start/stop are idempotent; stop is safe before start and leaves no socket, timer or stream.
  */
 export class DevicePlugin implements DevicePluginServerHost {
@@ -62,7 +65,7 @@ export class DevicePlugin implements DevicePluginServerHost {
   private epochCounter = 0;
   private registeredCount = 0;
   private loop: Promise<void> | undefined;
-  private resyncReason: string | undefined;
+  private pending: ResyncRequest | undefined;
   private wake: (() => void) | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
   private streamEndTimer: NodeJS.Timeout | undefined;
@@ -101,6 +104,11 @@ export class DevicePlugin implements DevicePluginServerHost {
   /** Successful registrations so far. */
   get registrations(): number {
     return this.registeredCount;
+  }
+
+  /** Resolves once the registration loop has nothing left to do (at once if it is idle). */
+  async settled(): Promise<void> {
+    while (this.loop) await this.loop;
   }
 
   devices(): readonly Device[] {
@@ -187,19 +195,23 @@ export class DevicePlugin implements DevicePluginServerHost {
     this.streamEndTimer = setTimeout(() => this.requestResync('stream-ended'), this.streamEndDelay);
   }
 
-  /** Asks the single registration loop to (re)serve if needed and register. */
+  /**
+   * Asks the single registration loop to (re)serve if needed and register. A request arriving
+   * while a Register is in flight is dropped afterwards if that Register covers it (see
+   * resync-request.ts for the states).
+   */
   private requestResync(reason: string): void {
     if (this.state !== 'running') return;
-    this.resyncReason = reason;
+    this.pending = mergeRequest(this.pending, reason);
     this.wake?.();
     this.loop ??= this.runLoop().finally(() => (this.loop = undefined));
   }
 
   private async runLoop(): Promise<void> {
     let delay = this.cfg.backoffInitialMs;
-    while (this.state === 'running' && this.resyncReason !== undefined) {
-      const reason = this.resyncReason;
-      this.resyncReason = undefined;
+    while (this.state === 'running' && this.pending !== undefined) {
+      const { reason } = this.pending;
+      this.pending = undefined;
       try {
         if (!existsSync(this.socketPath)) {
           for (const s of this.streams) {
@@ -211,11 +223,15 @@ export class DevicePlugin implements DevicePluginServerHost {
           await this.server.listen(this.socketPath);
           if (this.state !== 'running') return;
         }
+        // What this attempt registers; requests arriving from here on are checked against it.
+        const at = this.identities();
+        if (at.kubeletId === undefined) throw new Error(`${KUBELET_SOCKET_NAME} not found in ${this.init.dir}: kubelet is down`);
         this.epochCounter++;
-        this.watcher.acknowledge();
+        this.watcher.acknowledge(at.kubeletId);
         await registerWithKubelet({ dir: this.init.dir, endpoint: this.socketName, resourceName: this.spec.resourceName, options: this.options, timeoutMs: this.cfg.registerTimeoutMs, signal: this.aborter.signal });
         this.registeredCount++;
         delay = this.cfg.backoffInitialMs;
+        if (this.pending && coveredBy(this.pending, at, this.identities())) this.pending = undefined;
         this.emit({ type: 'registered', count: this.registeredCount, reason });
         this.init.logger?.info({ resource: this.spec.resourceName, socket: this.socketName, reason }, 'registered with kubelet');
       } catch (err) {
@@ -223,11 +239,16 @@ export class DevicePlugin implements DevicePluginServerHost {
         const error = (err as Error).message;
         this.emit({ type: 'register-failed', error, retryInMs: delay });
         this.init.logger?.warn({ resource: this.spec.resourceName, error, retryInMs: delay }, 'register with kubelet failed');
-        this.resyncReason ??= reason;
+        this.pending ??= { reason, watcherOnly: false };
         await this.sleep(delay);
         delay = Math.min(delay * 2, this.cfg.backoffMaxMs);
       }
     }
+  }
+
+  /** Identities of kubelet.sock and our own socket right now. */
+  private identities(): RegisteredAt {
+    return { kubeletId: fileIdentity(join(this.init.dir, KUBELET_SOCKET_NAME)), ownId: fileIdentity(this.socketPath) };
   }
 
   /** A backoff wait that a kubelet change or stop cuts short. */

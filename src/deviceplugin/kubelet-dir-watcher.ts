@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KUBELET_SOCKET_NAME } from '../contracts/device-plugin-api.js';
+import { fileIdentity as identity } from './file-identity.js';
 
 /** Why the plugin must register again. */
 export type KubeletChange = 'own-socket-deleted' | 'new-kubelet-socket';
@@ -12,16 +12,6 @@ export interface KubeletDirWatcherOptions {
   /** Cheap stat poll, the fallback for file systems where fs.watch misses events. */
   pollIntervalMs: number;
   onChange(change: KubeletChange): void;
-}
-
-/** Identity of a file that survives nothing: inode + change time (inode numbers get reused). */
-function identity(path: string): string | undefined {
-  try {
-    const st = statSync(path, { bigint: true });
-    return `${st.ino}:${st.ctimeNs}`;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -54,9 +44,12 @@ export class KubeletDirWatcher {
     this.timer.unref();
   }
 
-  /** Marks the current state as handled (after a successful registration). */
-  acknowledge(): void {
-    this.kubeletId = identity(join(this.opts.dir, KUBELET_SOCKET_NAME));
+  /**
+   * Marks the state as handled: `kubeletId` is the kubelet.sock identity a registration is about
+   * to use (recorded by the caller, so both agree on it); a later kubelet.sock is reported again.
+   */
+  acknowledge(kubeletId: string | undefined): void {
+    this.kubeletId = kubeletId;
     this.ownMissingReported = false;
   }
 

@@ -30,6 +30,12 @@ export interface KubeletEmulatorOptions {
   onWarning?: (w: EmulatorWarning) => void;
   /** pod-resources rate limit (kubelet: 100 qps, burst 10); false disables it. */
   podResourcesRateLimit?: { qps: number; burst: number } | false;
+  /**
+   * Awaited inside every Register after kubelet dialed the plugin and read its options (the
+   * `options` event), before it takes the endpoint and answers: lets a test hold a registration
+   * in flight (what a slow kubelet does) and release it later.
+   */
+  holdRegister?: (req: RegisterRequest) => void | Promise<void>;
   logger?: Logger;
 }
 
@@ -263,6 +269,12 @@ export class KubeletEmulator {
     this.log.push({ type: 'options', resourceName: r, endpoint, options, registerOptions: reg });
     if (reg && (reg.pre_start_required !== options.pre_start_required || reg.get_preferred_allocation_available !== options.get_preferred_allocation_available)) {
       this.warn({ kind: 'options-mismatch', resourceName: r, message: `${endpoint}: RegisterRequest.options ${JSON.stringify(reg)} differ from GetDevicePluginOptions ${JSON.stringify(options)}; kubelet uses the latter` });
+    }
+    try {
+      await this.opts.holdRegister?.(req);
+    } catch (err) {
+      ep.close();
+      throw err;
     }
     if (this.state !== 'running') {
       ep.close();

@@ -156,6 +156,35 @@ describe('kubelet emulator: re-registration', () => {
   });
 });
 
+describe('kubelet emulator: holding a Register', () => {
+  it('holdRegister keeps Register in flight after the options read: no endpoint, no answer until released', async () => {
+    let entered!: () => void;
+    let release!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const gate = new Promise<void>((r) => (release = r));
+    const held: string[] = [];
+    const kubelet = await scope.emulator({
+      holdRegister: async (req) => {
+        held.push(req.resource_name);
+        entered();
+        await gate;
+      },
+    });
+    const p = scope.plugin(kubelet.deviceDir, { source: new ManualSource(healthy('a')) });
+    await p.start();
+    await inside;
+    expect(held).toEqual([R]);
+    expect(kubelet.events.filter((e) => 'resourceName' in e && e.resourceName === R).map((e) => e.type)).toEqual(['register-begin', 'options']);
+    expect(kubelet.resource(R)).toBeUndefined(); // the endpoint is taken only when Register goes on
+    expect(p.registrations).toBe(0);
+    release();
+    await kubelet.waitForRegistration(R);
+    await p.settled();
+    expect(p.registrations).toBe(1);
+    expect(kubelet.resource(R)).toMatchObject({ registrations: 1, endpoint: p.socketPath });
+  });
+});
+
 describe('kubelet emulator: protocol limits', () => {
   it('kills a ListAndWatch stream over the receive cap, flags it and leaves 0 allocatable', async () => {
     const kubelet = await scope.emulator({ maxReceiveMessageBytes: 1000 });
