@@ -137,6 +137,7 @@ describe('NOTES: detecting Intel\'s SGX webhook among the live MutatingWebhookCo
     { metadata: { name: 'empty' } },
     { metadata: { name: 'intel-by-name' }, webhooks: [{ name: 'sgx.mutator.webhooks.intel.com', clientConfig: { service: { name: 's', namespace: 'n' } } }] },
     { metadata: { name: 'intel-by-path' }, webhooks: [{ name: 'other', clientConfig: { service: { name: 's', namespace: 'n', path: '/pods-sgx' } } }, { name: 'other2', clientConfig: { service: { name: 's', namespace: 'n', path: '/pods-sgx' } } }] },
+    { metadata: { name: 'intel-by-url' }, webhooks: [{ name: 'x', clientConfig: { url: 'https://sgx.example/pods-sgx' } }] },
     { metadata: { name: 'plain-service' }, webhooks: [{ name: 'p', clientConfig: { service: { name: 's', namespace: 'n', path: '/mutate' } } }] },
   ];
   const probe = 'names: {{ include "epc.intelWebhookConfigs" .Values.items | quote }}\n';
@@ -145,7 +146,7 @@ describe('NOTES: detecting Intel\'s SGX webhook among the live MutatingWebhookCo
     const r = await renderWithChartHelpers(probe, { items });
     expect(r.stderr).not.toContain('nil pointer');
     expect(r.ok).toBe(true);
-    expect(parseYaml(r.stdout.replace(/^---.*$/m, ''))).toEqual({ names: 'intel-by-name, intel-by-path' });
+    expect(parseYaml(r.stdout.replace(/^---.*$/m, ''))).toEqual({ names: 'intel-by-name, intel-by-path, intel-by-url' });
   });
 
   it('is empty without Intel\'s webhook (and for no configurations at all)', async () => {

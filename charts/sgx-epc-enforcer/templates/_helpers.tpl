@@ -93,7 +93,7 @@ evaluates it with a CEL evaluator against the webhook's own decisions.
 
 {{/*
 Names of the MutatingWebhookConfigurations (a list of objects as `lookup` returns them) that hold
-Intel's SGX admission webhook (by its name or its /pods-sgx path), joined with ", "; empty when
+Intel's SGX admission webhook (by its name or its /pods-sgx path, service or url; as epc doctor), joined with ", "; empty when
 none. Fields are read with dig: a configuration whose webhook is called by `url` has no
 clientConfig.service, and a plain field chain on it fails the whole install (nil pointer).
 */}}
@@ -102,7 +102,7 @@ clientConfig.service, and a plain field chain on it fails the whole install (nil
 {{- range . -}}
 {{- $cfg := . -}}
 {{- range (dig "webhooks" list $cfg) -}}
-{{- if or (eq (dig "name" "" .) "sgx.mutator.webhooks.intel.com") (eq (dig "clientConfig" "service" "path" "" .) "/pods-sgx") -}}
+{{- if or (eq (dig "name" "" .) "sgx.mutator.webhooks.intel.com") (eq (dig "clientConfig" "service" "path" "" .) "/pods-sgx") (hasSuffix "/pods-sgx" (dig "clientConfig" "url" "" .)) -}}
 {{- $intel = append $intel (dig "metadata" "name" "" $cfg) -}}
 {{- end -}}
 {{- end -}}
