@@ -127,6 +127,22 @@ describe('NOTES.txt', () => {
   });
 });
 
+describe('the webhook config follows the chart\'s host dirs', () => {
+  const config = async (values: Record<string, unknown>) => parseWebhookConfigFile(parseYaml(one(await helmTemplate(values), 'ConfigMap', `${RELEASE}-webhook`).data['webhook.yaml']));
+
+  it('defaults: the webhook\'s own defaults apply (nothing listed)', async () => {
+    const c = await config({});
+    expect(c.controllerSocketDirs).toBeUndefined();
+    expect(c.enforcementHostPaths).toBeUndefined();
+  });
+
+  it('a moved kubelet dir and controller socket dir are denied as hostPaths', async () => {
+    const c = await config({ mode: 'model', agent: { kubeletDir: '/data/kubelet/' }, controller: { socketDir: '/srv/epc' } });
+    expect(c.enforcementHostPaths).toEqual(['/sys/fs/cgroup', '/data/kubelet/device-plugins']);
+    expect(c.controllerSocketDirs).toEqual(['/srv/epc']);
+  });
+});
+
 describe('NOTES: detecting Intel\'s SGX webhook among the live MutatingWebhookConfigurations', () => {
   // What `lookup` returns on a live cluster: one configuration whose webhook is called by url
   // (no clientConfig.service: managed control-plane webhooks often are), one without webhooks,

@@ -77,7 +77,7 @@ The webhooks' matchConditions expression: true for a pod that touches SGX, i.e. 
 webhook's rules (src/webhook/review-pod.ts) can deny, mutate or warn about: a container of any
 kind (containers, initContainers, ephemeralContainers) that declares the EPC, enclave or
 provision resource or is privileged; any hostPath volume; the quote-provider or EPC annotation
-(on UPDATE also the old pod's EPC annotation, which is immutable). Every field is guarded with
+(on UPDATE also the old pod's EPC annotation, which is immutable); hostPID. Every field is guarded with
 has(): an expression error would fall under failurePolicy. test/deploy/match-conditions.test.ts
 evaluates it with a CEL evaluator against the webhook's own decisions.
 */}}
@@ -88,7 +88,7 @@ evaluates it with a CEL evaluator against the webhook's own decisions.
 {{- end -}}
 {{- define "epc.sgxMatchExpression" -}}
 {{- $c := include "epc.sgxContainerCel" . -}}
-(has(object.metadata.annotations) && ('sgx.intel.com/quote-provider' in object.metadata.annotations || 'sgx.intel.com/epc' in object.metadata.annotations)) || (oldObject != null && has(oldObject.metadata.annotations) && 'sgx.intel.com/epc' in oldObject.metadata.annotations) || (has(object.spec.volumes) && object.spec.volumes.exists(v, has(v.hostPath))) || (has(object.spec.containers) && object.spec.containers.exists(c, {{ $c }})) || (has(object.spec.initContainers) && object.spec.initContainers.exists(c, {{ $c }})) || (has(object.spec.ephemeralContainers) && object.spec.ephemeralContainers.exists(c, {{ $c }}))
+(has(object.metadata.annotations) && ('sgx.intel.com/quote-provider' in object.metadata.annotations || 'sgx.intel.com/epc' in object.metadata.annotations)) || (oldObject != null && has(oldObject.metadata.annotations) && 'sgx.intel.com/epc' in oldObject.metadata.annotations) || (has(object.spec.volumes) && object.spec.volumes.exists(v, has(v.hostPath))) || (has(object.spec.hostPID) && object.spec.hostPID == true) || (has(object.spec.containers) && object.spec.containers.exists(c, {{ $c }})) || (has(object.spec.initContainers) && object.spec.initContainers.exists(c, {{ $c }})) || (has(object.spec.ephemeralContainers) && object.spec.ephemeralContainers.exists(c, {{ $c }}))
 {{- end -}}
 
 {{/*
