@@ -81,6 +81,33 @@ function review(a: Attempt) {
   };
 }
 
+describe('the mirror-pod annotation is a claim: it counts only from a kubelet (system:node:NAME)', () => {
+  let hook: TestWebhook | undefined;
+  beforeAll(async () => {
+    hook = await startTestWebhook();
+  });
+  afterAll(async () => hook?.close());
+  const attempt: Attempt = { name: 'mirror', spec: hostPath('/dev/sgx_enclave'), expect: ['denied', 'denied'] };
+  const asUser = (username: string) => {
+    const r = review(attempt) as any;
+    r.request.object.metadata.annotations = { 'kubernetes.io/config.mirror': 'abc' };
+    r.request.userInfo = { username, groups: ['system:authenticated'] };
+    return r;
+  };
+
+  it.each(['alice', 'system:serviceaccount:team-a:default', 'system:nodes'])('a tenant (%s) writing kubernetes.io/config.mirror on its pod is judged like any pod: denied', async (user) => {
+    const r = await hook!.post('/validate', asUser(user));
+    expect(r.json.response.allowed).toBe(false);
+    expect(r.json.response.status.message).toContain('[rule hostpath-device]');
+  });
+
+  it('a kubelet\'s mirror pod is admitted (its static pod runs anyway) with the findings as warnings', async () => {
+    const r = await hook!.post('/validate', asUser('system:node:node-1'));
+    expect(r.json.response.allowed).toBe(true);
+    expect(r.json.response.warnings[0]).toMatch(/^mirror pod: container "c" mounts hostPath \/dev\/sgx_enclave/);
+  });
+});
+
 describe('hostile tenant against the webhook (real HTTPS, both policies)', () => {
   const hooks: Record<'default' | 'strict', TestWebhook | undefined> = { default: undefined, strict: undefined };
   beforeAll(async () => {
