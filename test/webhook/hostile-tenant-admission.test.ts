@@ -22,6 +22,8 @@ interface Attempt {
   operation?: 'CREATE' | 'UPDATE';
   oldSpec?: Record<string, unknown>;
   subResource?: string;
+  meta?: Record<string, unknown>;
+  oldMeta?: Record<string, unknown>;
 }
 
 const hostPath = (path: string, opts: { epc?: boolean; readOnly?: boolean } = {}) => ({
@@ -62,6 +64,26 @@ const ATTEMPTS: Attempt[] = [
     spec: { volumes: [{ name: 'd', hostPath: { path: '/dev/shm' } }, { name: 'v', hostPath: { path: '/dev' } }], containers: [{ name: 'c', image: 'x' }], ephemeralContainers: [{ name: 'dbg', image: 'x', volumeMounts: [{ name: 'v', mountPath: '/x' }] }] },
     expect: ['denied', 'denied'], rule: 'hostpath-device',
   },
+  // annotations changed on UPDATE: the EPC annotation is immutable; the others act only at CREATE
+  {
+    name: 'UPDATE shrinking the sgx.intel.com/epc annotation',
+    operation: 'UPDATE', meta: { annotations: { [EPC]: '1Mi' } }, oldMeta: { annotations: { [EPC]: '8Mi' } },
+    spec: { containers: [{ name: 'c', image: 'x', ...epc }] }, oldSpec: { containers: [{ name: 'c', image: 'x', ...epc }] },
+    expect: ['denied', 'denied'], rule: 'epc-annotation-changed',
+  },
+  {
+    name: 'UPDATE removing require-enforcement (the affinity is already in the immutable spec)',
+    operation: 'UPDATE', meta: { annotations: { [EPC]: '8Mi' } }, oldMeta: { annotations: { [EPC]: '8Mi', 'sgx-epc-enforcer.io/require-enforcement': 'true' } },
+    spec: { containers: [{ name: 'c', image: 'x', ...epc }] }, oldSpec: { containers: [{ name: 'c', image: 'x', ...epc }] },
+    expect: ['admitted', 'admitted'],
+  },
+  {
+    name: 'ephemeral container, privileged, in a pod without SGX',
+    operation: 'UPDATE', subResource: 'ephemeralcontainers',
+    oldSpec: { containers: [{ name: 'c', image: 'x' }] },
+    spec: { containers: [{ name: 'c', image: 'x' }], ephemeralContainers: [{ name: 'dbg', image: 'x', securityContext: { privileged: true } }] },
+    expect: ['warned', 'denied'], rule: 'privileged',
+  },
   // out of scope (admitted on purpose; README "Security model"): no host path to SGX or the limits
   { name: 'out of scope: hostIPC', spec: { hostIPC: true, containers: [{ name: 'c', image: 'x' }] }, expect: ['admitted', 'admitted'] },
   { name: 'out of scope: capabilities.add SYS_ADMIN', spec: { containers: [{ name: 'c', image: 'x', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }] }, expect: ['admitted', 'admitted'] },
@@ -75,8 +97,8 @@ function review(a: Attempt) {
     request: {
       uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'team-a',
       operation: a.operation ?? 'CREATE', subResource: a.subResource,
-      object: { apiVersion: 'v1', kind: 'Pod', metadata: meta, spec: a.spec },
-      oldObject: a.oldSpec ? { apiVersion: 'v1', kind: 'Pod', metadata: meta, spec: a.oldSpec } : undefined,
+      object: { apiVersion: 'v1', kind: 'Pod', metadata: { ...meta, ...a.meta }, spec: a.spec },
+      oldObject: a.oldSpec ? { apiVersion: 'v1', kind: 'Pod', metadata: { ...meta, ...a.oldMeta }, spec: a.oldSpec } : undefined,
     },
   };
 }
