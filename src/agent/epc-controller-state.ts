@@ -31,9 +31,19 @@ export function appliesLimits(mode: EnforceMode): boolean {
   return mode !== 'false';
 }
 
+/** The part of the advice that only makes sense under `--enforce true` (pods are being refused). */
+export const STRICT_ONLY_ADVICE = ', or set the chart value agent.enforce=auto (flag --enforce auto) to start pods without limits on nodes that lack it';
 /** The advice every "no EPC controller" message ends with: what an operator can actually set. */
-export const NO_EPC_CGROUP_ADVICE =
-  'this kernel cannot hold pods to their EPC; run a node image whose kernel has the sgx_epc misc cgroup, or set the chart value agent.enforce=auto (flag --enforce auto) to start pods without limits on nodes that lack it';
+export const NO_EPC_CGROUP_ADVICE = `this kernel cannot hold pods to their EPC; run a node image whose kernel has the sgx_epc misc cgroup${STRICT_ONLY_ADVICE}`;
+
+/**
+ * `reason` as shown under `mode`: "set agent.enforce=auto" is advice for a node that refuses pods
+ * (`true`); under auto or false pods already start, and a Node condition telling an operator who
+ * runs auto to set auto only confuses.
+ */
+export function reasonUnder(mode: EnforceMode, reason: string): string {
+  return mode === 'true' ? reason : reason.replace(STRICT_ONLY_ADVICE, '');
+}
 export interface UnusableContext {
   /** The backend that failed. */
   kind: 'cgroupfs' | 'model';
@@ -65,7 +75,7 @@ export type StartPolicy =
 /** Without an EPC controller only `--enforce true` refuses; auto and false start the pod unbound. */
 export function startPolicy(mode: EnforceMode, state: EpcControllerState): StartPolicy {
   if (state.usable) return { action: 'bind' };
-  return mode === 'true' ? { action: 'refuse', reason: state.reason } : { action: 'start-unbound', reason: state.reason };
+  return mode === 'true' ? { action: 'refuse', reason: state.reason } : { action: 'start-unbound', reason: reasonUnder(mode, state.reason) };
 }
 
 /** The `backend` readiness check: passes when usable; when not, fails only under `--enforce true`. */
@@ -74,5 +84,5 @@ export function backendReadiness(mode: EnforceMode, state: EpcControllerState): 
     return mode === 'false' ? { note: 'observe-only (--enforce=false): pod cgroups are bound with misc.max "max" (measured, not limited)' } : true;
   }
   if (mode === 'true') return state.reason;
-  return { note: `observe-only (--enforce=${mode}), EPC pods start without a cgroup binding: ${state.reason}` };
+  return { note: `observe-only (--enforce=${mode}), EPC pods start without a cgroup binding: ${reasonUnder(mode, state.reason)}` };
 }

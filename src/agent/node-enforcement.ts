@@ -3,7 +3,7 @@
  * `sgx-epc-enforcer.io/epc-enforced`), in /readyz and in the `epc_node_enforced` gauge. One
  * function, so the four places never disagree.
  */
-import type { EnforceMode, EpcControllerState } from './epc-controller-state.js';
+import { reasonUnder, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';
 
 /** The Node condition type (node-problem-detector style: True = limits hold on this node). */
 export const EPC_ENFORCED_CONDITION = 'SgxEpcEnforced';
@@ -26,7 +26,7 @@ export function nodeEnforcement(mode: EnforceMode, state: EpcControllerState): N
       enforced: false, reason: 'EnforcementDisabled',
       message: state.usable
         ? 'observe-only (--enforce=false): EPC pods run unlimited; pod cgroups are bound with misc.max "max" and measured'
-        : `observe-only (--enforce=false): EPC pods run unlimited and unmeasured: ${state.reason}`,
+        : `observe-only (--enforce=false): EPC pods run unlimited and unmeasured: ${reasonUnder(mode, state.reason)}`,
     };
   }
   if (state.usable) return { enforced: true, reason: 'EpcControllerPresent', message: `EPC limits enforced (--enforce=${mode}): each EPC pod is held to its sgx.intel.com/epc request` };
@@ -34,6 +34,6 @@ export function nodeEnforcement(mode: EnforceMode, state: EpcControllerState): N
     enforced: false, reason: 'NoEpcController',
     message: mode === 'true'
       ? `no EPC controller and --enforce=true: EPC pod starts are refused on this node: ${state.reason}`
-      : `observe-only (--enforce=auto, no EPC controller): EPC pods start unlimited: ${state.reason}`,
+      : `observe-only (--enforce=auto, no EPC controller): EPC pods start unlimited: ${reasonUnder(mode, state.reason)}`,
   };
 }

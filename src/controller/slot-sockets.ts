@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
@@ -88,11 +88,27 @@ export class SlotSockets implements SlotSocketsPort {
     await Promise.all(all.map((s) => s.stop()));
   }
 
+  /**
+   * The slot dir is ours, but a pod had it mounted: whatever is at the socket's name and is not a
+   * socket (a directory, a symlink, a file left by a tenant) is removed without following it, so
+   * a slot is never left unusable for the next pod (UnixSocketServer refuses to remove a
+   * non-socket, rightly for control.sock). A socket is left to UnixSocketServer (live: refused).
+   */
+  private clearNonSocket(slot: string): void {
+    const path = this.pathOf(slot);
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st || st.isSocket()) return;
+    const kind = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : 'file';
+    rmSync(path, { recursive: true, force: true });
+    this.o.log.warn({ slot, path, kind }, 'removed a non-socket at the slot socket path before serving it (left by the slot\'s previous pod?)');
+  }
+
   private async start(slot: string): Promise<void> {
     const dir = slotSocketDir(this.o.socketDir, slot);
     // Synchronous: two local metadata calls, on the PreStart path (no threadpool round trips).
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, SLOT_DIR_MODE);
+    this.clearNonSocket(slot);
     const server = new UnixSocketServer(this.pathOf(slot), this.o.listenerFor(slot), { mode: ENCLAVE_SOCKET_MODE, limits: this.o.limits, budget: this.o.budget });
     await server.start();
     if (this.closed) {

@@ -76,7 +76,9 @@ function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: 
   if (!isObject(pod)) return allow('no-object');
   const namespace = request.namespace || stringAt(objectAt(pod, 'metadata'), 'namespace') || '';
   if (config.excludedNamespaces.includes(namespace)) return allow('excluded-namespace');
-  const mirror = annotationAt(pod, MIRROR_ANNOTATION) !== undefined;
+  // A mirror pod is one a kubelet (system:node:NAME) creates for a static pod; the annotation alone
+  // is a claim any tenant can write on its own pod, so it counts only from a node's request.
+  const mirror = annotationAt(pod, MIRROR_ANNOTATION) !== undefined && request.username.startsWith('system:node:');
 
   let review: PodReview;
   if (request.operation === 'CREATE' && request.subResource === '') review = reviewPodCreate(pod, config);

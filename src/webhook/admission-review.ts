@@ -17,6 +17,8 @@ export interface AdmissionRequest {
   name: string;
   operation: string;
   dryRun: boolean;
+  /** `userInfo.username` of the requester ('' when absent): who sent it, as the API server authenticated it. */
+  username: string;
   object: unknown;
   oldObject: unknown;
 }
@@ -47,6 +49,7 @@ export function parseAdmissionReview(body: unknown): ParsedReview {
       name: stringAt(req, 'name') ?? '',
       operation: stringAt(req, 'operation') ?? '',
       dryRun: req.dryRun === true,
+      username: stringAt(isObject(req.userInfo) ? req.userInfo : {}, 'username') ?? '',
       object: req.object,
       oldObject: req.oldObject,
     },

@@ -31,6 +31,17 @@ export const DEFAULT_DEVICE_HOST_PATHS = ['/dev/sgx_enclave', '/dev/sgx_provisio
  */
 export const DEFAULT_CONTROLLER_SOCKET_DIRS = ['/var/run/epc'];
 
+/**
+ * Host paths through which a pod would reach the enforcement itself on a node, whatever it
+ * declares: the cgroup filesystem (a pod's `misc.max` is the EPC limit on hardware; a root
+ * container mounting it writes its own or a neighbour's) and kubelet's device-plugin dir (a root
+ * container there registers its own plugin for the enclave resource; kubelet keeps the latest
+ * registration, so EPC pods would get /dev/sgx_enclave without this agent's PreStartContainer).
+ * Denied as hostPaths for every pod outside the excluded namespaces, as the controller's socket
+ * dir is. A chart `agent.kubeletDir` elsewhere needs its device-plugins dir listed.
+ */
+export const DEFAULT_ENFORCEMENT_HOST_PATHS = ['/sys/fs/cgroup', '/var/lib/kubelet/device-plugins'];
+
 /** The resolved configuration every part of the webhook reads. */
 export interface WebhookConfig {
   resourceNames: { epc: string; enclave: string; provision: string };
@@ -43,6 +54,8 @@ export interface WebhookConfig {
   deviceHostPaths: string[];
   /** The controller's socket dirs (normalized): denied as hostPaths for every pod. */
   controllerSocketDirs: string[];
+  /** The enforcement's own host paths (normalized): denied as hostPaths for every pod. */
+  enforcementHostPaths: string[];
 }
 
 /** Defaults: Intel's resource names, kube-system excluded, default policy, no maximum. */
@@ -53,6 +66,7 @@ export function defaultWebhookConfig(): WebhookConfig {
     policy: 'default',
     deviceHostPaths: [...DEFAULT_DEVICE_HOST_PATHS],
     controllerSocketDirs: [...DEFAULT_CONTROLLER_SOCKET_DIRS],
+    enforcementHostPaths: [...DEFAULT_ENFORCEMENT_HOST_PATHS],
   };
 }
 
@@ -75,6 +89,7 @@ export const webhookConfigFileSchema = z.strictObject({
   maxPodEpc: quantity.nullable().optional(),
   deviceHostPaths: z.array(hostPath).min(1).optional(),
   controllerSocketDirs: z.array(hostPath).optional(),
+  enforcementHostPaths: z.array(hostPath).optional(),
 });
 
 /** The parsed file, before merging with defaults and flags. */
@@ -143,6 +158,7 @@ export function resolveWebhookConfig(file: WebhookConfigFile = {}, flags: Webhoo
     maxPodEpcBytes: max && max.ok ? max.bytes : undefined,
     deviceHostPaths: (merged.deviceHostPaths ?? base.deviceHostPaths).map(normalizeHostPath),
     controllerSocketDirs: (merged.controllerSocketDirs ?? base.controllerSocketDirs).map(normalizeHostPath),
+    enforcementHostPaths: (merged.enforcementHostPaths ?? base.enforcementHostPaths).map(normalizeHostPath),
   };
 }
 

@@ -37,6 +37,8 @@ export type DenyRule =
   | 'enclave-without-epc'
   | 'hostpath-device'
   | 'hostpath-controller-socket'
+  | 'hostpath-enforcement'
+  | 'host-pid'
   | 'epc-invalid'
   | 'epc-not-positive'
   | 'epc-requests-limits-mismatch'
@@ -46,7 +48,7 @@ export type DenyRule =
   | 'privileged';
 
 /** Warning rules. */
-export type WarnRule = 'epc-not-page-multiple' | 'privileged' | 'epc-without-enclave' | 'enclave-not-one' | 'epc-annotation-mismatch' | 'opt-out-ignored';
+export type WarnRule = 'epc-not-page-multiple' | 'privileged' | 'host-pid' | 'epc-without-enclave' | 'enclave-not-one' | 'epc-annotation-mismatch' | 'opt-out-ignored';
 
 export interface Finding<R extends string> {
   rule: R;
@@ -77,15 +79,39 @@ function matcherFor(config: WebhookConfig): HostPathMatcher {
 
 const CONTROLLER_DIR_HINT = 'no pod may mount it, whatever it declares: only the agent and controller do, in an excluded namespace';
 
+const ENFORCEMENT_HINT = 'no pod may mount it, whatever it declares (it reaches the EPC limits themselves: pod cgroups\' misc.max, or kubelet\'s device-plugin registration): only node agents do, in an excluded namespace';
+
 /**
- * hostPath volumes reaching the controller's socket dir: denied for every pod (CREATE), whether
- * or not a container mounts them yet (an ephemeral container could mount it later).
+ * hostPath volumes reaching the controller's socket dir or the enforcement's own host paths
+ * (cgroupfs, kubelet's device-plugin dir): denied for every pod (CREATE), whether or not a
+ * container mounts them yet (an ephemeral container could mount them later).
  */
 function reviewControllerSocketDirs(pod: unknown, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void): void {
-  if (config.controllerSocketDirs.length === 0) return;
-  for (const v of reachingVolumes(pod, matcherOf(config.controllerSocketDirs)).values()) {
-    deny('hostpath-controller-socket', `volume "${v.volume}" is ${describeMount(v, false)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
+  if (config.controllerSocketDirs.length > 0) {
+    for (const v of reachingVolumes(pod, matcherOf(config.controllerSocketDirs)).values()) {
+      deny('hostpath-controller-socket', `volume "${v.volume}" is ${describeMount(v, false)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
+    }
   }
+  if (config.enforcementHostPaths.length > 0) {
+    for (const v of reachingVolumes(pod, matcherOf(config.enforcementHostPaths)).values()) {
+      deny('hostpath-enforcement', `volume "${v.volume}" is ${describeMount(v, false)}: ${ENFORCEMENT_HINT}`);
+    }
+  }
+}
+
+/**
+ * hostPID: /proc/<pid>/root of another container's process is that container's root, with its
+ * mounts, for a caller of the same uid whose capabilities include the target's (ptrace read
+ * access). The agent and controller run as uid 0 with no capabilities, so any root container
+ * with hostPID reaches the agent's read-write /sys/fs/cgroup (every pod's misc.max), kubelet's
+ * device-plugin dir and, in the model, control.sock: the same reach as a hostPath /proc. Treated
+ * like privileged: denied with policy strict, a warning otherwise.
+ */
+function reviewHostPid(pod: unknown, usesSgx: boolean, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
+  if (objectAt(pod, 'spec')?.hostPID !== true) return;
+  const text = `the pod uses hostPID${usesSgx ? ' and SGX' : ''}: through /proc/<pid>/root a root container reaches the node agent's mounts (every pod cgroup's misc.max, kubelet's device-plugin dir) and the epc controller's control.sock, so it can lift any EPC limit`;
+  if (config.policy === 'strict') deny('host-pid', `${text}; drop hostPID, or exclude the namespace if it is a node agent`);
+  else warnings.push({ rule: 'host-pid', message: `${text} (denied with policy strict)` });
 }
 
 function isPrivileged(c: ContainerRef): boolean {
@@ -253,6 +279,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
   }
 
   reviewPrivileged(privileged, usesSgx, config, deny, warnings);
+  reviewHostPid(pod, usesSgx, config, deny, warnings);
   return { usesSgx, violations, warnings, epcBytes, containers };
 }
 
@@ -307,10 +334,13 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
   const noEpc = `in a pod that declares no ${epc} (ephemeral/debug containers may use SGX only in pods whose containers declare EPC)`;
   const devices = reachingVolumes(pod, matcherFor(config));
   const controllerDirs = config.controllerSocketDirs.length === 0 ? NO_VOLUMES : reachingVolumes(pod, matcherOf(config.controllerSocketDirs));
+  const enforcementPaths = config.enforcementHostPaths.length === 0 ? NO_VOLUMES : reachingVolumes(pod, matcherOf(config.enforcementHostPaths));
   let usesSgx = podDeclaresEpc;
   for (const c of added) {
     const control = reachedDevice(c, controllerDirs);
     if (control) deny('hostpath-controller-socket', `${label(c)} mounts ${describeMount(control)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
+    const enforcement = reachedDevice(c, enforcementPaths);
+    if (enforcement) deny('hostpath-enforcement', `${label(c)} mounts ${describeMount(enforcement)}: ${ENFORCEMENT_HINT}`);
     const device = reachedDevice(c, devices);
     const requested = [enclave, provision].filter((r) => declaresResource(c.spec, r));
     if (device || requested.length > 0) usesSgx = true;

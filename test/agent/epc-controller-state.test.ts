@@ -11,6 +11,8 @@ import { FakeCgroupfs } from '../backend/fake-cgroupfs.js';
 
 const ROOT = '/sys/fs/cgroup';
 const KERNEL = `kernel has no sgx_epc misc cgroup (/sys/fs/cgroup/misc.capacity) - ${NO_EPC_CGROUP_ADVICE}`;
+/** The same reason where pods start anyway (auto, false): no advice to set auto. */
+const KERNEL_STARTING = 'kernel has no sgx_epc misc cgroup (/sys/fs/cgroup/misc.capacity) - this kernel cannot hold pods to their EPC; run a node image whose kernel has the sgx_epc misc cgroup';
 
 describe('unusableReason', () => {
   it.each([
@@ -41,8 +43,8 @@ describe('startPolicy and backend readiness', () => {
     { name: 'usable, true: bind, ready', mode: 'true', state: USABLE, start: { action: 'bind' }, ready: true },
     { name: 'usable, false: bind (misc.max max), ready with a note', mode: 'false', state: USABLE, start: { action: 'bind' }, ready: { note: expect.stringContaining('observe-only (--enforce=false): pod cgroups are bound with misc.max "max"') } },
     { name: 'none, true: refuse, not ready', mode: 'true', state: none, start: { action: 'refuse', reason: KERNEL }, ready: KERNEL },
-    { name: 'none, auto: start unbound, ready with a note', mode: 'auto', state: none, start: { action: 'start-unbound', reason: KERNEL }, ready: { note: `observe-only (--enforce=auto), EPC pods start without a cgroup binding: ${KERNEL}` } },
-    { name: 'none, false: start unbound, ready with a note', mode: 'false', state: none, start: { action: 'start-unbound', reason: KERNEL }, ready: { note: `observe-only (--enforce=false), EPC pods start without a cgroup binding: ${KERNEL}` } },
+    { name: 'none, auto: start unbound, ready with a note', mode: 'auto', state: none, start: { action: 'start-unbound', reason: KERNEL_STARTING }, ready: { note: `observe-only (--enforce=auto), EPC pods start without a cgroup binding: ${KERNEL_STARTING}` } },
+    { name: 'none, false: start unbound, ready with a note', mode: 'false', state: none, start: { action: 'start-unbound', reason: KERNEL_STARTING }, ready: { note: `observe-only (--enforce=false), EPC pods start without a cgroup binding: ${KERNEL_STARTING}` } },
   ] as const)('$name', ({ mode, state, start, ready }) => {
     expect(startPolicy(mode, state)).toEqual(start);
     expect(backendReadiness(mode, state)).toEqual(ready);
@@ -62,6 +64,21 @@ describe('nodeEnforcement (Node condition, label, gauge)', () => {
     const e = nodeEnforcement(mode, state);
     expect(e).toMatchObject({ enforced, reason });
     expect(e.message).toContain(msg);
+  });
+});
+
+describe('the advice to set agent.enforce=auto appears only where pods are refused (--enforce true)', () => {
+  const none = { usable: false, reason: KERNEL } as const;
+  it.each(['auto', 'false'] as const)('--enforce %s: Node condition, readiness and start reason do not tell an operator to set auto', (mode) => {
+    const shown = [nodeEnforcement(mode, none).message, JSON.stringify(backendReadiness(mode, none)), JSON.stringify(startPolicy(mode, none))];
+    for (const text of shown) {
+      expect(text).not.toContain('agent.enforce=auto');
+      expect(text).toContain('run a node image whose kernel has the sgx_epc misc cgroup');
+    }
+  });
+  it('--enforce true keeps it', () => {
+    expect(nodeEnforcement('true', none).message).toContain('set the chart value agent.enforce=auto (flag --enforce auto)');
+    expect(backendReadiness('true', none)).toContain('agent.enforce=auto');
   });
 });
 

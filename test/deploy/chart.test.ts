@@ -11,7 +11,7 @@ import { parseWebhookConfigFile } from '../../src/webhook/config.js';
 import { agentNotYetDeclared, flagProblems } from './cli-flags.js';
 import { chartValueLeaves } from './chart-values.js';
 import { AGENT_METRICS, checkPolicy, metricOf } from './policy.js';
-import { all, CHART_DIR, helmLint, helmNotes, helmTemplate, helmTemplateRaw, one, RELEASE, type K8sObject } from './render.js';
+import { all, CHART_DIR, helmLint, helmNotes, helmTemplate, helmTemplateRaw, one, RELEASE, renderWithChartHelpers, type K8sObject } from './render.js';
 import { validateAll } from './validate-objects.js';
 import { CHART_ONLY, PAIRED } from './variants.js';
 
@@ -134,6 +134,53 @@ describe('NOTES.txt', () => {
     for (const h of hasNot) expect(notes).not.toContain(h);
     // No cluster answers `lookup` here: no Intel webhook warning without one.
     expect(notes).not.toContain("Intel's SGX admission webhook is installed");
+  });
+});
+
+describe('the webhook config follows the chart\'s host dirs', () => {
+  const config = async (values: Record<string, unknown>) => parseWebhookConfigFile(parseYaml(one(await helmTemplate(values), 'ConfigMap', `${RELEASE}-webhook`).data['webhook.yaml']));
+
+  it('defaults: the webhook\'s own defaults apply (nothing listed)', async () => {
+    const c = await config({});
+    expect(c.controllerSocketDirs).toBeUndefined();
+    expect(c.enforcementHostPaths).toBeUndefined();
+  });
+
+  it('a moved kubelet dir and controller socket dir are denied as hostPaths', async () => {
+    const c = await config({ mode: 'model', agent: { kubeletDir: '/data/kubelet/' }, controller: { socketDir: '/srv/epc' } });
+    expect(c.enforcementHostPaths).toEqual(['/sys/fs/cgroup', '/data/kubelet/device-plugins']);
+    expect(c.controllerSocketDirs).toEqual(['/srv/epc']);
+  });
+});
+
+describe('NOTES: detecting Intel\'s SGX webhook among the live MutatingWebhookConfigurations', () => {
+  // What `lookup` returns on a live cluster: one configuration whose webhook is called by url
+  // (no clientConfig.service: managed control-plane webhooks often are), one without webhooks,
+  // Intel's by name and Intel's by path only. A plain field chain on the url one failed the
+  // whole `helm install` with "nil pointer evaluating interface {}.path".
+  const items = [
+    { metadata: { name: 'managed-by-url' }, webhooks: [{ name: 'm.example.com', clientConfig: { url: 'https://203.0.113.1/mutate' } }] },
+    { metadata: { name: 'empty' } },
+    { metadata: { name: 'intel-by-name' }, webhooks: [{ name: 'sgx.mutator.webhooks.intel.com', clientConfig: { service: { name: 's', namespace: 'n' } } }] },
+    { metadata: { name: 'intel-by-path' }, webhooks: [{ name: 'other', clientConfig: { service: { name: 's', namespace: 'n', path: '/pods-sgx' } } }, { name: 'other2', clientConfig: { service: { name: 's', namespace: 'n', path: '/pods-sgx' } } }] },
+    { metadata: { name: 'intel-by-url' }, webhooks: [{ name: 'x', clientConfig: { url: 'https://sgx.example/pods-sgx' } }] },
+    { metadata: { name: 'plain-service' }, webhooks: [{ name: 'p', clientConfig: { service: { name: 's', namespace: 'n', path: '/mutate' } } }] },
+  ];
+  const probe = 'names: {{ include "epc.intelWebhookConfigs" .Values.items | quote }}\n';
+
+  it('names Intel\'s configurations and renders past url-based ones', async () => {
+    const r = await renderWithChartHelpers(probe, { items });
+    expect(r.stderr).not.toContain('nil pointer');
+    expect(r.ok).toBe(true);
+    expect(parseYaml(r.stdout.replace(/^---.*$/m, ''))).toEqual({ names: 'intel-by-name, intel-by-path, intel-by-url' });
+  });
+
+  it('is empty without Intel\'s webhook (and for no configurations at all)', async () => {
+    for (const list of [items.filter((i) => !i.metadata.name.startsWith('intel')), []]) {
+      const r = await renderWithChartHelpers(probe, { items: list });
+      expect(r.ok, r.stderr).toBe(true);
+      expect(parseYaml(r.stdout.replace(/^---.*$/m, ''))).toEqual({ names: '' });
+    }
   });
 });
 

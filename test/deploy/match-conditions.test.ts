@@ -70,6 +70,8 @@ const HAND: Case[] = [
   { name: 'hostPath of the controller socket dir, unmounted', operation: 'CREATE', object: pod({ containers: [c('a')], volumes: [{ name: 's', hostPath: { path: '/run/epc' } }] }) },
   { name: 'privileged plain container (strict policy denies privileged)', operation: 'CREATE', object: pod({ containers: [c('a', { securityContext: { privileged: true } })] }) },
   { name: 'privileged ephemeral container', operation: 'UPDATE', subResource: 'ephemeralcontainers', object: pod({ containers: [c('a')], ephemeralContainers: [c('dbg', { securityContext: { privileged: true } })] }), oldObject: pod({ containers: [c('a')] }) },
+  { name: 'hostPID plain pod (warned; strict policy denies it)', operation: 'CREATE', object: pod({ hostPID: true, containers: [c('a')] }) },
+  { name: 'hostPath /sys/fs/cgroup read-only (the enforcement itself)', operation: 'CREATE', object: pod({ containers: [c('a', { volumeMounts: [{ name: 'cg', mountPath: '/cg', readOnly: true }] })], volumes: [{ name: 'cg', hostPath: { path: '/sys/fs/cgroup' } }] }) },
   { name: 'not privileged (false)', operation: 'CREATE', object: pod({ containers: [c('a', { securityContext: { privileged: false, runAsNonRoot: true } })] }) },
   { name: 'quote-provider annotation alone', operation: 'CREATE', object: pod({ containers: [c('a')] }, { 'sgx.intel.com/quote-provider': 'aesmd' }) },
   { name: 'EPC annotation removed on UPDATE', operation: 'UPDATE', object: pod({ containers: [c('a')] }), oldObject: pod({ containers: [c('a')] }, { [EPC]: '8388608' }) },
@@ -173,7 +175,7 @@ describe('matchConditions agree with the webhook rules', () => {
     }, { requiredKeys: ['name', 'image'] });
     const volume = fc.tuple(fc.constantFrom(...volumeNames), fc.oneof(
       fc.constant({ emptyDir: {} }),
-      fc.constantFrom('/dev/sgx_enclave', '/dev', '/', '/var/log', '/run/epc', '/var/run/epc', '/dev/shm', '/var/run/aesmd', '/proc/1/root', '/dev/char/10:125').map((path) => ({ hostPath: { path } })),
+      fc.constantFrom('/dev/sgx_enclave', '/dev', '/', '/var/log', '/run/epc', '/var/run/epc', '/dev/shm', '/var/run/aesmd', '/proc/1/root', '/dev/char/10:125', '/sys/fs/cgroup', '/var/lib/kubelet/device-plugins').map((path) => ({ hostPath: { path } })),
     )).map(([name, src]) => ({ name, ...src }));
     const annotations = fc.option(fc.dictionary(fc.constantFrom('sgx.intel.com/quote-provider', EPC, 'admissions.enforcer/disabled', 'sgx-epc-enforcer.io/require-enforcement', 'team'), fc.constantFrom('aesmd', 'a', 'true', '8388608', 'yes'), { maxKeys: 3 }), { nil: undefined });
     const podArb = fc.record({
@@ -182,6 +184,7 @@ describe('matchConditions agree with the webhook rules', () => {
       initContainers: fc.option(fc.array(container, { maxLength: 2 }), { nil: undefined }),
       ephemeralContainers: fc.option(fc.array(container.map((x) => ({ ...x, resources: undefined })), { maxLength: 1 }), { nil: undefined }),
       volumes: fc.option(fc.uniqueArray(volume, { maxLength: 3, selector: (v) => v.name }), { nil: undefined }),
+      hostPID: fc.option(fc.boolean(), { nil: undefined }),
     }).map(({ annotations: a, ...spec }) => pod(JSON.parse(JSON.stringify(spec)), a)); // JSON: drop undefined like the API server's JSON
     const caseArb = fc.tuple(podArb, fc.constantFrom<'create' | 'update' | 'debug'>('create', 'update', 'debug'), annotations).map(([p, op, oldAnn]): Case => {
       if (op === 'create') return { name: 'generated', operation: 'CREATE', object: p };

@@ -3,7 +3,7 @@
  * `kubectl kustomize` of the overlays, parsed into plain objects. Shared by every deploy test.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -102,6 +102,26 @@ export async function helmNotes(values: Record<string, unknown> = {}): Promise<s
     const at = r.stdout.indexOf('\nNOTES:\n');
     if (at < 0) throw new Error('helm printed no NOTES');
     return r.stdout.slice(at + 8);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Renders `template` (one template file) in a scratch chart that holds a copy of the chart's
+ * `_helpers.tpl`, with `values`: runs the chart's named templates on inputs `helm template`
+ * cannot produce (e.g. objects `lookup` returns from a live cluster). Returns helm's raw result.
+ */
+export async function renderWithChartHelpers(template: string, values: Record<string, unknown> = {}): Promise<RunResult> {
+  const { helm } = await ensureK8sTools();
+  const dir = await mkdtemp(join(tmpdir(), 'epc-helm-helpers-'));
+  try {
+    await mkdir(join(dir, 'chart/templates'), { recursive: true });
+    await writeFile(join(dir, 'chart/Chart.yaml'), 'apiVersion: v2\nname: helpers-probe\nversion: 0.0.1\n');
+    await copyFile(join(CHART_DIR, 'templates/_helpers.tpl'), join(dir, 'chart/templates/_helpers.tpl'));
+    await writeFile(join(dir, 'chart/templates/probe.yaml'), template);
+    await writeFile(join(dir, 'values.json'), JSON.stringify(values));
+    return await runTool(helm, ['template', 'probe', join(dir, 'chart'), '-f', join(dir, 'values.json')]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

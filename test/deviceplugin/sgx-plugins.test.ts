@@ -105,7 +105,7 @@ describe('SGX plugins against the kubelet emulator', () => {
     const p = await kubelet.admitPod(pod('m', [{ name: 'w', req: { [ENC]: 2 } }]));
     expect(p.containers[0].responses.get(ENC)).toMatchObject({
       envs: { EPC_ENCLAVE_SOCKET: '/var/run/epc/enclave.sock', EPC_ENCLAVE_SLOT: 'enclave-0' },
-      mounts: [{ container_path: '/var/run/epc', host_path: join(sockDir, 'slots', 'enclave-0'), read_only: false }],
+      mounts: [{ container_path: '/var/run/epc', host_path: join(sockDir, 'slots', 'enclave-0'), read_only: true }],
       devices: [],
     });
   });

@@ -15,6 +15,8 @@ import { expect } from 'vitest';
 import { EPC_ENFORCED_CONDITION, EPC_ENFORCED_LABEL } from '../../src/agent/node-enforcement.js';
 import { SGX_CAPABLE_LABEL } from '../../src/k8s/node-advertiser.js';
 import { ENCLAVE_RESOURCE, EPC_RESOURCE } from '../../src/pod/index.js';
+import { resolveWebhookConfig } from '../../src/webhook/config.js';
+import { reviewPodCreate } from '../../src/webhook/review-pod.js';
 import { loadScenarioFile } from '../../src/testbed/demo/load-scenario.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { all, kustomize, one, parseManifests, type K8sObject } from '../deploy/render.js';
@@ -180,6 +182,8 @@ export const TRY_STEPS: Record<string, (r: ShellResult) => void> = {
 };
 
 /** Cannot run in a test: the reason, and a static check where one is possible. */
+const UPGRADE_LISTING = 'kubectl get pods -A -o json | jq -r \'.items[] | select(any(.spec.volumes[]?; .hostPath.path? // "" | test("^/(sys(/fs(/cgroup.*)?)?|var/lib(/kubelet(/device-plugins.*)?)?)/?$"))) | .metadata.namespace\' | sort -u';
+
 export interface NotRunnable {
   reason: string;
   check?: () => Promise<void>;
@@ -305,6 +309,20 @@ export const NOT_RUNNABLE: Record<string, NotRunnable> = {
   "kubectl get pods -A -o 'custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,PHASE:.status.phase,ENCLAVE:.spec.containers[*].resources.limits.sgx\\.intel\\.com/enclave'": {
     reason: CLUSTER,
     check: async () => expect(ENCLAVE_RESOURCE.replaceAll('.', '\\.')).toBe('sgx\\.intel\\.com/enclave'),
+  },
+  [UPGRADE_LISTING]: {
+    reason: CLUSTER,
+    // the listing's pattern picks exactly the hostPaths the new rule denies (of those no older rule denied)
+    check: async () => {
+      const pattern = /test\("([^"]+)"\)/.exec(UPGRADE_LISTING)![1];
+      const re = new RegExp(pattern);
+      const config = resolveWebhookConfig();
+      const rules = (path: string) => reviewPodCreate({ spec: { volumes: [{ name: 'v', hostPath: { path } }], containers: [{ name: 'c' }] } }, config).violations.map((v) => v.rule);
+      for (const path of ['/sys', '/sys/', '/sys/fs', '/sys/fs/cgroup', '/sys/fs/cgroup/misc', '/var/lib', '/var/lib/kubelet', '/var/lib/kubelet/device-plugins', '/var/lib/kubelet/device-plugins/kubelet.sock', '/var/lib/kubelet/pods', '/var/lib/kubelet/plugins_registry', '/sys/kernel', '/var/log', '/var/lib/docker']) {
+        const r = rules(path);
+        expect([path, re.test(path)]).toEqual([path, r.includes('hostpath-enforcement') && r.length === 1]);
+      }
+    },
   },
   'npm test': { reason: 'npm test is the suite this test runs in' },
   'npx vitest run test/readme': { reason: 'runs this very test' },

@@ -78,7 +78,7 @@ The webhooks' matchConditions expression: true for a pod that touches SGX, i.e. 
 webhook's rules (src/webhook/review-pod.ts) can deny, mutate or warn about: a container of any
 kind (containers, initContainers, ephemeralContainers) that declares the EPC, enclave or
 provision resource or is privileged; any hostPath volume; the quote-provider or EPC annotation
-(on UPDATE also the old pod's EPC annotation, which is immutable). Every field is guarded with
+(on UPDATE also the old pod's EPC annotation, which is immutable); hostPID. Every field is guarded with
 has(): an expression error would fall under failurePolicy. test/deploy/match-conditions.test.ts
 evaluates it with a CEL evaluator against the webhook's own decisions.
 */}}
@@ -89,5 +89,24 @@ evaluates it with a CEL evaluator against the webhook's own decisions.
 {{- end -}}
 {{- define "epc.sgxMatchExpression" -}}
 {{- $c := include "epc.sgxContainerCel" . -}}
-(has(object.metadata.annotations) && ('sgx.intel.com/quote-provider' in object.metadata.annotations || 'sgx.intel.com/epc' in object.metadata.annotations)) || (oldObject != null && has(oldObject.metadata.annotations) && 'sgx.intel.com/epc' in oldObject.metadata.annotations) || (has(object.spec.volumes) && object.spec.volumes.exists(v, has(v.hostPath))) || (has(object.spec.containers) && object.spec.containers.exists(c, {{ $c }})) || (has(object.spec.initContainers) && object.spec.initContainers.exists(c, {{ $c }})) || (has(object.spec.ephemeralContainers) && object.spec.ephemeralContainers.exists(c, {{ $c }}))
+(has(object.metadata.annotations) && ('sgx.intel.com/quote-provider' in object.metadata.annotations || 'sgx.intel.com/epc' in object.metadata.annotations)) || (oldObject != null && has(oldObject.metadata.annotations) && 'sgx.intel.com/epc' in oldObject.metadata.annotations) || (has(object.spec.volumes) && object.spec.volumes.exists(v, has(v.hostPath))) || (has(object.spec.hostPID) && object.spec.hostPID == true) || (has(object.spec.containers) && object.spec.containers.exists(c, {{ $c }})) || (has(object.spec.initContainers) && object.spec.initContainers.exists(c, {{ $c }})) || (has(object.spec.ephemeralContainers) && object.spec.ephemeralContainers.exists(c, {{ $c }}))
+{{- end -}}
+
+{{/*
+Names of the MutatingWebhookConfigurations (a list of objects as `lookup` returns them) that hold
+Intel's SGX admission webhook (by its name or its /pods-sgx path, service or url; as epc doctor), joined with ", "; empty when
+none. Fields are read with dig: a configuration whose webhook is called by `url` has no
+clientConfig.service, and a plain field chain on it fails the whole install (nil pointer).
+*/}}
+{{- define "epc.intelWebhookConfigs" -}}
+{{- $intel := list -}}
+{{- range . -}}
+{{- $cfg := . -}}
+{{- range (dig "webhooks" list $cfg) -}}
+{{- if or (eq (dig "name" "" .) "sgx.mutator.webhooks.intel.com") (eq (dig "clientConfig" "service" "path" "" .) "/pods-sgx") (hasSuffix "/pods-sgx" (dig "clientConfig" "url" "" .)) -}}
+{{- $intel = append $intel (dig "metadata" "name" "" $cfg) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- join ", " (uniq $intel) -}}
 {{- end -}}

@@ -32,7 +32,7 @@ export function webhookCommand(): Command {
     .option('--tls-cert <file>', 'serving certificate (PEM, reloaded when it changes; required)')
     .option('--tls-key <file>', 'serving key (PEM, reloaded when it changes; required)')
     .option('--metrics-port <n>', 'Prometheus metrics port, plain HTTP (0 = any free port)', D.metricsPort)
-    .option('--config <file>', 'YAML/JSON config: resourceNames, excludedNamespaces, policy, maxPodEpc, deviceHostPaths, controllerSocketDirs')
+    .option('--config <file>', 'YAML/JSON config: resourceNames, excludedNamespaces, policy, maxPodEpc, deviceHostPaths, controllerSocketDirs, enforcementHostPaths')
     .addOption(new Option('--policy <mode>', 'privileged containers in any pod outside the excluded namespaces: warn (default) or deny (strict)').choices(POLICY_MODES))
     .option('--max-pod-epc <quantity>', 'largest effective pod EPC, e.g. 256Mi (overrides the config)')
     .option('--exclude-namespace <ns...>', 'namespaces allowed untouched (replaces the config list)')

@@ -30,7 +30,10 @@ export type SgxMode = { kind: 'hardware' } | { kind: 'model'; socketDir: string 
  * (the controller charges the slot's cgroup), and a directory mount survives the controller
  * re-creating the socket after a restart. The other slots of a multi-slot request are not
  * mounted: they only count against the node's slots (the agent binds them all to the same
- * cgroup, so nothing could be charged elsewhere through them anyway).
+ * cgroup, so nothing could be charged elsewhere through them anyway). The mount is read-only:
+ * connecting to a unix socket needs no write access to its mount, and a tenant (often root) must
+ * not create, remove or swap files in a directory the controller serves from (a symlink or
+ * directory in place of enclave.sock, a tmpfs filled under /run).
  */
 export function enclaveResponse(mode: SgxMode, ids: readonly string[]): ContainerAllocateResponse {
   if (mode.kind === 'hardware') {
@@ -38,7 +41,7 @@ export function enclaveResponse(mode: SgxMode, ids: readonly string[]): Containe
   }
   return {
     envs: { [ENV_ENCLAVE_SOCKET]: CONTAINER_ENCLAVE_SOCKET, [ENV_ENCLAVE_SLOT]: ids[0] },
-    mounts: [{ container_path: CONTAINER_ENCLAVE_DIR, host_path: slotSocketDir(mode.socketDir, ids[0]), read_only: false }],
+    mounts: [{ container_path: CONTAINER_ENCLAVE_DIR, host_path: slotSocketDir(mode.socketDir, ids[0]), read_only: true }],
   };
 }
 
