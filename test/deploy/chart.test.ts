@@ -140,9 +140,9 @@ describe('NOTES.txt', () => {
 describe('the webhook config follows the chart\'s host dirs', () => {
   const config = async (values: Record<string, unknown>) => parseWebhookConfigFile(parseYaml(one(await helmTemplate(values), 'ConfigMap', `${RELEASE}-webhook`).data['webhook.yaml']));
 
-  it('defaults: the webhook\'s own defaults apply (nothing listed)', async () => {
+  it('defaults: the controller socket dir is listed explicitly; the enforcement paths are the webhook\'s own defaults', async () => {
     const c = await config({});
-    expect(c.controllerSocketDirs).toBeUndefined();
+    expect(c.controllerSocketDirs).toEqual(['/var/run/epc']);
     expect(c.enforcementHostPaths).toBeUndefined();
   });
 
