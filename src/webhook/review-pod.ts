@@ -48,7 +48,7 @@ export type DenyRule =
   | 'privileged';
 
 /** Warning rules. */
-export type WarnRule = 'epc-not-page-multiple' | 'privileged' | 'host-pid' | 'epc-without-enclave' | 'enclave-not-one' | 'epc-annotation-mismatch' | 'opt-out-ignored';
+export type WarnRule = 'epc-not-page-multiple' | 'privileged' | 'host-pid' | 'hostpath-enforcement' | 'epc-without-enclave' | 'enclave-not-one' | 'epc-annotation-mismatch' | 'opt-out-ignored';
 
 export interface Finding<R extends string> {
   rule: R;
@@ -79,14 +79,24 @@ function matcherFor(config: WebhookConfig): HostPathMatcher {
 
 const CONTROLLER_DIR_HINT = 'no pod may mount it, whatever it declares: only the agent and controller do, in an excluded namespace';
 
+/** `hostpath-enforcement`: a denial with policy strict, a warning otherwise. */
+function enforcementFinding(config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[], what: string): void {
+  if (config.policy === 'strict') deny('hostpath-enforcement', `${what}: ${ENFORCEMENT_HINT}`);
+  // Short, the policy first: Kubernetes cuts a warning at 256 characters and the path can be long.
+  else warnings.push({ rule: 'hostpath-enforcement', message: `denied with policy strict: ${what} reaches the EPC limits (misc.max, device-plugin registration); a root container can lift any limit. Node agents belong in an excluded namespace` });
+}
+
 const ENFORCEMENT_HINT = 'no pod may mount it, whatever it declares (it reaches the EPC limits themselves: pod cgroups\' misc.max, or kubelet\'s device-plugin registration): only node agents do, in an excluded namespace';
 
 /**
- * hostPath volumes reaching the controller's socket dir or the enforcement's own host paths
- * (cgroupfs, kubelet's device-plugin dir): denied for every pod (CREATE), whether or not a
- * container mounts them yet (an ephemeral container could mount them later).
+ * hostPath volumes reaching the controller's socket dir: denied for every pod (CREATE), whether
+ * or not a container mounts them yet (an ephemeral container could mount them later). Volumes
+ * reaching the enforcement's own host paths (cgroupfs, kubelet's device-plugin dir) follow the
+ * policy, like privileged and hostPID (which reach the same and more): denied with policy strict,
+ * a warning otherwise, so an install or upgrade does not refuse the cluster's other node agents
+ * (GPU device plugins, CSI node plugins, cgroup readers) on their next rollout.
  */
-function reviewControllerSocketDirs(pod: unknown, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void): void {
+function reviewControllerSocketDirs(pod: unknown, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
   if (config.controllerSocketDirs.length > 0) {
     for (const v of reachingVolumes(pod, matcherOf(config.controllerSocketDirs)).values()) {
       deny('hostpath-controller-socket', `volume "${v.volume}" is ${describeMount(v, false)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
@@ -94,7 +104,7 @@ function reviewControllerSocketDirs(pod: unknown, config: WebhookConfig, deny: (
   }
   if (config.enforcementHostPaths.length > 0) {
     for (const v of reachingVolumes(pod, matcherOf(config.enforcementHostPaths)).values()) {
-      deny('hostpath-enforcement', `volume "${v.volume}" is ${describeMount(v, false)}: ${ENFORCEMENT_HINT}`);
+      enforcementFinding(config, deny, warnings, `volume "${v.volume}" is ${describeMount(v, false)}`);
     }
   }
 }
@@ -206,7 +216,7 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
   const containers = podContainers(pod);
   let usesSgx = false;
   const privileged: ContainerRef[] = [];
-  reviewControllerSocketDirs(pod, config, deny);
+  reviewControllerSocketDirs(pod, config, deny, warnings);
 
   for (const c of containers) {
     const declared = containerResource(c.spec, epc);
@@ -340,7 +350,7 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
     const control = reachedDevice(c, controllerDirs);
     if (control) deny('hostpath-controller-socket', `${label(c)} mounts ${describeMount(control)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
     const enforcement = reachedDevice(c, enforcementPaths);
-    if (enforcement) deny('hostpath-enforcement', `${label(c)} mounts ${describeMount(enforcement)}: ${ENFORCEMENT_HINT}`);
+    if (enforcement) enforcementFinding(config, deny, warnings, `${label(c)} mounts ${describeMount(enforcement)}`);
     const device = reachedDevice(c, devices);
     const requested = [enclave, provision].filter((r) => declaresResource(c.spec, r));
     if (device || requested.length > 0) usesSgx = true;

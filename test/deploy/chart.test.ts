@@ -120,12 +120,12 @@ describe('NOTES.txt', () => {
     { name: 'PrometheusRule on', values: { monitoring: { prometheusRule: { enabled: true } } }, has: ['Alerts: PrometheusRule sgx-epc-enforcer in sgx-epc-system', 'kube-state-metrics'], hasNot: [] },
     {
       name: 'default policy, enclave request auto (defaults)', values: {},
-      has: ['policy default: privileged containers are warned about, not denied', 'hostPaths reaching /var/run/epc', 'webhook.extraExcludedNamespaces', 'Enclave request auto', 'only while some', 'https://localhost:8443/readyz', 'grep epc_webhook_nodes_offering_enclave'],
+      has: ['policy default: privileged containers, hostPID and hostPaths into cgroupfs', 'are warned about, not denied', 'hostPaths reaching /var/run/epc', 'webhook.extraExcludedNamespaces', 'Enclave request auto', 'only while some', 'https://localhost:8443/readyz', 'grep epc_webhook_nodes_offering_enclave'],
       hasNot: ['are DENIED', 'Enclave request always'],
     },
     {
       name: 'strict policy, enclave request always, moved socket dir', values: { mode: 'model', controller: { socketDir: '/srv/epc' }, webhook: { policy: 'strict', enclaveRequest: 'always' } },
-      has: ['policy strict: privileged containers are DENIED in every pod', 'hostPaths reaching /srv/epc', 'Enclave request always', 'stays Pending until an agent offers it'],
+      has: ['policy strict: privileged containers, hostPID and hostPaths into cgroupfs', 'are DENIED in every pod', 'hostPaths reaching /srv/epc', 'Enclave request always', 'stays Pending until an agent offers it'],
       hasNot: ['Enclave request auto', 'epc_webhook_nodes_offering_enclave', 'warned about, not denied'],
     },
   ])('renders for $name', async ({ values, has, hasNot }) => {

@@ -171,8 +171,8 @@ const rows: Row[] = [
       },
     },
     intel: 'not its business (it only mutates EPC pods)',
-    ours: { denied: 'hostpath-enforcement', wayOut: /kubelet's device-plugin registration\): only node agents do, in an excluded namespace[\s\S]*exclude the namespace if it is a node agent \(a device plugin/ },
-    why: 'kubelet\'s device-plugin dir is where a second enclave plugin registers (the first rule), and a pod reaching /dev/sgx_enclave without EPC runs enclaves with no limit; a node agent belongs in an excluded namespace (next row)',
+    ours: { denied: 'hostpath-device', wayOut: /mounts hostPath \/dev\/sgx_enclave[\s\S]*exclude the namespace if it is a node agent \(a device plugin/ },
+    why: 'a pod reaching /dev/sgx_enclave without EPC runs enclaves with no limit, and kubelet\'s device-plugin dir is where a second enclave plugin registers (a warning by default, denied with policy strict); a node agent belongs in an excluded namespace (next row)',
   },
   {
     name: "Intel's SGX device plugin DaemonSet with its namespace excluded",
