@@ -62,19 +62,30 @@ export function createWebhookApp(opts: WebhookAppOptions): Express {
  * objects): reads the body with the size limit, decides, answers, records metrics.
  */
 export function createAdmissionHandler(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, requireEnforcement = false): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const serve = createAdmissionServer(endpoint, opts, requireEnforcement);
+  return (req, res) => new Promise<void>((resolve, reject) => serve(req, res, (err) => (err === undefined ? resolve() : reject(err))));
+}
+
+/** Called once per request by an admission server: `err` set when answering threw. */
+type AdmissionDone = (err: unknown, req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Callback form for the fast path: no promise and no closure per request beyond the body
+ * reader's. `done` is called once, with the error if answering threw.
+ */
+function createAdmissionServer(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, requireEnforcement: boolean): (req: IncomingMessage, res: ServerResponse, done: AdmissionDone) => void {
   const limit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  return (req, res) =>
-    new Promise<void>((resolve, reject) => {
-      const started = performance.now();
-      readJsonBodyInto(req, limit, (body) => {
-        try {
-          respond(endpoint, opts, body, res, started, requireEnforcement);
-          resolve();
-        } catch (err) {
-          reject(err);
-        }
-      });
+  return (req, res, done) => {
+    const started = performance.now();
+    readJsonBodyInto(req, limit, (body) => {
+      try {
+        respond(endpoint, opts, body, res, started, requireEnforcement);
+      } catch (err) {
+        return done(err, req, res);
+      }
+      done(undefined, req, res);
     });
+  };
 }
 
 function respond(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, body: JsonBody, res: ServerResponse, started: number, requireEnforcement: boolean): void {
@@ -115,11 +126,12 @@ export interface WebhookListenerOptions extends WebhookAppOptions {
 export function createWebhookRequestListener(opts: WebhookListenerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const app = createWebhookApp(opts);
   if (opts.fastPath === false) return app;
-  const mutate = createAdmissionHandler('mutate', opts);
-  const validate = createAdmissionHandler('validate', opts);
-  const mutateRequired = createAdmissionHandler('mutate', opts, true);
-  // Outside express nothing catches a rejection: answer 500 rather than crash the process.
-  const failed = (req: IncomingMessage, res: ServerResponse) => (err: unknown) => {
+  const mutate = createAdmissionServer('mutate', opts, false);
+  const validate = createAdmissionServer('validate', opts, false);
+  const mutateRequired = createAdmissionServer('mutate', opts, true);
+  // Outside express nothing catches a throw: answer 500 rather than crash the process.
+  const failed: AdmissionDone = (err, req, res) => {
+    if (err === undefined) return;
     opts.logger?.error({ err, url: req.url }, 'webhook request failed');
     if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":"internal error"}');
     else res.destroy();
@@ -128,9 +140,10 @@ export function createWebhookRequestListener(opts: WebhookListenerOptions): (req
     if (req.method === 'POST' && req.url !== undefined) {
       const q = req.url.indexOf('?');
       const path = q === -1 ? req.url : req.url.slice(0, q);
-      if (path === '/mutate') return void mutate(req, res).catch(failed(req, res));
-      if (path === '/validate') return void validate(req, res).catch(failed(req, res));
-      if (path === REQUIRE_ENFORCEMENT_PATH) return void mutateRequired(req, res).catch(failed(req, res));
+      const serve = path === '/mutate' ? mutate : path === '/validate' ? validate : path === REQUIRE_ENFORCEMENT_PATH ? mutateRequired : undefined;
+      if (serve !== undefined) {
+        return serve(req, res, failed);
+      }
     }
     app(req, res);
   };
