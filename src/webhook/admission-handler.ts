@@ -3,7 +3,7 @@
  * benchmark exercise exactly the same decision code. Error-to-status mapping lives here only.
  */
 import type { WebhookConfig } from './config.js';
-import { buildAdmissionResponse, parseAdmissionReview, type AdmissionDecision, type AdmissionRequest } from './admission-review.js';
+import { encodeAdmissionResponse, parseAdmissionReview, type AdmissionDecision, type AdmissionRequest } from './admission-review.js';
 import { buildPodPatch } from './mutate-pod.js';
 import { annotationAt, isObject, objectAt, stringAt } from '../pod/pod-view.js';
 import { MIRROR_ANNOTATION, reviewPodCreate, reviewPodUpdate, type PodReview } from './review-pod.js';
@@ -26,6 +26,8 @@ export interface DecisionLabels {
 export interface AdmissionReply {
   httpStatus: number;
   body: unknown;
+  /** `JSON.stringify(body)`, when already encoded (AdmissionReview envelopes). */
+  text?: string;
   labels: DecisionLabels;
 }
 
@@ -35,7 +37,8 @@ const RESOLVED_BY_PATCH = new Set(['epc-without-enclave', 'epc-annotation-mismat
 const ENCLAVE_NOT_OFFERED = new Set(['epc-without-enclave', 'enclave-not-one']);
 
 function reply(request: AdmissionRequest, d: AdmissionDecision, labels: DecisionLabels): AdmissionReply {
-  return { httpStatus: 200, body: buildAdmissionResponse(request, d), labels };
+  const { body, text } = encodeAdmissionResponse(request, d);
+  return { httpStatus: 200, body, text, labels };
 }
 
 /** Warnings shown with a decision: /mutate drops those its own patch resolves ("did the mutating webhook run?"), allowed or denied. */

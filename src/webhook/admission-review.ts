@@ -71,14 +71,28 @@ const MAX_WARNING_LENGTH = 256;
 
 /** Encodes the response envelope for `request`. */
 export function buildAdmissionResponse(request: Pick<AdmissionRequest, 'apiVersion' | 'uid'>, d: AdmissionDecision): JsonObject {
+  return encodeAdmissionResponse(request, d).body;
+}
+
+/**
+ * The response envelope for `request` and its JSON text (equal to `JSON.stringify(body)`). The
+ * base64 patch needs no JSON escaping: it is appended to the text of the rest instead of being
+ * scanned again by JSON.stringify (about 1 µs of a few-hundred-byte patch, per request).
+ */
+export function encodeAdmissionResponse(request: Pick<AdmissionRequest, 'apiVersion' | 'uid'>, d: AdmissionDecision): { body: JsonObject; text: string } {
   const response: JsonObject = { uid: request.uid, allowed: d.allowed };
   if (d.status) response.status = d.status;
   if (d.warnings && d.warnings.length > 0) {
     response.warnings = d.warnings.map((w) => (w.length > MAX_WARNING_LENGTH ? w.slice(0, MAX_WARNING_LENGTH - 3) + '...' : w));
   }
+  const body: JsonObject = { apiVersion: request.apiVersion, kind: 'AdmissionReview', response };
+  let text = JSON.stringify(body);
   if (d.patch && d.patch.length > 0) {
+    const patch = Buffer.from(JSON.stringify(d.patch)).toString('base64');
     response.patchType = 'JSONPatch';
-    response.patch = Buffer.from(JSON.stringify(d.patch)).toString('base64');
+    response.patch = patch;
+    // `text` ends with the two closing braces of `response` and the envelope (base64: [A-Za-z0-9+/=]).
+    text = `${text.slice(0, -2)},"patchType":"JSONPatch","patch":"${patch}"}}`;
   }
-  return { apiVersion: request.apiVersion, kind: 'AdmissionReview', response };
+  return { body, text };
 }

@@ -91,6 +91,7 @@ function createAdmissionServer(endpoint: AdmissionEndpoint, opts: WebhookAppOpti
 function respond(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, body: JsonBody, res: ServerResponse, started: number, requireEnforcement: boolean): void {
   let status: number;
   let payload: unknown;
+  let text: string | undefined;
   let labels: DecisionLabels;
   let close = false;
   if (!body.ok) {
@@ -102,10 +103,11 @@ function respond(endpoint: AdmissionEndpoint, opts: WebhookAppOptions, body: Jso
     const r = handleAdmission(endpoint, body.value, opts.config, opts.offers, requireEnforcement);
     status = r.httpStatus;
     payload = r.body;
+    text = r.text;
     labels = r.labels;
   }
   if (res.destroyed) return;
-  const text = JSON.stringify(payload);
+  text ??= JSON.stringify(payload);
   const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) };
   if (close) headers.Connection = 'close';
   res.writeHead(status, headers).end(text);
