@@ -92,6 +92,7 @@ export class EpcController {
       await ensureSocketDir(this.opts.socketDir);
       await this.slotSockets.prepare();
       await this.control.start();
+      await this.slotSockets.startSpares();
       if (this.opts.metricsAddr) await this.startMetrics(this.opts.metricsAddr);
     } catch (err) {
       await this.stop();

@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +15,19 @@ export interface SlotSocketsPort {
   close(slot: string): Promise<void>;
   /** Closes the slot's open connections (it was rebound to another cgroup) and keeps serving. */
   dropConnections(slot: string): void;
+}
+
+/** Directory of the spare listening sockets, inside the socket dir: the controller's uid only. */
+export const SPARE_SOCKETS_DIR = 'spare';
+/** Mode of the spare dir: nobody else can reach (or list) a spare socket before it is a slot's. */
+export const SPARE_SOCKETS_DIR_MODE = 0o700;
+/** Spare sockets kept listening (a bind takes one; more slots at once than this take the slow path). */
+export const SPARE_SOCKETS = 4;
+
+/** A listening server not yet any slot's: its requests go to `listener` once a bind sets it. */
+interface Spare {
+  server: UnixSocketServer;
+  target: { listener?: RequestListener };
 }
 
 /** Options of `SlotSockets`. */
@@ -36,6 +49,10 @@ export interface SlotSocketsOptions {
 export class SlotSockets implements SlotSocketsPort {
   private readonly servers = new Map<string, UnixSocketServer>();
   private readonly opening = new Map<string, Promise<void>>();
+  private readonly spares: Spare[] = [];
+  private spareDir: string | undefined;
+  private spareSeq = 0;
+  private refilling: Promise<void> | undefined;
   private closed = false;
 
   constructor(private readonly o: SlotSocketsOptions) {}
@@ -45,6 +62,22 @@ export class SlotSockets implements SlotSocketsPort {
     const dir = join(this.o.socketDir, SLOTS_DIR);
     await mkdir(dir, { recursive: true });
     await chmod(dir, SLOTS_DIR_MODE);
+  }
+
+  /**
+   * Keeps SPARE_SOCKETS servers listening in `<socketDir>/spare` (mode 0700, never mounted), so a
+   * bind gives one of them the slot's name (link + unlink, microseconds) instead of a listen on
+   * the PreStart path. Call once the controller owns the socket dir (after control.sock is
+   * claimed): leftovers of an earlier controller in the spare dir are removed.
+   */
+  async startSpares(): Promise<void> {
+    if (this.closed || this.spareDir) return;
+    const dir = join(this.o.socketDir, SPARE_SOCKETS_DIR);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { mode: SPARE_SOCKETS_DIR_MODE });
+    chmodSync(dir, SPARE_SOCKETS_DIR_MODE);
+    this.spareDir = dir;
+    await this.refill();
   }
 
   async open(slot: string): Promise<void> {
@@ -83,9 +116,51 @@ export class SlotSockets implements SlotSocketsPort {
   async closeAll(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.opening.values()].map((p) => p.catch(() => undefined)));
-    const all = [...this.servers.values()];
+    await this.refilling;
+    const all = [...this.servers.values(), ...this.spares.splice(0).map((s) => s.server)];
     this.servers.clear();
     await Promise.all(all.map((s) => s.stop()));
+    if (this.spareDir) rmSync(this.spareDir, { recursive: true, force: true });
+  }
+
+  /** Tops the spares up to SPARE_SOCKETS (one refill at a time); a failure only logs (binds then listen themselves). */
+  private refill(): Promise<void> {
+    this.refilling ??= (async () => {
+      try {
+        while (!this.closed && this.spareDir && this.spares.length < SPARE_SOCKETS) {
+          const target: Spare['target'] = {};
+          const listener = (req: IncomingMessage, res: ServerResponse): void => {
+            if (target.listener) return target.listener(req, res);
+            res.writeHead(503).end(); // unreachable: the spare dir is the controller's own
+          };
+          const server = new UnixSocketServer(join(this.spareDir, `${++this.spareSeq}.sock`), listener, { mode: ENCLAVE_SOCKET_MODE, limits: this.o.limits, budget: this.o.budget });
+          await server.start();
+          if (this.closed) await server.stop();
+          else this.spares.push({ server, target });
+        }
+      } catch (err) {
+        this.o.log.warn({ error: (err as Error).message }, 'cannot keep a spare enclave socket listening; binds listen on the slot socket themselves');
+      } finally {
+        this.refilling = undefined;
+      }
+    })();
+    return this.refilling;
+  }
+
+  /** A spare server renamed to the slot's socket path and serving the slot, if one is at hand. */
+  private takeSpare(slot: string): UnixSocketServer | undefined {
+    const spare = this.spares.shift();
+    if (!spare) return undefined;
+    setImmediate(() => void this.refill());
+    spare.target.listener = this.o.listenerFor(slot);
+    try {
+      spare.server.moveTo(this.pathOf(slot));
+    } catch (err) {
+      void spare.server.stop();
+      this.o.log.debug({ slot, error: (err as Error).message }, 'spare enclave socket not usable for the slot; listening anew');
+      return undefined;
+    }
+    return spare.server;
   }
 
   /**
@@ -109,6 +184,14 @@ export class SlotSockets implements SlotSocketsPort {
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, SLOT_DIR_MODE);
     this.clearNonSocket(slot);
+    // Nothing at the slot's path (the usual case: unbind removes it): a spare takes its name. A
+    // socket left there (live: refused; stale: replaced) is UnixSocketServer's to judge.
+    const spare = lstatSync(this.pathOf(slot), { throwIfNoEntry: false }) ? undefined : this.takeSpare(slot);
+    if (spare) {
+      this.servers.set(slot, spare);
+      this.o.log.debug({ slot, socket: this.pathOf(slot) }, 'slot enclave socket serving (a spare renamed)');
+      return;
+    }
     const server = new UnixSocketServer(this.pathOf(slot), this.o.listenerFor(slot), { mode: ENCLAVE_SOCKET_MODE, limits: this.o.limits, budget: this.o.budget });
     await server.start();
     if (this.closed) {

@@ -1,6 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { chmodSync, lstatSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { ConnectionBudget, ConnectionLimits } from './connection-limits.js';
 import { closeServer } from '../util/close-server.js';
@@ -53,8 +53,28 @@ export interface UnixSocketServerOptions {
 export class UnixSocketServer {
   private server: Server | undefined;
   private readonly mode: number | undefined;
-  constructor(readonly path: string, private readonly listener: RequestListener, private readonly opts: UnixSocketServerOptions) {
+  private where: string;
+  constructor(path: string, private readonly listener: RequestListener, private readonly opts: UnixSocketServerOptions) {
     this.mode = opts.mode;
+    this.where = path;
+  }
+
+  /** The socket file's path (changed by `moveTo`). */
+  get path(): string {
+    return this.where;
+  }
+
+  /**
+   * Gives the listening socket a new name: link(2) to `path`, then unlink the old name (a unix
+   * socket's listener is reached through whatever name its inode has; mode and owner go with it).
+   * link never replaces: anything at `path` makes it throw (EEXIST) with the old name kept.
+   */
+  moveTo(path: string): void {
+    if (!this.server) throw new Error(`${this.where} is not listening`);
+    linkSync(this.where, path);
+    const old = this.where;
+    this.where = path;
+    unlinkSync(old);
   }
 
   /** Listens; throws `SocketInUseError` if a live process serves `path`. */

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/contracts/controller-api/control-client.js';
 import { CONTROL_SOCKET_MODE, ENCLAVE_SOCKET_MODE, EpcController } from '../../src/controller/epc-controller.js';
+import { SPARE_SOCKETS, SPARE_SOCKETS_DIR } from '../../src/controller/slot-sockets.js';
 import { SocketInUseError } from '../../src/controller/unix-socket-server.js';
 import { createLogger } from '../../src/util/logger.js';
 import { rawRequest } from './controller-fixture.js';
@@ -56,6 +58,55 @@ describe('EpcController lifecycle', () => {
     await writeFile(join(dir, 'control.sock'), 'not a socket');
     await expect(make().start()).rejects.toThrow(/not a socket/);
     expect(existsSync(join(dir, 'enclave.sock'))).toBe(false);
+  });
+
+  it('binds take pre-listened spare sockets from a 0700 spare dir: each answers as its own slot, the spares refill, a live socket at a slot path is still refused, stop removes the spare dir', async () => {
+    const c = make();
+    await c.start();
+    const spareDir = join(dir, SPARE_SOCKETS_DIR);
+    const spares = () => readdirSync(spareDir).sort();
+    try {
+      expect((statSync(spareDir).mode & 0o7777).toString(8)).toBe('700');
+      const before = spares();
+      expect(before).toHaveLength(SPARE_SOCKETS);
+      // More slots than spares: the first SPARE_SOCKETS take a spare's inode, the rest listen anew.
+      const slots = Array.from({ length: SPARE_SOCKETS + 2 }, (_, i) => `enclave-${i}`);
+      for (const slot of slots) await bindSlot(c, slot);
+      const inodes = new Set(slots.map((slot) => statSync(c.slotSocket(slot)).ino));
+      expect(inodes.size).toBe(slots.length);
+      for (const slot of slots) {
+        expect((statSync(c.slotSocket(slot)).mode & 0o7777).toString(8)).toBe('666');
+        const self = await rawRequest(c.slotSocket(slot), 'GET', '/v1/self');
+        expect({ status: self.status, slot: self.json.slot, cgroup: self.json.cgroup }).toEqual({ status: 200, slot, cgroup: `/pod-${slot}` });
+      }
+      await new Promise((r) => setTimeout(r, 100)); // refill is asynchronous
+      expect(spares()).toHaveLength(SPARE_SOCKETS);
+      expect(spares().some((f) => before.includes(f))).toBe(false); // the taken ones were renamed away
+      // Unbind removes the slot's socket; a later bind of the slot serves it again.
+      const control = new ControlClient(c.controlSocket);
+      try {
+        await control.unbind('enclave-0');
+        expect(existsSync(c.slotSocket('enclave-0'))).toBe(false);
+        await control.bind('enclave-0', '/pod-enclave-1');
+        expect((await rawRequest(c.slotSocket('enclave-0'), 'GET', '/v1/self')).json.cgroup).toBe('/pod-enclave-1');
+        // Someone else's live socket at a slot's path: refused, never replaced by a spare.
+        await mkdir(join(dir, 'slots', 'taken'), { recursive: true });
+        const other = createServer();
+        await new Promise<void>((r) => other.listen(c.slotSocket('taken'), r));
+        try {
+          await control.mkdir('/pod-taken');
+          await expect(control.bind('taken', '/pod-taken')).rejects.toThrow(/live process/);
+          expect(statSync(c.slotSocket('taken')).isSocket()).toBe(true);
+        } finally {
+          await new Promise((r) => other.close(r));
+        }
+      } finally {
+        control.close();
+      }
+    } finally {
+      await c.stop();
+    }
+    expect(existsSync(spareDir)).toBe(false);
   });
 
   it('a slot\'s enclave.sock is 0666 in a 0755 slot dir under a 0711 slots/ (pods connect as any uid), control.sock 0600, whatever the umask', async () => {
