@@ -4,7 +4,7 @@
  * controller and the EPC model.
  *
  * Layout: `<socketDir>/control.sock` (agent, operators) and one enclave socket per bound slot,
- * `<socketDir>/slots/<slot>/enclave.sock`. The per-slot socket is the pod's capability: Allocate
+ * `<socketDir>/slots/<slot>/enclave.sock` (plus the controller's private `spare/`, see slot-sockets.ts). The per-slot socket is the pod's capability: Allocate
  * mounts only that slot's directory into the container, and the controller charges every
  * operation on it to the slot's cgroup (identity by attachment, as the device node is on hardware).
  */
