@@ -6,7 +6,6 @@
  */
 import './runtime-flags.js';
 import { Command, CommanderError } from 'commander';
-import { CliError } from './cli-error.js';
 import { ConfigError } from '../util/config-error.js';
 import { RunFailure } from '../util/run-failure.js';
 import { agentCommand } from './commands/agent.js';
@@ -46,10 +45,6 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof RunFailure) {
-      process.stderr.write(`epc: ${err.message}\n`);
-      return err.exitCode;
-    }
-    if (err instanceof CliError) {
       process.stderr.write(`epc: ${err.message}\n`);
       return err.exitCode;
     }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CliError } from '../cli-error.js';
+import { RunFailure } from '../../util/run-failure.js';
 
 /**
  * The demo lives in the test bed (src/testbed/demo), the one part of this package a product
@@ -12,7 +12,7 @@ async function loadDemo() {
     return { ...config, ...main };
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && /testbed/.test((err as Error).message)) {
-      throw new CliError('epc demo is not part of this installation (the test bed is left out of the container image); run it from a clone: npx epc demo', 2);
+      throw new RunFailure('epc demo is not part of this installation (the test bed is left out of the container image); run it from a clone: npx epc demo', { cause: err, exitCode: 2 });
     }
     throw err;
   }

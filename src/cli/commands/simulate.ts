@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CliError } from '../cli-error.js';
+import { RunFailure } from '../../util/run-failure.js';
 
 /** Where the simulation file format is documented (the README ships with the package). */
 export const SIMULATE_DOCS = 'Format and examples: README.md, section "The simulator and simulation files" (examples in test/scenarios/examples/).';
@@ -23,7 +23,7 @@ export function simulateCommand(): Command {
         scenario = await sim.loadScenarioFile(file);
         report = sim.runScenario(scenario);
       } catch (err) {
-        if (err instanceof sim.ScenarioError) throw new CliError(err.file ? err.message : `${file}: ${err.message}`, 2);
+        if (err instanceof sim.ScenarioError) throw new RunFailure(err.file ? err.message : `${file}: ${err.message}`, { cause: err, exitCode: 2 });
         throw err;
       }
       process.stdout.write(opts.json ? sim.formatReportJson(report) : sim.formatReportTable(report, scenario));
