@@ -18,7 +18,7 @@ export async function runController(cfg: Readonly<ControllerConfig>): Promise<vo
   } catch (err) {
     throw new ConfigError('--socket-dir', `--socket-dir unusable: ${(err as Error).message}`);
   }
-  const controller = new EpcController({ ...cfg, costs: { ...cfg.costs } });
+  const controller = new EpcController(cfg);
   try {
     await controller.start();
   } catch (err) {
