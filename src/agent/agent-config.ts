@@ -19,7 +19,6 @@ import type { CgroupDriverFlag } from './cgroup-driver.js';
 import { ENFORCE_MODES, type EnforceMode } from './epc-controller-state.js';
 
 export const DEFAULT_POD_RESOURCES_SOCKET = '/var/lib/kubelet/pod-resources/kubelet.sock';
-export { DEFAULT_CONTROLLER_SOCKET_DIR };
 export const DEFAULT_METRICS_ADDR = '0.0.0.0:9102';
 /** kubelet waits 30 s for PreStartContainer; the agent must answer well before. */
 const MAX_PRESTART_TIMEOUT_MS = 25_000;
