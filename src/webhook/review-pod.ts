@@ -165,32 +165,35 @@ interface ReachingVolume {
   resolved?: string;
 }
 
-/** hostPath volumes of the pod that reach a path of `matcher`: volume name -> what it reaches. */
-function reachingVolumes(pod: unknown, matcher: HostPathMatcher): ReadonlyMap<string, ReachingVolume> {
-  let out: Map<string, ReachingVolume> | undefined; // allocated on the first hit: most pods have none
-  for (const v of arrayAt(objectAt(pod, 'spec'), 'volumes')) {
-    const hostPath = objectAt(v, 'hostPath');
-    if (hostPath === undefined) continue;
-    const path = stringAt(hostPath, 'path');
-    const name = stringAt(v, 'name');
-    if (name === undefined || path === undefined) continue;
-    const hit = matcher.reach(path);
-    if (hit !== undefined) (out ??= new Map()).set(name, { volume: name, path, device: hit.listed, resolved: hit.resolved });
-  }
-  return out ?? NO_VOLUMES;
-}
 const NO_VOLUMES: ReadonlyMap<string, ReachingVolume> = new Map();
 
-/** The pod's hostPath volumes reaching each configured list: SGX devices, the controller's socket dirs, the enforcement's own paths. */
+/** The pod's hostPath volumes reaching each configured list (volume name -> what it reaches). */
 interface PodReach {
   devices: ReadonlyMap<string, ReachingVolume>;
   controllerDirs: ReadonlyMap<string, ReachingVolume>;
   enforcementPaths: ReadonlyMap<string, ReachingVolume>;
 }
 
+/**
+ * One pass over the pod's volumes, each hostPath matched against the SGX devices, the
+ * controller's socket dirs and the enforcement's own paths in turn (so resolveHostPath's
+ * last-input memo serves the second and third matcher).
+ */
 function podReach(pod: unknown, config: WebhookConfig): PodReach {
-  const of = (paths: readonly string[]) => (paths.length === 0 ? NO_VOLUMES : reachingVolumes(pod, matcherOf(paths)));
-  return { devices: of(config.deviceHostPaths), controllerDirs: of(config.controllerSocketDirs), enforcementPaths: of(config.enforcementHostPaths) };
+  const matchers = [config.deviceHostPaths, config.controllerSocketDirs, config.enforcementHostPaths].map((paths) => (paths.length === 0 ? undefined : matcherOf(paths)));
+  const found: Array<Map<string, ReachingVolume> | undefined> = [undefined, undefined, undefined]; // allocated on the first hit: most pods have none
+  for (const v of arrayAt(objectAt(pod, 'spec'), 'volumes')) {
+    const hostPath = objectAt(v, 'hostPath');
+    if (hostPath === undefined) continue;
+    const path = stringAt(hostPath, 'path');
+    const name = stringAt(v, 'name');
+    if (name === undefined || path === undefined) continue;
+    matchers.forEach((m, i) => {
+      const hit = m?.reach(path);
+      if (hit !== undefined) (found[i] ??= new Map()).set(name, { volume: name, path, device: hit.listed, resolved: hit.resolved });
+    });
+  }
+  return { devices: found[0] ?? NO_VOLUMES, controllerDirs: found[1] ?? NO_VOLUMES, enforcementPaths: found[2] ?? NO_VOLUMES };
 }
 
 /** The volume of `volumes` a container mounts, if any. */
