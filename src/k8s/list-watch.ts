@@ -80,6 +80,11 @@ export class ListWatch<T extends KubeObject> {
     return this.objects.get(`${namespace}/${name}`);
   }
 
+  /** How many objects are cached (without copying them, as `list()` does). */
+  get size(): number {
+    return this.objects.size;
+  }
+
   /** Every cached object. */
   list(): T[] {
     return [...this.objects.values()];

@@ -41,16 +41,17 @@ function reply(request: AdmissionRequest, d: AdmissionDecision, labels: Decision
   return { httpStatus: 200, body, text, labels };
 }
 
-/** Warnings shown with a decision: /mutate drops those its own patch resolves ("did the mutating webhook run?"), allowed or denied. */
-function shownWarnings(endpoint: AdmissionEndpoint, review: PodReview): string[] {
-  return review.warnings.filter((w) => endpoint === 'validate' || !RESOLVED_BY_PATCH.has(w.rule)).map((w) => w.message);
+/** The review's warning messages, less the rules in `hidden`. */
+function shownWarnings(review: PodReview, hidden: ReadonlySet<string> | undefined): string[] {
+  return review.warnings.filter((w) => !hidden?.has(w.rule)).map((w) => w.message);
 }
 
+/** A denial: /mutate drops the warnings its own patch resolves ("did the mutating webhook run?"), as when allowed. */
 function denial(endpoint: AdmissionEndpoint, review: PodReview): AdmissionDecision {
   return {
     allowed: false,
     status: { code: 403, reason: 'Forbidden', message: review.violations.map((v) => v.message).join('; ') },
-    warnings: shownWarnings(endpoint, review),
+    warnings: shownWarnings(review, endpoint === 'mutate' ? RESOLVED_BY_PATCH : undefined),
   };
 }
 
@@ -102,7 +103,7 @@ function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: 
   // /validate then does not ask whether the mutating webhook ran.
   const gate = review.epcBytes !== undefined ? enclaveGate(offers, config.resourceNames.enclave) : { add: true as const };
   const hidden = endpoint === 'mutate' ? RESOLVED_BY_PATCH : gate.add ? undefined : ENCLAVE_NOT_OFFERED;
-  const warnings = review.warnings.filter((w) => !hidden?.has(w.rule)).map((w) => w.message);
+  const warnings = shownWarnings(review, hidden);
   let rule = review.usesSgx ? 'sgx-pod' : request.operation === 'UPDATE' ? 'update' : 'non-sgx-pod';
   if (endpoint === 'mutate' && request.operation === 'CREATE' && review.epcBytes !== undefined) {
     if (!gate.add) {

@@ -9,12 +9,13 @@ import { ENCLAVE_RESOURCE, EPC_RESOURCE, PROVISION_RESOURCE } from '../pod/pod-e
 import { parseByteQuantity } from '../pod/quantity.js';
 import { validateResourceName } from '../pod/resource-name.js';
 import { readInputFile } from '../util/read-input-file.js';
+import { POLICY_MODES } from './webhook-flags.js';
 
 /** Largest config file read: configs are a few lines. */
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
 /** Policy mode: `strict` turns the privileged-container warning into a denial. */
-export type PolicyMode = 'default' | 'strict';
+export type PolicyMode = (typeof POLICY_MODES)[number];
 
 /**
  * Host paths that reach SGX devices: the in-kernel driver (`sgx_enclave`, `sgx_provision`, and
@@ -85,7 +86,7 @@ const hostPath = z.string().startsWith('/', 'must be an absolute path');
 export const webhookConfigFileSchema = z.strictObject({
   resourceNames: z.strictObject({ epc: resourceName, enclave: resourceName, provision: resourceName }).partial().optional(),
   excludedNamespaces: z.array(namespaceName).optional(),
-  policy: z.enum(['default', 'strict']).optional(),
+  policy: z.enum(POLICY_MODES).optional(),
   maxPodEpc: quantity.nullable().optional(),
   deviceHostPaths: z.array(hostPath).min(1).optional(),
   controllerSocketDirs: z.array(hostPath).optional(),

@@ -57,7 +57,7 @@ function followLink(c: readonly string[]): string[] | ResolvedHostPath | undefin
  * the API server rejects it; callers never match it).
  */
 export function resolveHostPath(hostPath: string): ResolvedHostPath {
-  // the device and the controller-dir matchers resolve the same volume one after the other
+  // review-pod's podReach matches each volume against the device, controller-dir and enforcement lists in turn
   if (hostPath === last.input) return last.output;
   const output = resolve(hostPath);
   last = { input: hostPath, output };

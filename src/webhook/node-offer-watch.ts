@@ -71,7 +71,7 @@ export class NodeOfferWatch implements EnclaveOffers {
 
   state(): EnclaveOfferState {
     if (!this.synced) return { status: 'unknown', reason: this.lastError };
-    const nodes = this.lw.list().length;
+    const nodes = this.lw.size; // read per EPC pod by /mutate: no copy of the cache
     return this.offering.size > 0 ? { status: 'offered', offering: this.offering.size, nodes } : { status: 'not-offered', nodes };
   }
 

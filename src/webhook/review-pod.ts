@@ -73,9 +73,6 @@ function matcherOf(paths: readonly string[]): HostPathMatcher {
   if (!m) matcherCache.set(paths, (m = createHostPathMatcher(paths)));
   return m;
 }
-function matcherFor(config: WebhookConfig): HostPathMatcher {
-  return matcherOf(config.deviceHostPaths);
-}
 
 const CONTROLLER_DIR_HINT = 'no pod may mount it, whatever it declares: only the agent and controller do, in an excluded namespace';
 
@@ -96,16 +93,12 @@ const ENFORCEMENT_HINT = 'no pod may mount it, whatever it declares (it reaches 
  * a warning otherwise, so an install or upgrade does not refuse the cluster's other node agents
  * (GPU device plugins, CSI node plugins, cgroup readers) on their next rollout.
  */
-function reviewControllerSocketDirs(pod: unknown, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
-  if (config.controllerSocketDirs.length > 0) {
-    for (const v of reachingVolumes(pod, matcherOf(config.controllerSocketDirs)).values()) {
-      deny('hostpath-controller-socket', `volume "${v.volume}" is ${describeMount(v, false)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
-    }
+function reviewProtectedVolumes(reach: PodReach, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
+  for (const v of reach.controllerDirs.values()) {
+    deny('hostpath-controller-socket', `volume "${v.volume}" is ${describeMount(v, false)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
   }
-  if (config.enforcementHostPaths.length > 0) {
-    for (const v of reachingVolumes(pod, matcherOf(config.enforcementHostPaths)).values()) {
-      enforcementFinding(config, deny, warnings, `volume "${v.volume}" is ${describeMount(v, false)}`);
-    }
+  for (const v of reach.enforcementPaths.values()) {
+    enforcementFinding(config, deny, warnings, `volume "${v.volume}" is ${describeMount(v, false)}`);
   }
 }
 
@@ -172,21 +165,36 @@ interface ReachingVolume {
   resolved?: string;
 }
 
-/** hostPath volumes of the pod that reach a path of `matcher`: volume name -> what it reaches. */
-function reachingVolumes(pod: unknown, matcher: HostPathMatcher): ReadonlyMap<string, ReachingVolume> {
-  let out: Map<string, ReachingVolume> | undefined; // allocated on the first hit: most pods have none
+const NO_VOLUMES: ReadonlyMap<string, ReachingVolume> = new Map();
+
+/** The pod's hostPath volumes reaching each configured list (volume name -> what it reaches). */
+interface PodReach {
+  devices: ReadonlyMap<string, ReachingVolume>;
+  controllerDirs: ReadonlyMap<string, ReachingVolume>;
+  enforcementPaths: ReadonlyMap<string, ReachingVolume>;
+}
+
+/**
+ * One pass over the pod's volumes, each hostPath matched against the SGX devices, the
+ * controller's socket dirs and the enforcement's own paths in turn (so resolveHostPath's
+ * last-input memo serves the second and third matcher).
+ */
+function podReach(pod: unknown, config: WebhookConfig): PodReach {
+  const matchers = [config.deviceHostPaths, config.controllerSocketDirs, config.enforcementHostPaths].map((paths) => (paths.length === 0 ? undefined : matcherOf(paths)));
+  const found: Array<Map<string, ReachingVolume> | undefined> = [undefined, undefined, undefined]; // allocated on the first hit: most pods have none
   for (const v of arrayAt(objectAt(pod, 'spec'), 'volumes')) {
     const hostPath = objectAt(v, 'hostPath');
     if (hostPath === undefined) continue;
     const path = stringAt(hostPath, 'path');
     const name = stringAt(v, 'name');
     if (name === undefined || path === undefined) continue;
-    const hit = matcher.reach(path);
-    if (hit !== undefined) (out ??= new Map()).set(name, { volume: name, path, device: hit.listed, resolved: hit.resolved });
+    matchers.forEach((m, i) => {
+      const hit = m?.reach(path);
+      if (hit !== undefined) (found[i] ??= new Map()).set(name, { volume: name, path, device: hit.listed, resolved: hit.resolved });
+    });
   }
-  return out ?? NO_VOLUMES;
+  return { devices: found[0] ?? NO_VOLUMES, controllerDirs: found[1] ?? NO_VOLUMES, enforcementPaths: found[2] ?? NO_VOLUMES };
 }
-const NO_VOLUMES: ReadonlyMap<string, ReachingVolume> = new Map();
 
 /** The volume of `volumes` a container mounts, if any. */
 function reachedDevice(c: ContainerRef, volumes: ReadonlyMap<string, ReachingVolume>): ReachingVolume | undefined {
@@ -209,14 +217,15 @@ function describeMount(d: ReachingVolume, withVolume = true): string {
 /** Rules for a pod being created (also used for the mutated pod in the idempotency check). */
 export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview {
   const { epc, enclave, provision } = config.resourceNames;
-  const devices = reachingVolumes(pod, matcherFor(config));
+  const reach = podReach(pod, config);
+  const devices = reach.devices;
   const violations: Finding<DenyRule>[] = [];
   const warnings: Finding<WarnRule>[] = [];
   const deny = (rule: DenyRule, message: string) => violations.push({ rule, message: `${message} [rule ${rule}]` });
   const containers = podContainers(pod);
   let usesSgx = false;
   const privileged: ContainerRef[] = [];
-  reviewControllerSocketDirs(pod, config, deny, warnings);
+  reviewProtectedVolumes(reach, config, deny, warnings);
 
   for (const c of containers) {
     const declared = containerResource(c.spec, epc);
@@ -342,9 +351,7 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
   const declared = podEpc(pod, epc);
   const podDeclaresEpc = declared.ok && declared.bytes > 0n;
   const noEpc = `in a pod that declares no ${epc} (ephemeral/debug containers may use SGX only in pods whose containers declare EPC)`;
-  const devices = reachingVolumes(pod, matcherFor(config));
-  const controllerDirs = config.controllerSocketDirs.length === 0 ? NO_VOLUMES : reachingVolumes(pod, matcherOf(config.controllerSocketDirs));
-  const enforcementPaths = config.enforcementHostPaths.length === 0 ? NO_VOLUMES : reachingVolumes(pod, matcherOf(config.enforcementHostPaths));
+  const { devices, controllerDirs, enforcementPaths } = podReach(pod, config);
   let usesSgx = podDeclaresEpc;
   for (const c of added) {
     const control = reachedDevice(c, controllerDirs);
