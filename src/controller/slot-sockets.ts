@@ -133,7 +133,7 @@ export class SlotSockets implements SlotSocketsPort {
             if (target.listener) return target.listener(req, res);
             res.writeHead(503).end(); // unreachable: the spare dir is the controller's own
           };
-          const server = new UnixSocketServer(join(this.spareDir, `${++this.spareSeq}.sock`), listener, { mode: ENCLAVE_SOCKET_MODE, limits: this.o.limits, budget: this.o.budget });
+          const server = this.serverAt(join(this.spareDir, `${++this.spareSeq}.sock`), listener);
           await server.start();
           if (this.closed) await server.stop();
           else this.spares.push({ server, target });
@@ -145,6 +145,11 @@ export class SlotSockets implements SlotSocketsPort {
       }
     })();
     return this.refilling;
+  }
+
+  /** An enclave socket server (mode, limits and budget of every slot socket) at `path`, not yet listening. */
+  private serverAt(path: string, listener: RequestListener): UnixSocketServer {
+    return new UnixSocketServer(path, listener, { mode: ENCLAVE_SOCKET_MODE, limits: this.o.limits, budget: this.o.budget });
   }
 
   /** A spare server renamed to the slot's socket path and serving the slot, if one is at hand. */
@@ -192,7 +197,7 @@ export class SlotSockets implements SlotSocketsPort {
       this.o.log.debug({ slot, socket: this.pathOf(slot) }, 'slot enclave socket serving (a spare renamed)');
       return;
     }
-    const server = new UnixSocketServer(this.pathOf(slot), this.o.listenerFor(slot), { mode: ENCLAVE_SOCKET_MODE, limits: this.o.limits, budget: this.o.budget });
+    const server = this.serverAt(this.pathOf(slot), this.o.listenerFor(slot));
     await server.start();
     if (this.closed) {
       await server.stop();
