@@ -173,14 +173,16 @@ export class SlotSockets implements SlotSocketsPort {
    * socket (a directory, a symlink, a file left by a tenant) is removed without following it, so
    * a slot is never left unusable for the next pod (UnixSocketServer refuses to remove a
    * non-socket, rightly for control.sock). A socket is left to UnixSocketServer (live: refused).
+   * Returns whether a socket is left at the path (one lstat answers both questions).
    */
-  private clearNonSocket(slot: string): void {
+  private clearNonSocket(slot: string): boolean {
     const path = this.pathOf(slot);
     const st = lstatSync(path, { throwIfNoEntry: false });
-    if (!st || st.isSocket()) return;
+    if (!st || st.isSocket()) return st !== undefined;
     const kind = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : 'file';
     rmSync(path, { recursive: true, force: true });
     this.o.log.warn({ slot, path, kind }, 'removed a non-socket at the slot socket path before serving it (left by the slot\'s previous pod?)');
+    return false;
   }
 
   private async start(slot: string): Promise<void> {
@@ -188,10 +190,9 @@ export class SlotSockets implements SlotSocketsPort {
     // Synchronous: two local metadata calls, on the PreStart path (no threadpool round trips).
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, SLOT_DIR_MODE);
-    this.clearNonSocket(slot);
     // Nothing at the slot's path (the usual case: unbind removes it): a spare takes its name. A
     // socket left there (live: refused; stale: replaced) is UnixSocketServer's to judge.
-    const spare = lstatSync(this.pathOf(slot), { throwIfNoEntry: false }) ? undefined : this.takeSpare(slot);
+    const spare = this.clearNonSocket(slot) ? undefined : this.takeSpare(slot);
     if (spare) {
       this.servers.set(slot, spare);
       this.o.log.debug({ slot, socket: this.pathOf(slot) }, 'slot enclave socket serving (a spare renamed)');
