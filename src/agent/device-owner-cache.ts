@@ -12,7 +12,7 @@
  * and the enforcer trusts a hit only if the informer still has that very UID, not terminal and
  * not being deleted. `generation` lets a PreStart that raced one of these drops skip remembering.
  */
-import type { DeviceOwner } from './device-owners.js';
+import { findDeviceOwners, type DeviceOwner } from './device-owners.js';
 import type { PodDevices } from './pod-devices.js';
 
 /** Default bound on remembered device IDs (a node has far fewer enclave slots). */
@@ -79,17 +79,10 @@ export class DeviceOwnerCache {
   /** A fresh List: forget every remembered ID of `resourceName` that it shows with another owner or none. */
   observeList(list: readonly PodDevices[], resourceName: string): void {
     if (this.byId.size === 0) return;
-    const seen = new Map<string, string>();
-    for (const p of list) {
-      for (const c of p.containers ?? []) {
-        for (const d of c.devices ?? []) {
-          if (d.resource_name !== resourceName) continue;
-          for (const id of d.device_ids ?? []) if (this.byId.has(id)) seen.set(id, `${p.namespace}/${p.name}/${c.name}`);
-        }
-      }
-    }
+    const seen = findDeviceOwners(list, resourceName, [...this.byId.keys()]);
     for (const [id, o] of this.byId) {
-      if (seen.get(id) !== `${o.namespace}/${o.pod}/${o.container}`) {
+      const s = seen.get(id);
+      if (!s || s.namespace !== o.namespace || s.pod !== o.pod || s.container !== o.container) {
         this.gen++;
         this.byId.delete(id);
       }

@@ -4,7 +4,7 @@ import { EpcBackendError, toBackendCode } from './epc-backend-error.js';
 import { cgroupPathChain, parentCgroupPath } from '../contracts/cgroup-path.js';
 import { normalizeCgroupPath } from './normalize-cgroup-path.js';
 import { nodeCgroupFs, type CgroupFsPort } from './cgroup-fs-port.js';
-import { formatSgxMax, isValidMax, parseSgxBytes, parseSgxEvents, parseSgxMax, SGX_EPC } from './misc-format.js';
+import { formatSgxMax, parseSgxBytes, parseSgxEvents, parseSgxMax, requireValidMax, SGX_EPC } from './misc-format.js';
 
 /** Default cgroup v2 mount point. */
 export const DEFAULT_CGROUP_ROOT = '/sys/fs/cgroup';
@@ -58,11 +58,10 @@ export class CgroupfsBackend implements EpcBackend {
   async applyCgroup(want: CgroupApply): Promise<{ created: boolean }> {
     const p = this.nonRoot(want.cgroup);
     const { max } = want;
-    if (!isValidMax(max)) throw new EpcBackendError('EINVAL', `invalid misc.max ${JSON.stringify(max)}: bytes (integer >= 0) or 'max'`, { path: p });
+    requireValidMax(p, max);
     await this.requireSgxEpc();
-    const file = join(this.dir(p), 'misc.max');
     try {
-      await this.fs.writeFile(file, formatSgxMax(max));
+      await this.fs.writeFile(join(this.dir(p), 'misc.max'), formatSgxMax(max));
       return { created: false };
     } catch (err) {
       // ENOENT: no cgroup; EACCES: no misc.max yet (misc not enabled in the parent; kernfs makes no files).
@@ -72,11 +71,7 @@ export class CgroupfsBackend implements EpcBackend {
     const created: string[] = [];
     try {
       await this.ensure(p, created);
-      try {
-        await this.fs.writeFile(file, formatSgxMax(max));
-      } catch (err) {
-        throw this.mapError(err, p, 'write misc.max');
-      }
+      await this.writeMax(p, max);
     } catch (err) {
       for (const c of created.reverse()) await this.fs.rmdir(this.dir(c)).catch(() => undefined);
       throw err;
@@ -99,8 +94,13 @@ export class CgroupfsBackend implements EpcBackend {
 
   async setMax(path: string, max: EpcMax): Promise<void> {
     const p = this.nonRoot(path);
-    if (!isValidMax(max)) throw new EpcBackendError('EINVAL', `invalid misc.max ${JSON.stringify(max)}: bytes (integer >= 0) or 'max'`, { path: p });
+    requireValidMax(p, max);
     await this.requireSgxEpc();
+    await this.writeMax(p, max);
+  }
+
+  /** Writes misc.max of `p` (a checked max); errors mapped to EpcBackendError. */
+  private async writeMax(p: string, max: EpcMax): Promise<void> {
     try {
       await this.fs.writeFile(join(this.dir(p), 'misc.max'), formatSgxMax(max));
     } catch (err) {

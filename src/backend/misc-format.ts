@@ -5,6 +5,7 @@
  * Pure functions: both backends and the test fakes share them.
  */
 import type { EpcMax } from './epc-backend.js';
+import { EpcBackendError } from './epc-backend-error.js';
 
 /** The misc resource name of SGX EPC. */
 export const SGX_EPC = 'sgx_epc';
@@ -53,4 +54,9 @@ export function formatSgxMax(max: EpcMax): string {
 /** True when a `misc.max` value is acceptable to every backend: 'max' or a safe non-negative integer. */
 export function isValidMax(max: unknown): max is EpcMax {
   return max === 'max' || (typeof max === 'number' && Number.isSafeInteger(max) && max >= 0);
+}
+
+/** Throws EpcBackendError EINVAL (naming `path`) unless `max` is a valid `misc.max` value. */
+export function requireValidMax(path: string, max: unknown): asserts max is EpcMax {
+  if (!isValidMax(max)) throw new EpcBackendError('EINVAL', `invalid misc.max ${JSON.stringify(max)}: bytes (integer >= 0) or 'max'`, { path });
 }

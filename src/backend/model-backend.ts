@@ -5,7 +5,7 @@ import { ControllerApiError } from '../contracts/controller-api/unix-json-client
 import type { CgroupApply, EpcBackend, EpcCgroupStats, EpcMax, FreeEpcReader, SlotBinder } from './epc-backend.js';
 import { EpcBackendError, toBackendCode } from './epc-backend-error.js';
 import { normalizeCgroupPath } from './normalize-cgroup-path.js';
-import { formatSgxMax, isValidMax, parseSgxBytes, parseSgxMax } from './misc-format.js';
+import { formatSgxMax, parseSgxBytes, parseSgxMax, requireValidMax } from './misc-format.js';
 
 /** Options of `ModelBackend`. */
 export interface ModelBackendOptions {
@@ -46,13 +46,13 @@ export class ModelBackend implements EpcBackend, SlotBinder, FreeEpcReader {
   /** One `POST /v1/pod-cgroup`: the controller makes, limits and binds all or nothing. */
   async applyCgroup(want: CgroupApply): Promise<{ created: boolean }> {
     const p = nonRoot(want.cgroup);
-    if (!isValidMax(want.max)) throw new EpcBackendError('EINVAL', `invalid misc.max ${JSON.stringify(want.max)}: bytes (integer >= 0) or 'max'`, { path: p });
+    requireValidMax(p, want.max);
     return this.wrap(p, async () => ({ created: (await this.client.podCgroup(p, want.max, want.slots)).created }));
   }
 
   async setMax(path: string, max: EpcMax): Promise<void> {
     const p = nonRoot(path);
-    if (!isValidMax(max)) throw new EpcBackendError('EINVAL', `invalid misc.max ${JSON.stringify(max)}: bytes (integer >= 0) or 'max'`, { path: p });
+    requireValidMax(p, max);
     return this.wrap(p, () => this.client.writeFile(p, 'misc.max', formatSgxMax(max)));
   }
 

@@ -110,7 +110,7 @@ function match(pattern: string[], parts: string[]): Record<string, string> | und
       } catch {
         return undefined;
       }
-    } else if (pattern[i] !== parts[i]) return undefined;
+    }
   }
   return params;
 }

@@ -133,7 +133,7 @@ export class SlotSockets implements SlotSocketsPort {
             if (target.listener) return target.listener(req, res);
             res.writeHead(503).end(); // unreachable: the spare dir is the controller's own
           };
-          const server = new UnixSocketServer(join(this.spareDir, `${++this.spareSeq}.sock`), listener, { mode: ENCLAVE_SOCKET_MODE, limits: this.o.limits, budget: this.o.budget });
+          const server = this.serverAt(join(this.spareDir, `${++this.spareSeq}.sock`), listener);
           await server.start();
           if (this.closed) await server.stop();
           else this.spares.push({ server, target });
@@ -145,6 +145,11 @@ export class SlotSockets implements SlotSocketsPort {
       }
     })();
     return this.refilling;
+  }
+
+  /** An enclave socket server (mode, limits and budget of every slot socket) at `path`, not yet listening. */
+  private serverAt(path: string, listener: RequestListener): UnixSocketServer {
+    return new UnixSocketServer(path, listener, { mode: ENCLAVE_SOCKET_MODE, limits: this.o.limits, budget: this.o.budget });
   }
 
   /** A spare server renamed to the slot's socket path and serving the slot, if one is at hand. */
@@ -168,14 +173,16 @@ export class SlotSockets implements SlotSocketsPort {
    * socket (a directory, a symlink, a file left by a tenant) is removed without following it, so
    * a slot is never left unusable for the next pod (UnixSocketServer refuses to remove a
    * non-socket, rightly for control.sock). A socket is left to UnixSocketServer (live: refused).
+   * Returns whether a socket is left at the path (one lstat answers both questions).
    */
-  private clearNonSocket(slot: string): void {
+  private clearNonSocket(slot: string): boolean {
     const path = this.pathOf(slot);
     const st = lstatSync(path, { throwIfNoEntry: false });
-    if (!st || st.isSocket()) return;
+    if (!st || st.isSocket()) return st !== undefined;
     const kind = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : 'file';
     rmSync(path, { recursive: true, force: true });
     this.o.log.warn({ slot, path, kind }, 'removed a non-socket at the slot socket path before serving it (left by the slot\'s previous pod?)');
+    return false;
   }
 
   private async start(slot: string): Promise<void> {
@@ -183,16 +190,15 @@ export class SlotSockets implements SlotSocketsPort {
     // Synchronous: two local metadata calls, on the PreStart path (no threadpool round trips).
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, SLOT_DIR_MODE);
-    this.clearNonSocket(slot);
     // Nothing at the slot's path (the usual case: unbind removes it): a spare takes its name. A
     // socket left there (live: refused; stale: replaced) is UnixSocketServer's to judge.
-    const spare = lstatSync(this.pathOf(slot), { throwIfNoEntry: false }) ? undefined : this.takeSpare(slot);
+    const spare = this.clearNonSocket(slot) ? undefined : this.takeSpare(slot);
     if (spare) {
       this.servers.set(slot, spare);
       this.o.log.debug({ slot, socket: this.pathOf(slot) }, 'slot enclave socket serving (a spare renamed)');
       return;
     }
-    const server = new UnixSocketServer(this.pathOf(slot), this.o.listenerFor(slot), { mode: ENCLAVE_SOCKET_MODE, limits: this.o.limits, budget: this.o.budget });
+    const server = this.serverAt(this.pathOf(slot), this.o.listenerFor(slot));
     await server.start();
     if (this.closed) {
       await server.stop();

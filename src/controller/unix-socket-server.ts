@@ -100,7 +100,7 @@ export class UnixSocketServer {
       try {
         chmodSync(this.path, this.mode);
       } catch (err) {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await closeServer(server);
         await unlink(this.path).catch(() => undefined);
         throw new Error(`cannot set mode ${this.mode.toString(8)} on ${this.path}: ${(err as Error).message}`, { cause: err });
       }
