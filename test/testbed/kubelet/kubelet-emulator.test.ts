@@ -1,5 +1,4 @@
 import { credentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
-import { chmodSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DevicePluginEvent } from '../../../src/deviceplugin/device-plugin.js';
 import { devicePluginServices } from '../../../src/contracts/load-proto.js';
@@ -7,7 +6,7 @@ import { PRIVATE_CHANNEL_OPTIONS } from '../../../src/contracts/grpc-channel.js'
 import { AdmissionError } from '../../../src/testbed/kubelet/pod-plan.js';
 import { podResourcesService } from '../../../src/contracts/pod-resources-api.js';
 import { ContainerStartError, type ContainerStartEvent } from '../../../src/testbed/kubelet/kubelet-emulator.js';
-import { healthy, ManualSource, pod, Scope, until } from '../../deviceplugin/fixtures.js';
+import { healthy, ManualSource, newKubeletSocketIdentity, pod, Scope, until } from '../../deviceplugin/fixtures.js';
 
 const scope = new Scope();
 afterEach(() => scope.cleanup());
@@ -140,7 +139,7 @@ describe('kubelet emulator: re-registration', () => {
     await inPreferred; // admission is past its endpoint lookup, waiting on GetPreferredAllocation
     // A new kubelet.sock identity (what a restart leaves behind): the plugin registers again on the same socket.
     const from = kubelet.events.length;
-    chmodSync(kubelet.kubeletSocketPath, (statSync(kubelet.kubeletSocketPath).mode & 0o777) === 0o600 ? 0o700 : 0o600);
+    await newKubeletSocketIdentity(kubelet.kubeletSocketPath);
     await kubelet.waitForRegistration(R, { timeoutMs: 10_000, from });
     expect(kubelet.events.slice(from).map((e) => e.type)).toEqual(['register-begin', 'options', 'stream-ended', 'register-end']);
     await until(() => p.registrations === 2, 'the plugin sees its second registration');
