@@ -95,6 +95,22 @@ export async function until<T>(fn: () => T, what: string, timeoutMs = 5000): Pro
   }
 }
 
+/** A point a callback stops at: `reached` resolves once a call is inside `wait`, which returns when `release` is called. */
+export function checkpoint(): { reached: Promise<void>; wait: () => Promise<void>; release: () => void } {
+  let reach!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((r) => (reach = r));
+  const open = new Promise<void>((r) => (release = r));
+  return {
+    reached,
+    wait: async () => {
+      reach();
+      await open;
+    },
+    release,
+  };
+}
+
 /** Gives kubelet.sock a new identity (new ctime) while the same server keeps serving it. */
 export async function newKubeletSocketIdentity(path: string): Promise<void> {
   const before = fileIdentity(path);
