@@ -16,9 +16,11 @@ function pod(hostPath: string, withEpc: boolean) {
     spec: { containers: [{ name: 'app', ...(resources ? { resources } : {}), volumeMounts: [{ name: 'h', mountPath: '/host' }] }], volumes: [{ name: 'h', hostPath: { path: hostPath } }] },
   };
 }
+function review(object: unknown, namespace = 'team-a') {
+  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace, operation: 'CREATE', object } };
+}
 function decide(endpoint: 'mutate' | 'validate', object: unknown, policy: keyof typeof policies) {
-  const body = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'team-a', operation: 'CREATE', object } };
-  const r = handleAdmission(endpoint, body, policies[policy]);
+  const r = handleAdmission(endpoint, review(object), policies[policy]);
   return { labels: r.labels, response: (r.body as any).response };
 }
 
@@ -104,7 +106,7 @@ describe('hostPath forms through /mutate and /validate', () => {
   }
 
   it('the socket dir is configurable (controllerSocketDirs), and an empty list turns the rule off', () => {
-    const body = (p: string) => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'team-a', operation: 'CREATE', object: pod(p, true) } });
+    const body = (p: string) => review(pod(p, true));
     const moved = resolveWebhookConfig({ controllerSocketDirs: ['/srv/epc/'] });
     expect(handleAdmission('mutate', body('/srv'), moved).labels).toEqual({ rule: 'hostpath-controller-socket', result: 'denied' });
     expect(handleAdmission('mutate', body('/srv/epc/control.sock'), moved).labels.result).toBe('denied');
@@ -116,13 +118,13 @@ describe('hostPath forms through /mutate and /validate', () => {
   it('excluded namespaces (the agent and controller) may mount it', () => {
     const c = resolveWebhookConfig({ excludedNamespaces: ['sgx-epc-system'] });
     const object = { ...pod('/var/run/epc', false), metadata: { name: 'agent-x', namespace: 'sgx-epc-system' } };
-    const r = handleAdmission('validate', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'sgx-epc-system', operation: 'CREATE', object } }, c);
+    const r = handleAdmission('validate', review(object, 'sgx-epc-system'), c);
     expect(r.labels).toEqual({ rule: 'excluded-namespace', result: 'allowed' });
   });
 
   it('deviceHostPaths stays configurable: a custom device list is resolved the same way', () => {
     const custom = resolveWebhookConfig({ deviceHostPaths: ['/opt/sgx/enclave'] });
-    const body = (p: string) => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'team-a', operation: 'CREATE', object: pod(p, false) } });
+    const body = (p: string) => review(pod(p, false));
     expect(handleAdmission('validate', body('/proc/1/root/opt/sgx/enclave'), custom).labels.result).toBe('denied');
     expect(handleAdmission('validate', body('/opt'), custom).labels.result).toBe('denied');
     expect(handleAdmission('validate', body('/dev/sgx_enclave'), custom).labels.result).toBe('allowed');
