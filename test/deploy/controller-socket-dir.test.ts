@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { AGENT_DEFAULTS } from '../../src/agent/agent-config.js';
 import { modelSocketDirOf } from '../../src/contracts/controller-api/socket-names.js';
 import { handleAdmission, parseWebhookConfigFile, resolveWebhookConfig, type WebhookConfig } from '../../src/webhook/index.js';
+import { podReview } from '../webhook/pod-review.js';
 import { all, helmTemplate, kustomize, type K8sObject } from './render.js';
 import { CHART_ONLY, MODE_X_ENFORCE, PAIRED } from './variants.js';
 
@@ -55,8 +56,7 @@ function decide(config: WebhookConfig, namespace: string, hostPath: string) {
     metadata: { name: 'p', namespace },
     spec: { containers: [{ name: 'app', volumeMounts: [{ name: 'h', mountPath: '/host' }] }], volumes: [{ name: 'h', hostPath: { path: hostPath } }] },
   };
-  const body = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace, operation: 'CREATE', object } };
-  return handleAdmission('validate', body, config).labels;
+  return handleAdmission('validate', podReview(object, namespace), config).labels;
 }
 
 function expectProtected(objs: K8sObject[], expectedDirs?: string[]): void {

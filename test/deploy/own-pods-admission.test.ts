@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { handleAdmission, parseWebhookConfigFile, resolveWebhookConfig, type WebhookConfig } from '../../src/webhook/index.js';
+import { podReview } from '../webhook/pod-review.js';
 import { all, helmTemplate, kustomize, type K8sObject } from './render.js';
 import { PAIRED } from './variants.js';
 
@@ -26,8 +27,7 @@ function configOf(objs: K8sObject[]): WebhookConfig {
   return resolveWebhookConfig(parseWebhookConfigFile(parseYaml(cm!.data['webhook.yaml'])));
 }
 function decide(endpoint: 'mutate' | 'validate', pod: K8sObject, namespace: string, config: WebhookConfig) {
-  const body = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace, operation: 'CREATE', object: { ...pod, metadata: { ...pod.metadata, namespace } } } };
-  return handleAdmission(endpoint, body, config);
+  return handleAdmission(endpoint, podReview({ ...pod, metadata: { ...pod.metadata, namespace } }, namespace), config);
 }
 const mountsControllerDir = (pod: K8sObject) => (pod.spec.volumes ?? []).some((v: any) => /^\/(var\/)?run\/epc(\/|$)/.test(v.hostPath?.path ?? ''));
 

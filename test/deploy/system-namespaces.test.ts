@@ -9,6 +9,7 @@
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { handleAdmission, parseWebhookConfigFile, resolveWebhookConfig, type WebhookConfig } from '../../src/webhook/index.js';
+import { podReview } from '../webhook/pod-review.js';
 import { all, helmTemplate, kustomize, type K8sObject } from './render.js';
 import { CHART_ONLY, MODE_X_ENFORCE, PAIRED } from './variants.js';
 
@@ -63,8 +64,7 @@ function selected(sel: Rendered['selectors'][number], ns: string): boolean {
 }
 
 function decide(config: WebhookConfig, endpoint: 'mutate' | 'validate', pod: Pod) {
-  const body = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: pod.metadata.namespace, operation: 'CREATE', object: pod } };
-  return handleAdmission(endpoint, body, config).labels;
+  return handleAdmission(endpoint, podReview(pod, pod.metadata.namespace), config).labels;
 }
 
 function expectSystemDaemonSetsAdmitted(r: Rendered, ns = { monitoring: 'monitoring', calico: 'calico-system' }): void {
