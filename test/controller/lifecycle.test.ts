@@ -10,6 +10,7 @@ import { CONTROL_SOCKET_MODE, ENCLAVE_SOCKET_MODE, EpcController } from '../../s
 import { SPARE_SOCKETS, SPARE_SOCKETS_DIR } from '../../src/controller/slot-sockets.js';
 import { SocketInUseError } from '../../src/controller/unix-socket-server.js';
 import { createLogger } from '../../src/util/logger.js';
+import { until } from '../deviceplugin/fixtures.js';
 import { rawRequest } from './controller-fixture.js';
 
 /** Binds `slot` to a fresh cgroup /pod-<slot> through control.sock (what the agent does in PreStart). */
@@ -79,7 +80,7 @@ describe('EpcController lifecycle', () => {
         const self = await rawRequest(c.slotSocket(slot), 'GET', '/v1/self');
         expect({ status: self.status, slot: self.json.slot, cgroup: self.json.cgroup }).toEqual({ status: 200, slot, cgroup: `/pod-${slot}` });
       }
-      await new Promise((r) => setTimeout(r, 100)); // refill is asynchronous
+      await until(() => spares().length === SPARE_SOCKETS, 'the spares refilled'); // refill is asynchronous
       expect(spares()).toHaveLength(SPARE_SOCKETS);
       expect(spares().some((f) => before.includes(f))).toBe(false); // the taken ones were renamed away
       // Unbind removes the slot's socket; a later bind of the slot serves it again.

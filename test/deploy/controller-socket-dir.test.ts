@@ -6,12 +6,13 @@
  * admission decision: a tenant pod mounting the dir (or a socket in it) is denied, the agent's own
  * namespace is not.
  */
-import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { AGENT_DEFAULTS } from '../../src/agent/agent-config.js';
 import { modelSocketDirOf } from '../../src/contracts/controller-api/socket-names.js';
-import { handleAdmission, parseWebhookConfigFile, resolveWebhookConfig, type WebhookConfig } from '../../src/webhook/index.js';
+import { handleAdmission, type WebhookConfig } from '../../src/webhook/index.js';
+import { podReview } from '../webhook/pod-review.js';
 import { all, helmTemplate, kustomize, type K8sObject } from './render.js';
+import { renderedWebhookConfig } from './rendered-webhook-config.js';
 import { CHART_ONLY, MODE_X_ENFORCE, PAIRED } from './variants.js';
 
 /** Every socket dir the agent DaemonSet uses, and its namespace. */
@@ -45,23 +46,17 @@ function agentSocketDirs(objs: K8sObject[]): { namespace: string; dirs: string[]
   return { namespace: ds.metadata.namespace!, dirs: [...dirs], mounted };
 }
 
-function webhookConfig(objs: K8sObject[]): WebhookConfig {
-  const cm = all(objs, 'ConfigMap').find((o) => o.metadata.name.endsWith('-webhook') && o.data?.['webhook.yaml'])!;
-  return resolveWebhookConfig(parseWebhookConfigFile(parseYaml(cm.data['webhook.yaml']), 'webhook.yaml'));
-}
-
 function decide(config: WebhookConfig, namespace: string, hostPath: string) {
   const object = {
     metadata: { name: 'p', namespace },
     spec: { containers: [{ name: 'app', volumeMounts: [{ name: 'h', mountPath: '/host' }] }], volumes: [{ name: 'h', hostPath: { path: hostPath } }] },
   };
-  const body = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace, operation: 'CREATE', object } };
-  return handleAdmission('validate', body, config).labels;
+  return handleAdmission('validate', podReview(object, namespace), config).labels;
 }
 
 function expectProtected(objs: K8sObject[], expectedDirs?: string[]): void {
   const agent = agentSocketDirs(objs);
-  const config = webhookConfig(objs);
+  const config = renderedWebhookConfig(objs);
   if (expectedDirs) expect(agent.dirs).toEqual(expectedDirs);
   for (const dir of agent.dirs) {
     for (const p of [dir, `${dir}/control.sock`, `${dir}/slots/s1/enclave.sock`]) {
@@ -86,8 +81,8 @@ describe('the webhook protects the controller socket dir the agent uses', () => 
     const objs = await helmTemplate({ mode: 'model', controller: { socketDir: '/srv/sgx-epc' } });
     expectProtected(objs, ['/srv/sgx-epc']);
     expect(agentSocketDirs(objs).mounted).toBe(true);
-    expect(webhookConfig(objs).controllerSocketDirs).toEqual(['/srv/sgx-epc']);
+    expect(renderedWebhookConfig(objs).controllerSocketDirs).toEqual(['/srv/sgx-epc']);
     // Outside model mode the agent mounts no socket dir; the webhook still protects the value.
-    expect(webhookConfig(await helmTemplate({ controller: { socketDir: '/srv/sgx-epc' } })).controllerSocketDirs).toEqual(['/srv/sgx-epc']);
+    expect(renderedWebhookConfig(await helmTemplate({ controller: { socketDir: '/srv/sgx-epc' } })).controllerSocketDirs).toEqual(['/srv/sgx-epc']);
   });
 });

@@ -196,6 +196,8 @@ describe('alerts and dashboard with the real promtool', () => {
 const target = (node: string, extra: Record<string, string> = {}) => ({
   job: `${RELEASE}-agent-metrics`, service: `${RELEASE}-agent-metrics`, endpoint: 'metrics', instance: `10.0.0.${node.length}:9102`, namespace: 'sgx-epc-system', pod: `${RELEASE}-agent-${node}`, container: 'agent', node, ...extra,
 });
+/** Labels of a mode-model controller series: scraped through the agent Service's model-metrics port. */
+const controllerOn = (node: string) => target(node, { endpoint: 'model-metrics', container: 'controller' });
 /** kube-state-metrics' allocatable series of a node (extended resources: sanitized name, unit integer). */
 const ksm = (node: string, resource: string) => ({ job: 'kube-state-metrics', node, resource, unit: resource === 'cpu' ? 'core' : 'integer' });
 
@@ -227,12 +229,12 @@ describe('node alerts with the real promtool', () => {
       // cpu-0: no EPC: no agent expected.
       { series: sel('kube_node_status_allocatable', ksm('cpu-0', 'cpu')), values: '8x40' },
       // kind-0 (model): free EPC at 2Mi of 64Mi and the controller reclaiming -> NodePressure; kind-1 as full but not reclaiming: no alert.
-      { series: sel('epc_node_capacity_bytes', target('kind-0', { endpoint: 'model-metrics', container: 'controller' })), values: `${64 * Mi}x40` },
-      { series: sel('epc_node_free_bytes', target('kind-0', { endpoint: 'model-metrics', container: 'controller' })), values: `${2 * Mi}x40` },
-      { series: sel('epc_evicted_pages_total', target('kind-0', { endpoint: 'model-metrics', container: 'controller' })), values: '0+100x40' },
-      { series: sel('epc_node_capacity_bytes', target('kind-1', { endpoint: 'model-metrics', container: 'controller' })), values: `${64 * Mi}x40` },
-      { series: sel('epc_node_free_bytes', target('kind-1', { endpoint: 'model-metrics', container: 'controller' })), values: `${2 * Mi}x40` },
-      { series: sel('epc_evicted_pages_total', target('kind-1', { endpoint: 'model-metrics', container: 'controller' })), values: '500x40' },
+      { series: sel('epc_node_capacity_bytes', controllerOn('kind-0')), values: `${64 * Mi}x40` },
+      { series: sel('epc_node_free_bytes', controllerOn('kind-0')), values: `${2 * Mi}x40` },
+      { series: sel('epc_evicted_pages_total', controllerOn('kind-0')), values: '0+100x40' },
+      { series: sel('epc_node_capacity_bytes', controllerOn('kind-1')), values: `${64 * Mi}x40` },
+      { series: sel('epc_node_free_bytes', controllerOn('kind-1')), values: `${2 * Mi}x40` },
+      { series: sel('epc_evicted_pages_total', controllerOn('kind-1')), values: '500x40' },
     ];
     const down = target('sgx-1');
     const tests = {

@@ -5,9 +5,10 @@
  * Real kubectl kustomize and helm template.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { handleAdmission, parseWebhookConfigFile, resolveWebhookConfig, type WebhookConfig } from '../../src/webhook/index.js';
-import { all, helmTemplate, kustomize, type K8sObject } from './render.js';
+import { handleAdmission, type WebhookConfig } from '../../src/webhook/index.js';
+import { podReview } from '../webhook/pod-review.js';
+import { helmTemplate, kustomize, type K8sObject } from './render.js';
+import { renderedWebhookConfig } from './rendered-webhook-config.js';
 import { PAIRED } from './variants.js';
 
 const WORKLOADS = ['DaemonSet', 'Deployment', 'Job', 'StatefulSet'];
@@ -21,13 +22,8 @@ function podsOf(objs: K8sObject[]): Array<{ id: string; namespace: string; pod: 
       return { id: `${o.kind}/${o.metadata.name}`, namespace, pod: { apiVersion: 'v1', kind: 'Pod', metadata: { ...t.metadata, name: `${o.metadata.name}-x`, namespace }, spec: t.spec } };
     });
 }
-function configOf(objs: K8sObject[]): WebhookConfig {
-  const cm = all(objs, 'ConfigMap').find((c) => c.data?.['webhook.yaml']);
-  return resolveWebhookConfig(parseWebhookConfigFile(parseYaml(cm!.data['webhook.yaml'])));
-}
 function decide(endpoint: 'mutate' | 'validate', pod: K8sObject, namespace: string, config: WebhookConfig) {
-  const body = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace, operation: 'CREATE', object: { ...pod, metadata: { ...pod.metadata, namespace } } } };
-  return handleAdmission(endpoint, body, config);
+  return handleAdmission(endpoint, podReview({ ...pod, metadata: { ...pod.metadata, namespace } }, namespace), config);
 }
 const mountsControllerDir = (pod: K8sObject) => (pod.spec.volumes ?? []).some((v: any) => /^\/(var\/)?run\/epc(\/|$)/.test(v.hostPath?.path ?? ''));
 
@@ -43,7 +39,7 @@ beforeAll(async () => {
 describe.each(PAIRED.flatMap((p) => [`kustomize ${p.overlay}`, `helm ${p.name}`]))('%s: own pods through the rendered webhook config', (name) => {
   it('every own pod is admitted (excluded namespace); outside it, pods mounting the socket dir are denied', () => {
     const objs = installs.get(name)!;
-    const config = configOf(objs);
+    const config = renderedWebhookConfig(objs);
     const pods = podsOf(objs);
     expect(pods.length).toBeGreaterThan(0);
     for (const { id, namespace, pod } of pods) {

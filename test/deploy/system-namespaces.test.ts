@@ -6,10 +6,11 @@
  * the webhook configurations' namespaceSelector (the API server never calls) and by the webhook's
  * own config (its real decision, defense in depth); the same pods in a tenant namespace are denied.
  */
-import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { handleAdmission, parseWebhookConfigFile, resolveWebhookConfig, type WebhookConfig } from '../../src/webhook/index.js';
+import { handleAdmission, type WebhookConfig } from '../../src/webhook/index.js';
+import { podReview } from '../webhook/pod-review.js';
 import { all, helmTemplate, kustomize, type K8sObject } from './render.js';
+import { renderedWebhookConfig } from './rendered-webhook-config.js';
 import { CHART_ONLY, MODE_X_ENFORCE, PAIRED } from './variants.js';
 
 type Pod = { metadata: { name: string; namespace: string }; spec: Record<string, unknown> };
@@ -40,8 +41,7 @@ interface Rendered {
 }
 
 function rendered(objs: K8sObject[]): Rendered {
-  const cm = all(objs, 'ConfigMap').find((o) => o.metadata.name.endsWith('-webhook') && o.data?.['webhook.yaml'])!;
-  const config = resolveWebhookConfig(parseWebhookConfigFile(parseYaml(cm.data['webhook.yaml']), 'webhook.yaml'));
+  const config = renderedWebhookConfig(objs);
   const selectors = [...all(objs, 'MutatingWebhookConfiguration'), ...all(objs, 'ValidatingWebhookConfiguration')].flatMap((c) =>
     (c.webhooks as K8sObject[]).map((w) => ({ name: w.name as string, matchExpressions: w.namespaceSelector?.matchExpressions ?? [] })),
   );
@@ -63,8 +63,7 @@ function selected(sel: Rendered['selectors'][number], ns: string): boolean {
 }
 
 function decide(config: WebhookConfig, endpoint: 'mutate' | 'validate', pod: Pod) {
-  const body = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: pod.metadata.namespace, operation: 'CREATE', object: pod } };
-  return handleAdmission(endpoint, body, config).labels;
+  return handleAdmission(endpoint, podReview(pod, pod.metadata.namespace), config).labels;
 }
 
 function expectSystemDaemonSetsAdmitted(r: Rendered, ns = { monitoring: 'monitoring', calico: 'calico-system' }): void {

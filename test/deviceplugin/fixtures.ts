@@ -1,9 +1,10 @@
 import { credentials, type Client, type ServiceError } from '@grpc/grpc-js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerAllocateResponse, Device } from '../../src/contracts/device-plugin-api.js';
 import { DevicePlugin, type DevicePluginEvent } from '../../src/deviceplugin/device-plugin.js';
+import { fileIdentity } from '../../src/deviceplugin/file-identity.js';
 import type { DeviceSource, DevicePluginSpec } from '../../src/deviceplugin/plugin-spec.js';
 import { devicePluginServices } from '../../src/contracts/load-proto.js';
 import { PRIVATE_CHANNEL_OPTIONS } from '../../src/contracts/grpc-channel.js';
@@ -91,6 +92,31 @@ export async function until<T>(fn: () => T, what: string, timeoutMs = 5000): Pro
     if (v) return v as NonNullable<T>;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A point a callback stops at: `reached` resolves once a call is inside `wait`, which returns when `release` is called. */
+export function checkpoint(): { reached: Promise<void>; wait: () => Promise<void>; release: () => void } {
+  let reach!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((r) => (reach = r));
+  const open = new Promise<void>((r) => (release = r));
+  return {
+    reached,
+    wait: async () => {
+      reach();
+      await open;
+    },
+    release,
+  };
+}
+
+/** Gives kubelet.sock a new identity (new ctime) while the same server keeps serving it. */
+export async function newKubeletSocketIdentity(path: string): Promise<void> {
+  const before = fileIdentity(path);
+  while (fileIdentity(path) === before) {
+    chmodSync(path, (statSync(path).mode & 0o777) === 0o600 ? 0o700 : 0o600);
+    if (fileIdentity(path) === before) await new Promise((r) => setTimeout(r, 5)); // same coarse ctime tick: try again
   }
 }
 

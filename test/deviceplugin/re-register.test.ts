@@ -1,10 +1,10 @@
-import { chmodSync, existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DevicePlugin, DevicePluginEvent } from '../../src/deviceplugin/device-plugin.js';
 import { fileIdentity } from '../../src/deviceplugin/file-identity.js';
 import { coveredBy, mergeRequest } from '../../src/deviceplugin/resync-request.js';
 import type { KubeletEmulator } from '../../src/testbed/kubelet/kubelet-emulator.js';
-import { Scope, until } from './fixtures.js';
+import { newKubeletSocketIdentity, Scope, until } from './fixtures.js';
 
 const R = 'example.com/thing';
 const scope = new Scope();
@@ -29,15 +29,6 @@ class RegisterGate {
   };
   release(): void {
     this.open?.();
-  }
-}
-
-/** Gives kubelet.sock a new identity (new ctime) while the same server keeps serving it. */
-async function newKubeletSocketIdentity(path: string): Promise<void> {
-  const before = fileIdentity(path);
-  while (fileIdentity(path) === before) {
-    chmodSync(path, (statSync(path).mode & 0o777) === 0o600 ? 0o700 : 0o600);
-    if (fileIdentity(path) === before) await new Promise((r) => setTimeout(r, 5)); // same coarse ctime tick: try again
   }
 }
 

@@ -6,16 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { handleAdmission } from '../../src/webhook/admission-handler.js';
 import { resolveWebhookConfig } from '../../src/webhook/config.js';
 import { applyJsonPatch, decodePatch } from './json-patch.js';
+import { podReview } from './pod-review.js';
 
 const EPC = 'sgx.intel.com/epc';
 const ENCLAVE = 'sgx.intel.com/enclave';
 const policies = { default: resolveWebhookConfig(), strict: resolveWebhookConfig({ policy: 'strict' }) };
 
-function review(object: unknown, namespace = 'team-a') {
-  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace, operation: 'CREATE', object } };
-}
 const run = (endpoint: 'mutate' | 'validate', pod: unknown, policy: keyof typeof policies = 'default', namespace?: string) => {
-  const r = handleAdmission(endpoint, review(pod, namespace), policies[policy]);
+  const r = handleAdmission(endpoint, podReview(pod, namespace), policies[policy]);
   return { labels: r.labels, response: (r.body as any).response };
 };
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { handleAdmission } from '../../src/webhook/admission-handler.js';
 import { resolveWebhookConfig } from '../../src/webhook/config.js';
+import { podReview } from './pod-review.js';
 
 const EPC = 'sgx.intel.com/epc';
 const policies = { default: resolveWebhookConfig(), strict: resolveWebhookConfig({ policy: 'strict' }) };
@@ -17,8 +18,7 @@ function pod(hostPath: string, withEpc: boolean) {
   };
 }
 function decide(endpoint: 'mutate' | 'validate', object: unknown, policy: keyof typeof policies) {
-  const body = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'team-a', operation: 'CREATE', object } };
-  const r = handleAdmission(endpoint, body, policies[policy]);
+  const r = handleAdmission(endpoint, podReview(object), policies[policy]);
   return { labels: r.labels, response: (r.body as any).response };
 }
 
@@ -104,7 +104,7 @@ describe('hostPath forms through /mutate and /validate', () => {
   }
 
   it('the socket dir is configurable (controllerSocketDirs), and an empty list turns the rule off', () => {
-    const body = (p: string) => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'team-a', operation: 'CREATE', object: pod(p, true) } });
+    const body = (p: string) => podReview(pod(p, true));
     const moved = resolveWebhookConfig({ controllerSocketDirs: ['/srv/epc/'] });
     expect(handleAdmission('mutate', body('/srv'), moved).labels).toEqual({ rule: 'hostpath-controller-socket', result: 'denied' });
     expect(handleAdmission('mutate', body('/srv/epc/control.sock'), moved).labels.result).toBe('denied');
@@ -116,13 +116,13 @@ describe('hostPath forms through /mutate and /validate', () => {
   it('excluded namespaces (the agent and controller) may mount it', () => {
     const c = resolveWebhookConfig({ excludedNamespaces: ['sgx-epc-system'] });
     const object = { ...pod('/var/run/epc', false), metadata: { name: 'agent-x', namespace: 'sgx-epc-system' } };
-    const r = handleAdmission('validate', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'sgx-epc-system', operation: 'CREATE', object } }, c);
+    const r = handleAdmission('validate', podReview(object, 'sgx-epc-system'), c);
     expect(r.labels).toEqual({ rule: 'excluded-namespace', result: 'allowed' });
   });
 
   it('deviceHostPaths stays configurable: a custom device list is resolved the same way', () => {
     const custom = resolveWebhookConfig({ deviceHostPaths: ['/opt/sgx/enclave'] });
-    const body = (p: string) => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'team-a', operation: 'CREATE', object: pod(p, false) } });
+    const body = (p: string) => podReview(pod(p, false));
     expect(handleAdmission('validate', body('/proc/1/root/opt/sgx/enclave'), custom).labels.result).toBe('denied');
     expect(handleAdmission('validate', body('/opt'), custom).labels.result).toBe('denied');
     expect(handleAdmission('validate', body('/dev/sgx_enclave'), custom).labels.result).toBe('allowed');

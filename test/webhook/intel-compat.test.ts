@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { handleAdmission } from '../../src/webhook/admission-handler.js';
 import { resolveWebhookConfig, type WebhookConfig } from '../../src/webhook/config.js';
 import { applyJsonPatch, decodePatch } from './json-patch.js';
+import { podReview } from './pod-review.js';
 
 const EPC = 'sgx.intel.com/epc';
 const ENCLAVE = 'sgx.intel.com/enclave';
@@ -23,10 +24,6 @@ function intelPod(names: string[], quoteProvider: string): any {
     metadata: { name: 'webhook-tester-pod', annotations: { [QUOTE]: quoteProvider } },
     spec: { automountServiceAccountToken: false, containers: names.map((name) => ({ name, image: 'pause', resources: { requests: { [EPC]: '1Mi' }, limits: { [EPC]: '1Mi' } } })) },
   };
-}
-
-function review(object: unknown, namespace: string) {
-  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, namespace, operation: 'CREATE', object } };
 }
 
 interface Row {
@@ -229,22 +226,22 @@ describe('compatibility with Intel\'s SGX webhook and Kata Containers', () => {
     it(`${row.name}: ${'denied' in row.ours ? `denied [rule ${row.ours.denied}]` : 'admitted'}${row.intel === 'same' ? ' (as Intel)' : ''}`, () => {
       const config = row.config ?? defaults;
       const ns = row.namespace ?? 'team-a';
-      const m = handleAdmission('mutate', review(row.pod, ns), config);
+      const m = handleAdmission('mutate', podReview(row.pod, ns), config);
       const mr = (m.body as any).response;
       if ('denied' in row.ours) {
         expect(m.labels).toEqual({ rule: row.ours.denied, result: 'denied' });
         expect(mr.status.message).toMatch(row.ours.wayOut);
         // a /mutate denial does not carry the allow path's "did the mutating webhook run?" warning
         expect((mr.warnings ?? []).join('\n')).not.toMatch(/did the mutating webhook run/);
-        expect(handleAdmission('validate', review(row.pod, ns), config).labels).toEqual({ rule: row.ours.denied, result: 'denied' });
+        expect(handleAdmission('validate', podReview(row.pod, ns), config).labels).toEqual({ rule: row.ours.denied, result: 'denied' });
         return;
       }
       expect(mr.allowed, mr.status?.message).toBe(true);
       const mutated = mr.patch ? applyJsonPatch(row.pod, decodePatch(mr)) : row.pod;
       row.ours.admitted(mutated);
-      const again = (handleAdmission('mutate', review(mutated, ns), config).body as any).response;
+      const again = (handleAdmission('mutate', podReview(mutated, ns), config).body as any).response;
       expect(again.patch).toBeUndefined();
-      const v = (handleAdmission('validate', review(mutated, ns), config).body as any).response;
+      const v = (handleAdmission('validate', podReview(mutated, ns), config).body as any).response;
       expect(v).toEqual({ uid: 'u', allowed: true });
     });
   }
@@ -252,25 +249,25 @@ describe('compatibility with Intel\'s SGX webhook and Kata Containers', () => {
   it('/validate compares the annotation as a quantity: "1Mi", "1024Ki" and "1048576" all match 1Mi of EPC', () => {
     for (const text of ['1Mi', '1024Ki', '1048576']) {
       const pod = { metadata: { name: 'p', annotations: { [EPC]: text } }, spec: { containers: [{ name: 'a', resources: { limits: { [EPC]: '1Mi', [ENCLAVE]: '1' }, requests: { [EPC]: '1Mi', [ENCLAVE]: '1' } } }] } };
-      expect([text, (handleAdmission('validate', review(pod, 'team-a'), defaults).body as any).response]).toEqual([text, { uid: 'u', allowed: true }]);
+      expect([text, (handleAdmission('validate', podReview(pod, 'team-a'), defaults).body as any).response]).toEqual([text, { uid: 'u', allowed: true }]);
     }
     const wrong = { metadata: { name: 'p', annotations: { [EPC]: '2Mi' } }, spec: { containers: [{ name: 'a', resources: { limits: { [EPC]: '1Mi', [ENCLAVE]: '1' } } }] } };
-    expect((handleAdmission('validate', review(wrong, 'team-a'), defaults).body as any).response.warnings).toEqual(['annotation sgx.intel.com/epc="2Mi" differs from the pod\'s effective EPC 1Mi (1048576 bytes)']);
+    expect((handleAdmission('validate', podReview(wrong, 'team-a'), defaults).body as any).response.warnings).toEqual(['annotation sgx.intel.com/epc="2Mi" differs from the pod\'s effective EPC 1Mi (1048576 bytes)']);
   });
 
   it('the annotation is the largest exact binary suffix, Ki at least, Gi at most', () => {
     const cases: Array<[string, string]> = [['512Ki', '512Ki'], ['10Mi', '10Mi'], ['1536Ki', '1536Ki'], ['2Gi', '2Gi'], ['2048Gi', '2048Gi'], ['12288', '12Ki'], ['1048576', '1Mi'], ['3Mi', '3Mi']];
     for (const [declared, want] of cases) {
       const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', resources: { limits: { [EPC]: declared } } }] } };
-      const mutated: any = applyJsonPatch(pod, decodePatch((handleAdmission('mutate', review(pod, 'team-a'), defaults).body as any).response));
+      const mutated: any = applyJsonPatch(pod, decodePatch((handleAdmission('mutate', podReview(pod, 'team-a'), defaults).body as any).response));
       expect([declared, mutated.metadata.annotations[EPC]]).toEqual([declared, want]);
     }
   });
 
   it('a /mutate denial keeps its other warnings but not "did the mutating webhook run?" (which /validate shows)', () => {
     const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', resources: { limits: { [EPC]: '42' } } }, { name: 'b', securityContext: { privileged: true } }] } };
-    const m = (handleAdmission('mutate', review(pod, 'team-a'), defaults).body as any).response;
-    const v = (handleAdmission('validate', review(pod, 'team-a'), defaults).body as any).response;
+    const m = (handleAdmission('mutate', podReview(pod, 'team-a'), defaults).body as any).response;
+    const v = (handleAdmission('validate', podReview(pod, 'team-a'), defaults).body as any).response;
     expect([m.allowed, v.allowed]).toEqual([false, false]);
     expect(m.warnings).toContainEqual(expect.stringMatching(/^container "b" is privileged/));
     expect(m.warnings.join('\n')).not.toMatch(/did the mutating webhook run/);

@@ -3,10 +3,14 @@
  * the enclave resource, as its Node watch (against the API server double, through the lean
  * client the CLI uses) sees it; otherwise it admits with a warning naming the missing agent.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadKubeAccess } from '../../src/k8s/kube-access.js';
 import { KubeHttp } from '../../src/k8s/kube-http.js';
 import { NodeOfferWatch, enclaveGate, nodeOffers, type EnclaveOfferState } from '../../src/webhook/index.js';
+import { createTestCa, issueServingCert } from '../helpers/certs.js';
 import { runCli, spawnCli } from '../helpers/run-cli.js';
 import { startDouble, until, type DoubleFixture } from '../testbed/api-server/double-fixture.js';
 import { applyJsonPatch } from './json-patch.js';
@@ -134,10 +138,6 @@ describe('the Node watch gates the enclave request', () => {
 describe('epc webhook --enclave-request (real child process)', () => {
   it('auto (the default) watches Nodes through --kubeconfig and says what it saw in its ready line', async () => {
     f = await startDouble();
-    const { createTestCa, issueServingCert } = await import('../helpers/certs.js');
-    const { mkdtemp, rm } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dir = await mkdtemp(join(tmpdir(), 'epc-offers-cli-'));
     const ca = await createTestCa(dir);
     const serving = await issueServingCert(ca, { service: { name: 'epc-webhook', namespace: 'epc-system' } });

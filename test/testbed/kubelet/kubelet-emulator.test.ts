@@ -1,5 +1,4 @@
 import { credentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
-import { chmodSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DevicePluginEvent } from '../../../src/deviceplugin/device-plugin.js';
 import { devicePluginServices } from '../../../src/contracts/load-proto.js';
@@ -7,7 +6,7 @@ import { PRIVATE_CHANNEL_OPTIONS } from '../../../src/contracts/grpc-channel.js'
 import { AdmissionError } from '../../../src/testbed/kubelet/pod-plan.js';
 import { podResourcesService } from '../../../src/contracts/pod-resources-api.js';
 import { ContainerStartError, type ContainerStartEvent } from '../../../src/testbed/kubelet/kubelet-emulator.js';
-import { healthy, ManualSource, pod, Scope, until } from '../../deviceplugin/fixtures.js';
+import { checkpoint, healthy, ManualSource, newKubeletSocketIdentity, pod, Scope, until } from '../../deviceplugin/fixtures.js';
 
 const scope = new Scope();
 afterEach(() => scope.cleanup());
@@ -124,27 +123,23 @@ describe('kubelet emulator: registration vs allocatable', () => {
 
 describe('kubelet emulator: re-registration', () => {
   it('a plugin registering again mid-admission: the old endpoint is stopped and Allocate goes to the new one (kubelet looks the endpoint up per call)', async () => {
-    let entered!: () => void;
-    let release!: () => void;
-    const inPreferred = new Promise<void>((r) => (entered = r));
-    const gate = new Promise<void>((r) => (release = r));
+    const inPreferred = checkpoint();
     const { kubelet, p } = await withPlugin({}, ['a', 'b'], {
       allocate: (ids) => ({ envs: { IDS: ids.join(',') } }),
       preferredAllocation: async (req) => {
-        entered();
-        await gate;
+        await inPreferred.wait();
         return req.available_deviceIDs.slice(-req.allocation_size);
       },
     });
     const admitting = kubelet.admitPod(pod('p', [{ name: 'c', req: { [R]: 1 } }]));
-    await inPreferred; // admission is past its endpoint lookup, waiting on GetPreferredAllocation
+    await inPreferred.reached; // admission is past its endpoint lookup, waiting on GetPreferredAllocation
     // A new kubelet.sock identity (what a restart leaves behind): the plugin registers again on the same socket.
     const from = kubelet.events.length;
-    chmodSync(kubelet.kubeletSocketPath, (statSync(kubelet.kubeletSocketPath).mode & 0o777) === 0o600 ? 0o700 : 0o600);
+    await newKubeletSocketIdentity(kubelet.kubeletSocketPath);
     await kubelet.waitForRegistration(R, { timeoutMs: 10_000, from });
     expect(kubelet.events.slice(from).map((e) => e.type)).toEqual(['register-begin', 'options', 'stream-ended', 'register-end']);
     await until(() => p.registrations === 2, 'the plugin sees its second registration');
-    release();
+    inPreferred.release();
     const admitted = await admitting;
     expect(admitted.containers[0].devices.get(R)).toEqual(['b']);
     expect(admitted.containers[0].responses.get(R)).toEqual({ envs: { IDS: 'b' }, mounts: [], devices: [], annotations: {}, cdi_devices: [] });
@@ -158,26 +153,22 @@ describe('kubelet emulator: re-registration', () => {
 
 describe('kubelet emulator: holding a Register', () => {
   it('holdRegister keeps Register in flight after the options read: no endpoint, no answer until released', async () => {
-    let entered!: () => void;
-    let release!: () => void;
-    const inside = new Promise<void>((r) => (entered = r));
-    const gate = new Promise<void>((r) => (release = r));
+    const inside = checkpoint();
     const held: string[] = [];
     const kubelet = await scope.emulator({
       holdRegister: async (req) => {
         held.push(req.resource_name);
-        entered();
-        await gate;
+        await inside.wait();
       },
     });
     const p = scope.plugin(kubelet.deviceDir, { source: new ManualSource(healthy('a')) });
     await p.start();
-    await inside;
+    await inside.reached;
     expect(held).toEqual([R]);
     expect(kubelet.events.filter((e) => 'resourceName' in e && e.resourceName === R).map((e) => e.type)).toEqual(['register-begin', 'options']);
     expect(kubelet.resource(R)).toBeUndefined(); // the endpoint is taken only when Register goes on
     expect(p.registrations).toBe(0);
-    release();
+    inside.release();
     await kubelet.waitForRegistration(R);
     await p.settled();
     expect(p.registrations).toBe(1);
