@@ -1,6 +1,6 @@
 import { cgroupPathChain, isBelow, sortPreOrder } from '../contracts/cgroup-path.js';
 import { ApiError } from '../contracts/controller-api/api-error.js';
-import type { CgroupStatsReply, EnclaveInfo } from '../contracts/controller-api/api-replies.js';
+import type { CgroupStatsReply, EnclaveInfo, InstanceLine } from '../contracts/controller-api/api-replies.js';
 import {
   bindBody, destroyEnclavesBody, enclavesQuery, listQuery, mkdirBody, pathQuery, podCgroupBody, queryObject, readFileQuery, rmdirBody,
   unbindBody, writeFileBody,
@@ -48,6 +48,11 @@ export function controlApi(state: ControllerState): HttpRouter {
   const { rt, slots } = state;
   const r = new HttpRouter(state.log);
   r.on('GET', '/healthz', () => ({ body: { ok: true } }));
+
+  // Which controller instance this is, held open for its life: a client learns a restart (all
+  // state lost) when this response ends, without asking again (the agent's restart fast path,
+  // src/backend/controller-instance.ts). control.sock's connection cap bounds how many are held.
+  r.on('GET', '/v1/instance', () => ({ body: { instance: state.instance } satisfies InstanceLine, hold: true }));
 
   r.on('GET', '/v1/node', () => {
     const { epc } = rt.model.snapshot();

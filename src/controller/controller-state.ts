@@ -17,6 +17,9 @@ export interface ControllerState {
   log: Logger;
   /** How long a fault answered EBUSY is retried (after async reclaim) before EBUSY is returned. */
   faultRetryMs: number;
+  /** This controller's identity, random per EpcController (never shared with a later start): the
+   *  pod-cgroup reply and `GET /v1/instance` carry it, so the agent can tell a restart (state lost). */
+  instance: string;
 }
 
 

@@ -1,9 +1,11 @@
 import { HealthServer } from '../util/health-server.js';
 import { parseListenAddr } from '../util/listen-addr.js';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { CostModel } from '../epc/index.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { controlApi } from './control-api.js';
+import type { HttpRouter } from './http-router.js';
 import { ControllerMetrics } from './controller-metrics.js';
 import type { ControllerState } from './controller-state.js';
 import { CostDelay } from './cost-delay.js';
@@ -51,6 +53,7 @@ export class EpcController {
   /** Shared by all enclave sockets (control.sock is outside it). */
   readonly enclaveBudget: ConnectionBudget;
   private readonly control: UnixSocketServer;
+  private readonly controlRouter: HttpRouter;
   private readonly slotSockets: SlotSockets;
   private metricsServer: HealthServer | undefined;
   private metricsAddr: string | undefined;
@@ -61,7 +64,7 @@ export class EpcController {
     const log = opts.logger ?? createLogger('controller');
     const rt = new RealtimeModel({ capacityPages: opts.capacityPages, costs: opts.costs });
     this.enclaveBudget = new ConnectionBudget(enclaveBudgetSize(opts.maxEnclaveConnections));
-    const state: Omit<ControllerState, 'sockets'> = { rt, slots: new SlotTable(), delay: new CostDelay({ scale: opts.costScale ?? 1 }), log, faultRetryMs: opts.faultRetryMs ?? 1000 };
+    const state: Omit<ControllerState, 'sockets'> = { rt, slots: new SlotTable(), delay: new CostDelay({ scale: opts.costScale ?? 1 }), log, faultRetryMs: opts.faultRetryMs ?? 1000, instance: randomUUID() };
     this.slotSockets = new SlotSockets({
       socketDir: opts.socketDir,
       listenerFor: (slot) => enclaveApi(this.state, slot).listener,
@@ -72,7 +75,13 @@ export class EpcController {
     this.state = { ...state, sockets: this.slotSockets };
     this.metrics = new ControllerMetrics(() => rt.model.snapshot());
     this.controlSocket = join(opts.socketDir, CONTROL_SOCKET);
-    this.control = new UnixSocketServer(this.controlSocket, controlApi(this.state).listener, { mode: CONTROL_SOCKET_MODE, limits: CONTROL_LIMITS });
+    this.controlRouter = controlApi(this.state);
+    this.control = new UnixSocketServer(this.controlSocket, this.controlRouter.listener, { mode: CONTROL_SOCKET_MODE, limits: CONTROL_LIMITS });
+  }
+
+  /** Requests control.sock has answered (or is answering) since start: what the agent costs the controller. */
+  get controlRequests(): number {
+    return this.controlRouter.requests;
   }
 
   /** The host path of a slot's enclave socket (served while the slot is bound). */

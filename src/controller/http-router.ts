@@ -18,6 +18,9 @@ export type RouteHandler = (req: RouteRequest) => Promise<RouteReply> | RouteRep
 export interface RouteReply {
   status?: number;
   body: unknown;
+  /** Send `body` as one JSON line and keep the response open until the connection closes (the
+   *  controller stops, or the client hangs up): a watch whose end is the news. */
+  hold?: boolean;
 }
 
 interface Route {
@@ -38,6 +41,8 @@ export class HttpRouter {
   private readonly routes: Route[] = [];
   /** Routes without params by "METHOD /a/b": one Map lookup for the common request. */
   private readonly exact = new Map<string, Route>();
+  /** Requests received (answered or not): what callers cost this server, for tests and benches. */
+  requests = 0;
   constructor(private readonly log: Logger) {}
 
   /** Registers a route; later registrations never shadow earlier ones. */
@@ -57,6 +62,7 @@ export class HttpRouter {
   };
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.requests++;
     try {
       // The request target is origin-form (/path?query): split by hand, no URL object per request.
       const target = req.url ?? '/';
@@ -84,7 +90,8 @@ export class HttpRouter {
       }
       const body = await readJsonBody(req);
       const reply = await route.handler({ body, params: params!, query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) });
-      send(res, reply.status ?? 200, reply.body);
+      if (reply.hold) sendHeld(res, reply.status ?? 200, reply.body);
+      else send(res, reply.status ?? 200, reply.body);
     } catch (err) {
       if (err instanceof ApiError) {
         send(res, statusOf(err.code), { ...(err.extra ?? {}), error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
@@ -120,6 +127,13 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** One JSON line, chunked, and the response left open (no content-length, no end). */
+function sendHeld(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+  res.write(`${JSON.stringify(body)}\n`);
 }
 
 async function drain(req: IncomingMessage): Promise<void> {

@@ -54,5 +54,5 @@ export async function applyPodCgroup(state: ControllerState, want: PodCgroupRequ
     const reason = (opened[failed] as PromiseRejectedResult).reason as Error;
     throw new ApiError('EIO', `cannot serve the enclave socket of slot ${slots[failed]}: ${reason?.message ?? String(reason)}; nothing changed`, { field: `slots.${failed}` });
   }
-  return { path, created: created.length > 0, max, slots: [...slots] };
+  return { path, created: created.length > 0, max, slots: [...slots], instance: state.instance };
 }

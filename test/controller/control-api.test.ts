@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { request, type IncomingMessage } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -73,17 +74,45 @@ describe('control API over control.sock', () => {
 
   it('pod-cgroup makes the cgroup (mkdir -p), writes misc.max and binds and serves the slots in one request', async () => {
     const pod = '/kubepods/burstable/pod1';
-    expect(await f.control.podCgroup(pod, 16384, ['enclave-0', 'enclave-1'])).toEqual({ path: pod, created: true, max: 16384, slots: ['enclave-0', 'enclave-1'] });
+    expect(await f.control.podCgroup(pod, 16384, ['enclave-0', 'enclave-1'])).toEqual({ path: pod, created: true, max: 16384, slots: ['enclave-0', 'enclave-1'], instance: f.controller.state.instance });
     expect(await f.control.listCgroups()).toEqual(['/kubepods', '/kubepods/burstable', pod]);
     expect(await f.control.readFile(pod, 'misc.max')).toBe('sgx_epc 16384\n');
     expect(await f.control.bindings()).toEqual([{ slot: 'enclave-0', path: pod }, { slot: 'enclave-1', path: pod }]);
     expect(existsSync(f.controller.slotSocket('enclave-0'))).toBe(true);
     // A container restart: the same request again creates nothing; a new max replaces the old.
-    expect(await f.control.podCgroup('kubepods/burstable/pod1/', 'max', ['enclave-0'])).toEqual({ path: pod, created: false, max: 'max', slots: ['enclave-0'] });
+    expect(await f.control.podCgroup('kubepods/burstable/pod1/', 'max', ['enclave-0'])).toEqual({ path: pod, created: false, max: 'max', slots: ['enclave-0'], instance: f.controller.state.instance });
     expect(await f.control.readFile(pod, 'misc.max')).toBe('sgx_epc max\n');
     // A slot of a gone pod reused by a new pod moves to the new cgroup.
     await f.control.podCgroup('/kubepods/burstable/pod2', 4096, ['enclave-1']);
     expect(await f.control.bindings()).toEqual([{ slot: 'enclave-0', path: pod }, { slot: 'enclave-1', path: '/kubepods/burstable/pod2' }]);
+  });
+
+  it('GET /v1/instance answers the controller instance as one line and holds the response until the controller stops', async () => {
+    const other = await startControllerFixture();
+    try {
+      expect(other.controller.state.instance).not.toBe(f.controller.state.instance);
+    } finally {
+      await other.stop();
+    }
+    const got = await new Promise<{ status: number; type?: string; line: string; res: IncomingMessage }>((resolve, reject) => {
+      const req = request({ socketPath: f.controller.controlSocket, path: '/v1/instance' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+          if (text.includes('\n')) resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], line: text, res });
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect([got.status, got.type, JSON.parse(got.line)]).toEqual([200, 'application/x-ndjson', { instance: f.controller.state.instance }]);
+    const ended = new Promise((r) => got.res.once('close', r));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got.res.complete).toBe(false);
+    await f.controller.stop();
+    await ended;
+    expect(got.res.complete).toBe(false);
   });
 
   it('pod-cgroup is all or nothing: a slot whose socket cannot be served leaves cgroups, misc.max and bindings as they were', async () => {

@@ -21,12 +21,20 @@ export interface CgroupStatsReply {
   reloaded: number;
 }
 
-/** Reply of `POST /v1/pod-cgroup`: the cgroup as it now is (created: whether any cgroup was made). */
+/** Reply of `POST /v1/pod-cgroup`: the cgroup as it now is (created: whether any cgroup was made),
+ *  and which controller instance made it so (random per controller start; see `GET /v1/instance`). */
 export interface PodCgroupReply {
   path: string;
   created: boolean;
   max: number | 'max';
   slots: string[];
+  /** Absent from controllers older than this field: such a reply is never remembered by the agent. */
+  instance?: string;
+}
+
+/** The one line `GET /v1/instance` sends first, before it holds the response open for the controller's life. */
+export interface InstanceLine {
+  instance: string;
 }
 
 /** An enclave as listed by the control API. */
