@@ -28,18 +28,31 @@ const MAX_LINE = 1024;
 
 interface Watch {
   req: ClientRequest;
-  file: string;
+  file: FileIdentity;
   instance?: string;
 }
 
-/** The socket file's identity: a new file (even at a reused inode number) gets a new birth/change time. */
-export function socketFileIdentity(path: string): string | undefined {
+/** A file's identity: a new file, even at a reused inode number, gets a new birth and change time. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  birthtimeMs: number;
+  ctimeMs: number;
+}
+
+/** The socket file's identity now, or undefined when there is none. Numbers, not bigints: a
+ *  double holds these times to well under a µs (finer than the kernel's timestamp clock) and
+ *  inode numbers exactly, and the per-call stat then allocates one small object. */
+export function socketFileIdentity(path: string): FileIdentity | undefined {
   try {
-    const st = statSync(path, { bigint: true, throwIfNoEntry: false });
-    return st ? `${st.dev}:${st.ino}:${st.birthtimeNs}:${st.ctimeNs}` : undefined;
+    return statSync(path, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }
+}
+
+function sameFile(a: FileIdentity | undefined, b: FileIdentity): boolean {
+  return a !== undefined && a.ino === b.ino && a.dev === b.dev && a.ctimeMs === b.ctimeMs && a.birthtimeMs === b.birthtimeMs;
 }
 
 export class ControllerInstanceWatch {
@@ -53,7 +66,7 @@ export class ControllerInstanceWatch {
   current(): string | undefined {
     const w = this.watch;
     if (w?.instance === undefined) return undefined;
-    if (socketFileIdentity(this.socketPath) !== w.file) {
+    if (!sameFile(socketFileIdentity(this.socketPath), w.file)) {
       this.drop(w);
       return undefined;
     }
@@ -63,8 +76,9 @@ export class ControllerInstanceWatch {
   /** Opens the watch unless one is open (called after a request reached the controller). Never throws. */
   ensure(): void {
     if (this.watch || this.closed || Date.now() < this.retryAt) return;
-    const file = socketFileIdentity(this.socketPath);
-    if (!file) return;
+    const st = socketFileIdentity(this.socketPath);
+    if (!st) return;
+    const file: FileIdentity = { dev: st.dev, ino: st.ino, birthtimeMs: st.birthtimeMs, ctimeMs: st.ctimeMs };
     const req = request({ socketPath: this.socketPath, method: 'GET', path: '/v1/instance', agent: false });
     const w: Watch = { req, file };
     this.watch = w;
@@ -94,7 +108,7 @@ export class ControllerInstanceWatch {
           return;
         }
         const id = parseInstance(text.slice(0, nl));
-        if (id === undefined || socketFileIdentity(this.socketPath) !== file) fail();
+        if (id === undefined || !sameFile(socketFileIdentity(this.socketPath), file)) fail();
         else w.instance = id;
       });
     });

@@ -68,7 +68,7 @@ export class ModelBackend implements EpcBackend, SlotBinder, FreeEpcReader {
     const p = nonRoot(want.cgroup);
     requireValidMax(p, want.max);
     const now = this.instance.current();
-    if (now !== undefined && this.applied.holds(p, want.max, want.slots, now)) return { created: false };
+    if (now !== undefined && this.applied.holds(p, want.max, want.slots, now)) return NOTHING_CREATED;
     const mark = this.applied.begin({ cgroup: p, slots: want.slots });
     const reply = await this.wrap(p, () => this.client.podCgroup(p, want.max, want.slots));
     this.applied.applied(mark, p, { max: want.max, slots: want.slots, instance: reply.instance });
@@ -175,6 +175,9 @@ export class ModelBackend implements EpcBackend, SlotBinder, FreeEpcReader {
     }
   }
 }
+
+/** What a skipped apply answers (shared: nothing is built per skipped call). */
+const NOTHING_CREATED: { created: boolean } = Object.freeze({ created: false });
 
 function nonRoot(path: string): string {
   const p = normalizeCgroupPath(path);
