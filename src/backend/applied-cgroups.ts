@@ -30,6 +30,10 @@ interface Applied {
 
 export class AppliedCgroups {
   private readonly byCgroup = new Map<string, Applied>();
+  /** slot -> the cgroup whose entry holds it (each slot is in at most one entry). */
+  private readonly bySlot = new Map<string, string>();
+  /** The instance every entry was applied to (entries of an older instance are dropped). */
+  private instance: string | undefined;
   /** Bumped by every mutating call's start and end. */
   private seq = 0;
 
@@ -45,43 +49,44 @@ export class AppliedCgroups {
   }
 
   /** A mutating call starts: forget what it touches; returns the mark `applied` compares. */
-  begin(touch: { cgroup?: string; tree?: string; slots?: readonly string[] }): number {
+  begin(touch: Touch): number {
     this.forget(touch);
     return ++this.seq;
   }
 
   /** A mutating call (not an apply) ended, well or not: forget what it touched again. */
-  end(touch: { cgroup?: string; tree?: string; slots?: readonly string[] }): void {
+  end(touch: Touch): void {
     this.forget(touch);
     this.seq++;
   }
 
   /** An apply that began at `mark` succeeded: remembered only if nothing else wrote meanwhile. */
   applied(mark: number, cgroup: string, state: { max: EpcMax; slots: readonly string[]; instance: string | undefined }): void {
+    this.forget({ cgroup, slots: state.slots });
     if (this.seq === mark && state.instance !== undefined) {
-      for (const [c, a] of this.byCgroup) if (a.instance !== state.instance) this.byCgroup.delete(c); // an older instance's state is gone
+      if (state.instance !== this.instance) this.clear(); // an older instance's state is gone with it
+      this.instance = state.instance;
       this.byCgroup.set(cgroup, { max: state.max, slots: [...state.slots], instance: state.instance });
-    } else {
-      this.forget({ cgroup, slots: state.slots });
+      for (const s of state.slots) this.bySlot.set(s, cgroup);
     }
     this.seq++;
   }
 
   /** Something failed: the controller may be gone or half-way; trust nothing remembered. */
   forgetAll(): void {
-    this.byCgroup.clear();
+    this.clear();
     this.seq++;
   }
 
   /** A read showed `cgroup`'s misc.max: forget the entry if it says otherwise. */
   sawMax(cgroup: string, max: EpcMax): void {
     const a = this.byCgroup.get(cgroup);
-    if (a && a.max !== max) this.byCgroup.delete(cgroup);
+    if (a && a.max !== max) this.drop(cgroup);
   }
 
   /** A read listed every binding: forget entries whose slots are not bound to their cgroup. */
   sawBindings(bindings: ReadonlyMap<string, string>): void {
-    for (const [c, a] of this.byCgroup) if (a.slots.some((s) => bindings.get(s) !== c)) this.byCgroup.delete(c);
+    for (const [slot, cgroup] of this.bySlot) if (bindings.get(slot) !== cgroup) this.drop(cgroup);
   }
 
   /** A read listed every cgroup strictly below `prefix`: forget entries there that are missing. */
@@ -90,19 +95,39 @@ export class AppliedCgroups {
     for (const c of this.byCgroup.keys()) {
       if (!isBelow(c, prefix)) continue;
       present ??= new Set(below);
-      if (!present.has(c)) this.byCgroup.delete(c);
+      if (!present.has(c)) this.drop(c);
     }
   }
 
-  private forget(touch: { cgroup?: string; tree?: string; slots?: readonly string[] }): void {
+  private forget(touch: Touch): void {
     if (this.byCgroup.size === 0) return;
-    if (touch.cgroup !== undefined) this.byCgroup.delete(touch.cgroup);
-    const { tree, slots } = touch;
-    if (tree === undefined && (slots === undefined || slots.length === 0)) return;
-    for (const [c, a] of this.byCgroup) {
-      if ((tree !== undefined && (c === tree || isBelow(c, tree))) || (slots !== undefined && a.slots.some((s) => slots.includes(s)))) this.byCgroup.delete(c);
+    if (touch.cgroup !== undefined) this.drop(touch.cgroup);
+    if (touch.slots) for (const s of touch.slots) {
+      const c = this.bySlot.get(s);
+      if (c !== undefined) this.drop(c);
     }
+    const { tree } = touch;
+    if (tree !== undefined) for (const c of this.byCgroup.keys()) if (c === tree || isBelow(c, tree)) this.drop(c);
   }
+
+  private drop(cgroup: string): void {
+    const a = this.byCgroup.get(cgroup);
+    if (!a) return;
+    this.byCgroup.delete(cgroup);
+    for (const s of a.slots) if (this.bySlot.get(s) === cgroup) this.bySlot.delete(s);
+  }
+
+  private clear(): void {
+    this.byCgroup.clear();
+    this.bySlot.clear();
+  }
+}
+
+/** What a write touches: one cgroup, a subtree (the cgroup and everything below), slots. */
+export interface Touch {
+  cgroup?: string;
+  tree?: string;
+  slots?: readonly string[];
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

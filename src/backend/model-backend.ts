@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ControlClient } from '../contracts/controller-api/control-client.js';
 import { CONTROL_SOCKET } from '../contracts/controller-api/socket-names.js';
 import { ControllerApiError } from '../contracts/controller-api/unix-json-client.js';
-import { AppliedCgroups } from './applied-cgroups.js';
+import { AppliedCgroups, type Touch } from './applied-cgroups.js';
 import { ControllerInstanceWatch } from './controller-instance.js';
 import type { CgroupApply, EpcBackend, EpcCgroupStats, EpcMax, FreeEpcReader, SlotBinder } from './epc-backend.js';
 import { EpcBackendError, toBackendCode } from './epc-backend-error.js';
@@ -146,7 +146,7 @@ export class ModelBackend implements EpcBackend, SlotBinder, FreeEpcReader {
   }
 
   /** A write other than an apply: what it touches is forgotten before it is sent and after it ends. */
-  private async mutate<T>(touch: Parameters<AppliedCgroups['begin']>[0], fn: () => Promise<T>): Promise<T> {
+  private async mutate<T>(touch: Touch, fn: () => Promise<T>): Promise<T> {
     this.applied.begin(touch);
     try {
       return await fn();

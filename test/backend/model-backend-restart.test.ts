@@ -140,6 +140,21 @@ describe('ModelBackend: a restart with nothing to change skips the controller', 
     expect(await requestsFor(ctl, () => b.applyCgroup(WANT))).toBe(0);
   });
 
+  it('a slot applied to another cgroup (a reused slot) makes the first cgroup\'s next apply a request again', async () => {
+    const dir = await tempDir();
+    const ctl = await startController(dir);
+    const b = backendOn(dir);
+    await appliedAndKnown(b);
+    const other = { cgroup: '/kubepods/burstable/pod-b', max: 2 * PAGE, slots: ['enclave-0'] };
+    expect(await requestsFor(ctl, () => b.applyCgroup(other))).toBe(1);
+    expect(await requestsFor(ctl, () => b.applyCgroup(other))).toBe(0);
+    expect(await requestsFor(ctl, () => b.applyCgroup(WANT))).toBe(1);
+    const control = new ControlClient(ctl.controlSocket);
+    cleanups.push(() => control.close());
+    expect(await control.bindings()).toEqual([{ slot: 'enclave-0', path: POD }]);
+    expect(await requestsFor(ctl, () => b.applyCgroup(other))).toBe(1);
+  });
+
   it('ensureCgroup and reads that agree change nothing: the restart still skips', async () => {
     const dir = await tempDir();
     const ctl = await startController(dir);
