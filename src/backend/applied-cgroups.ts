@@ -15,7 +15,9 @@
  *    forget the entries they contradict, so a drift the reconciler sees is never hidden from the
  *    next restart either.
  * One writer per control.sock is expected: the agent DaemonSet rolls with maxUnavailable 1 and no
- * surge, so two agents never drive one controller. An operator writing control.sock by hand is
+ * maxSurge (charts/sgx-epc-enforcer/templates/agent-daemonset.yaml, deploy/base/agent-daemonset.yaml),
+ * so a node's old agent is gone before the new one starts, and a new agent remembers nothing (its
+ * first apply per cgroup is a request). An operator writing control.sock by hand is
  * drift: the reconciler's periodic pass finds and repairs it as before (and its repair forgets the
  * entry); until then a restart of that pod does not rewrite it.
  */
