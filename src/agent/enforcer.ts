@@ -18,6 +18,7 @@ import type { DeviceOwnerCache } from './device-owner-cache.js';
 import { findDeviceOwners, ownerPodOf, type DeviceOwner } from './device-owners.js';
 import { appliesLimits, startPolicy, USABLE, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';
 import { desiredCgroup, desiredLimit, type DesiredPodState } from './desired-state.js';
+import type { OwnerLookahead } from './owner-prefetch.js';
 import type { PodRecords } from './pod-records.js';
 import type { PodResourcesLister } from './pod-resources-client.js';
 import { PreStartSteps } from './prestart-steps.js';
@@ -51,6 +52,8 @@ export interface EnforcerOptions {
   epcResource?: string;
   /** Owners of device IDs from earlier starts: a container restart skips the pod-resources List (omitted = always List). */
   owners?: DeviceOwnerCache;
+  /** Owner lookups begun at Allocate (OwnerPrefetch, filling `owners`): a first start can skip the List too (omitted = none). */
+  prefetch?: OwnerLookahead;
   /** Whether the backend can hold pods to their EPC (EpcControllerCheck); omitted = assumed usable. */
   controller?: { state(): Promise<EpcControllerState>; probe?(): Promise<EpcControllerState> };
   timeoutMs?: number;
@@ -131,6 +134,8 @@ export class Enforcer implements PreStartActivity {
   private async apply(req: { resourceName: string; deviceIds: string[] }, deadline: number, steps: PreStartSteps): Promise<'ok' | 'unbound'> {
     const t0 = performance.now();
     const { mode } = this.o;
+    // Stops the IDs' prefetch; a List it has in flight is awaited below instead of a new one.
+    const settling = this.o.prefetch?.settle(req.deviceIds);
     const policy = await steps.run('checking the EPC controller', async () => startPolicy(mode, this.o.controller ? await this.o.controller.state() : USABLE));
     // Observe-only node: the pod is never refused for what the platform lacks; its name is looked
     // up only for the log line, and a failed lookup does not stop it either.
@@ -139,8 +144,11 @@ export class Enforcer implements PreStartActivity {
         this.resolveOwner(req, Math.min(deadline, Date.now() + UNBOUND_LOOKUP_MS)).then((r) => r.owner, () => ({ namespace: '', pod: '', container: req.deviceIds.join(',') })));
       return this.startUnbound(owner, policy.reason, 'info');
     }
-    // A container restart of a pod seen before: its owner is known, no List (see restartOwner).
+    if (settling) await steps.run('waiting for the pod-resources List begun after Allocate', () => settling);
+    // A container restart of a pod seen before, or a first start whose owner the prefetch learned
+    // after Allocate: its owner is known, no List (see restartOwner).
     const known = this.restartOwner(req.deviceIds);
+    const restart = known !== undefined && !(this.o.prefetch?.claim(req.deviceIds) ?? false);
     const { owner, since } = known ?? await steps.run('looking up its device IDs in pod-resources', () => this.resolveOwner(req, deadline));
     const tList = performance.now();
     steps.concerns(owner);
@@ -152,7 +160,7 @@ export class Enforcer implements PreStartActivity {
     const tPod = performance.now();
     const limit = this.limitOf(pod);
     if (!limit.ok) throw new Error(limit.reason);
-    const bound = this.bindPod(pod, owner, req.deviceIds, limit.max, steps, { t0, tList, tPod, restart: known !== undefined }).then((r) => {
+    const bound = this.bindPod(pod, owner, req.deviceIds, limit.max, steps, { t0, tList, tPod, restart }).then((r) => {
       // The List named this pod's UID for these IDs now (or the cache did and still holds): remember
       // it, unless an Allocate, a pod delete or a List dropped entries since this start began.
       this.o.owners?.remember(req.deviceIds, owner, pod.metadata!.uid!, since);
