@@ -18,7 +18,7 @@ import { backendReadiness, appliesLimits, type EnforceMode, type EpcControllerSt
 import { EPC_ENFORCED_CONDITION, EPC_ENFORCED_LABEL, nodeEnforcement, type NodeEnforcement } from './node-enforcement.js';
 import { NodeEnforcementPublisher } from '../k8s/node-enforcement-publisher.js';
 import { DeviceOwnerCache } from './device-owner-cache.js';
-import { Enforcer } from './enforcer.js';
+import { canBindAhead, Enforcer } from './enforcer.js';
 import { epcCapacitySource } from './epc-capacity.js';
 import { HealthServer, type ReadinessCheck } from '../util/health-server.js';
 import { ApiEventSink, limitEventDue, type EventSink } from './limit-events.js';
@@ -101,6 +101,8 @@ export class NodeAgent {
       podResources, resourceName: enclaveResource, owners: this.owners, pods: this.informer, logger: log,
       onOutcome: (outcome) => this.metrics.ownerPrefetch.inc({ outcome }),
       onList: (ok) => this.metrics.ownerPrefetchLists.inc({ result: ok ? 'ok' : 'error' }),
+      // On the model, bind the pod ahead: its PreStart then finds cgroup, limit and slots in place.
+      onResolved: (ids) => void this.enforcer.prepare({ resourceName: enclaveResource, deviceIds: ids }),
     });
     // Every List (PreStart, reconcile) also serves the prefetches that began before it.
     this.podResources = this.prefetch.lister(podResources);
@@ -109,7 +111,7 @@ export class NodeAgent {
     const driver = () => resolver.driver();
     this.controller = new EpcControllerCheck({ backend: o.backend, cgroupRoot: o.cgroupRoot, missingControllerSocket: o.missingControllerSocket });
     this.enforcer = new Enforcer({
-      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, owners: this.owners, prefetch: this.prefetch, mode: o.enforce, epcResource: o.epcResource, controller: this.controller,
+      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, owners: this.owners, prefetch: this.prefetch, prepareAhead: canBindAhead(o.backend), mode: o.enforce, epcResource: o.epcResource, controller: this.controller,
       timeoutMs: o.prestartTimeoutMs, logger: log,
       onResult: (result, s) => this.metrics.observeEnforcement(result, s),
     });

@@ -86,6 +86,8 @@ export interface OwnerPrefetchOptions {
   /** Monotonic milliseconds (tests pass a fake clock's). */
   now?: () => number;
   onOutcome?: (outcome: PrefetchOutcome) => void;
+  /** The owner of `ids` is in the cache now, before any PreStart asked (the enforcer may bind ahead). */
+  onResolved?: (ids: readonly string[]) => void;
   /** Each prefetch List made, with whether it answered. */
   onList?: (ok: boolean) => void;
   logger?: Logger;
@@ -271,6 +273,7 @@ export class OwnerPrefetch implements OwnerLookahead {
           this.prefetched.add(p.key);
           while (this.prefetched.size > this.limits.maxPending) this.prefetched.delete(this.prefetched.values().next().value!);
           this.finish(p, 'resolved');
+          if (!p.settled) this.o.onResolved?.(p.ids);
           continue;
         }
       }

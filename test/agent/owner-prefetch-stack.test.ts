@@ -2,7 +2,8 @@
  * The owner prefetch on the real stack (`epc agent` and `epc controller` as child processes, the
  * kubelet emulator with kubelet's pod-resources rate limit, the API server double): a first start
  * after a sandbox gap finds its owner learned after Allocate, so kubelet's pod-resources server
- * sees no List while the PreStartContainer is in flight, and the right pod is bound; a burst of
+ * sees no List while the PreStartContainer is in flight, and the right pod is bound (on the model
+ * even before kubelet asks: bound ahead); a burst of
  * Allocates (pods churning, never started) costs no more Lists than the prefetch budget.
  */
 import { randomUUID } from 'node:crypto';
@@ -61,6 +62,26 @@ describe('owner prefetch (real processes)', () => {
     await s.kubelet.admitPod(now, { sandboxGapMs: 0 });
     expect(s.starts.find((x) => x.pod === 'default/gap-zero')).toMatchObject({ boundTo: cgroupOf(now), miscMax: `sgx_epc ${2 * MI}\n` });
     for (const n of ['gap-a', 'gap-b', 'gap-c', 'gap-zero']) s.deletePod(n);
+    await reconcileQuiet();
+  });
+
+  it('on the model the pod is bound ahead of its first start; one deleted without ever starting is cleaned up', async () => {
+    const pods = [s.createPod('ahead', '12Mi'), s.createPod('ahead-never', '10Mi')];
+    await reconcileQuiet();
+    const slots: string[] = [];
+    for (const [i, pod] of pods.entries()) {
+      const slot = (await s.kubelet.admitPod(pod, { start: false })).containers[0].devices.get(ENCLAVE)![0];
+      slots.push(slot);
+      expect(await eventually(async () => (await s.control.bindings()).find((b) => b.slot === slot)?.path)).toBe(cgroupOf(pod));
+      expect(await s.control.readFile(cgroupOf(pod), 'misc.max')).toBe(`sgx_epc ${(12 - 2 * i) * MI}\n`);
+    }
+    const from = s.kubelet.events.length;
+    await s.kubelet.restartContainer('default', 'ahead', 'c0'); // its first start
+    expect(s.kubelet.events.slice(from).find((e) => e.type === 'prestart')).toMatchObject({ podResourcesLists: 0 });
+    expect(s.starts.find((x) => x.pod === 'default/ahead')).toMatchObject({ restart: 0, boundTo: cgroupOf(pods[0]), miscMax: `sgx_epc ${12 * MI}\n` });
+    s.deletePod('ahead-never');
+    expect(await eventually(async () => !(await s.control.bindings()).some((b) => b.slot === slots[1]))).toBe(true);
+    s.deletePod('ahead');
     await reconcileQuiet();
   });
 
