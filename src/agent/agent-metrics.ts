@@ -25,6 +25,8 @@ export class AgentMetrics {
   readonly reconcileRounds: Counter<'result'>;
   readonly reconcileActions: Counter<'action' | 'result'>;
   readonly reconcileDuration: Histogram;
+  readonly ownerPrefetch: Counter<'outcome'>;
+  readonly ownerPrefetchLists: Counter<'result'>;
   private readonly last = new Map<string, number>();
   private seen = new Map<string, Labels>();
 
@@ -47,6 +49,8 @@ export class AgentMetrics {
     });
     this.reconcileRounds = new Counter({ name: 'epc_reconcile_rounds_total', help: 'reconcile rounds by result', labelNames: ['result'], registers });
     this.reconcileActions = new Counter({ name: 'epc_reconcile_actions_total', help: 'reconcile actions (adopt, set-max = drift repaired, restore, bind, cleanup) by result', labelNames: ['action', 'result'], registers });
+    this.ownerPrefetch = new Counter({ name: 'epc_owner_prefetch_total', help: 'owner prefetches after Allocate by outcome (resolved: owner learned before PreStart; claimed: a first start used it, no List; gave-up, dropped, superseded: the PreStart Lists itself)', labelNames: ['outcome'], registers });
+    this.ownerPrefetchLists = new Counter({ name: 'epc_owner_prefetch_lists_total', help: 'pod-resources Lists made by the owner prefetch, by result', labelNames: ['result'], registers });
     this.reconcileDuration = new Histogram({ name: 'epc_reconcile_duration_seconds', help: 'duration of one reconcile round', registers, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
   }
 

@@ -18,6 +18,7 @@ import type { DeviceOwnerCache } from './device-owner-cache.js';
 import { findDeviceOwners, ownerPodOf, type DeviceOwner } from './device-owners.js';
 import { appliesLimits, startPolicy, USABLE, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';
 import { desiredCgroup, desiredLimit, type DesiredPodState } from './desired-state.js';
+import type { OwnerLookahead } from './owner-prefetch.js';
 import type { PodRecords } from './pod-records.js';
 import type { PodResourcesLister } from './pod-resources-client.js';
 import { PreStartSteps } from './prestart-steps.js';
@@ -31,6 +32,14 @@ const POD_WAIT_MARGIN_MS = 50;
 const UNBOUND_LOOKUP_MS = 1000;
 /** Pods remembered for the once-per-pod 'started unbound' log (forgotten all at once beyond this). */
 const UNBOUND_LOGGED_MAX = 1024;
+
+/**
+ * Whether a pod's cgroup may be made before kubelet starts the pod (`prepareAhead`): on the modeled
+ * controller only, whose cgroup tree kubelet never touches.
+ */
+export function canBindAhead(backend: { kind: string }): boolean {
+  return backend.kind === 'model';
+}
 
 /** The pod lookup the enforcer needs (PodInformer has it). */
 export interface PodLookup {
@@ -51,6 +60,15 @@ export interface EnforcerOptions {
   epcResource?: string;
   /** Owners of device IDs from earlier starts: a container restart skips the pod-resources List (omitted = always List). */
   owners?: DeviceOwnerCache;
+  /** Owner lookups begun at Allocate (OwnerPrefetch, filling `owners`): a first start can skip the List too (omitted = none). */
+  prefetch?: OwnerLookahead;
+  /**
+   * Whether `prepare` may apply a pod's cgroup, limit and binding before its first PreStart: only
+   * where the backend's cgroup tree is its own (the modeled controller). Never on cgroupfs: kubelet
+   * makes the pod cgroup between Allocate and the start, and its pod container manager skips its
+   * own setup (cpu, memory) of a pod cgroup that already exists.
+   */
+  prepareAhead?: boolean;
   /** Whether the backend can hold pods to their EPC (EpcControllerCheck); omitted = assumed usable. */
   controller?: { state(): Promise<EpcControllerState>; probe?(): Promise<EpcControllerState> };
   timeoutMs?: number;
@@ -90,6 +108,8 @@ export class Enforcer implements PreStartActivity {
   /** Per pod object (dropped with it): its limit and its cgroup path, computed once. */
   private readonly limits = new WeakMap<V1Pod, ReturnType<typeof desiredLimit>>();
   private readonly cgroups = new WeakMap<V1Pod, { driver: CgroupDriver; path: ReturnType<typeof desiredCgroup> }>();
+  /** Applies begun by `prepare`, by cgroup: a PreStart of that cgroup waits for it instead of sending its own alongside. */
+  private readonly preparing = new Map<string, Promise<unknown>>();
 
   constructor(private readonly o: EnforcerOptions) {}
 
@@ -131,6 +151,8 @@ export class Enforcer implements PreStartActivity {
   private async apply(req: { resourceName: string; deviceIds: string[] }, deadline: number, steps: PreStartSteps): Promise<'ok' | 'unbound'> {
     const t0 = performance.now();
     const { mode } = this.o;
+    // Stops the IDs' prefetch; a List it has in flight is awaited below instead of a new one.
+    const settling = this.o.prefetch?.settle(req.deviceIds);
     const policy = await steps.run('checking the EPC controller', async () => startPolicy(mode, this.o.controller ? await this.o.controller.state() : USABLE));
     // Observe-only node: the pod is never refused for what the platform lacks; its name is looked
     // up only for the log line, and a failed lookup does not stop it either.
@@ -139,8 +161,11 @@ export class Enforcer implements PreStartActivity {
         this.resolveOwner(req, Math.min(deadline, Date.now() + UNBOUND_LOOKUP_MS)).then((r) => r.owner, () => ({ namespace: '', pod: '', container: req.deviceIds.join(',') })));
       return this.startUnbound(owner, policy.reason, 'info');
     }
-    // A container restart of a pod seen before: its owner is known, no List (see restartOwner).
+    if (settling) await steps.run('waiting for the pod-resources List begun after Allocate', () => settling);
+    // A container restart of a pod seen before, or a first start whose owner the prefetch learned
+    // after Allocate: its owner is known, no List (see restartOwner).
     const known = this.restartOwner(req.deviceIds);
+    const restart = known !== undefined && !(this.o.prefetch?.claim(req.deviceIds) ?? false);
     const { owner, since } = known ?? await steps.run('looking up its device IDs in pod-resources', () => this.resolveOwner(req, deadline));
     const tList = performance.now();
     steps.concerns(owner);
@@ -152,7 +177,7 @@ export class Enforcer implements PreStartActivity {
     const tPod = performance.now();
     const limit = this.limitOf(pod);
     if (!limit.ok) throw new Error(limit.reason);
-    const bound = this.bindPod(pod, owner, req.deviceIds, limit.max, steps, { t0, tList, tPod, restart: known !== undefined }).then((r) => {
+    const bound = this.bindPod(pod, owner, req.deviceIds, limit.max, steps, { t0, tList, tPod, restart }).then((r) => {
       // The List named this pod's UID for these IDs now (or the cache did and still holds): remember
       // it, unless an Allocate, a pod delete or a List dropped entries since this start began.
       this.o.owners?.remember(req.deviceIds, owner, pod.metadata!.uid!, since);
@@ -162,6 +187,41 @@ export class Enforcer implements PreStartActivity {
     if (mode === 'false') return bound.catch((err: Error) => this.startUnbound(owner, err.message, 'warn'));
     if (mode === 'auto') return bound.catch((err: Error) => this.unboundIfControllerGone(owner, err));
     return bound;
+  }
+
+  /**
+   * A first start applied ahead (`prepareAhead`): the owner of `ids` is known from the prefetch,
+   * so the pod's cgroup, limit and binding are applied now, as its PreStart would, and the
+   * PreStart's own apply finds them in place (on the model an unchanged re-apply sends nothing).
+   * Only when the PreStart would bind the same way (controller usable, pod live with the cached
+   * UID, limit and path valid). Never throws: the PreStart applies, and reports, anyway.
+   */
+  async prepare(req: { resourceName: string; deviceIds: readonly string[] }): Promise<boolean> {
+    if (!this.o.prepareAhead) return false;
+    const ids = [...req.deviceIds];
+    try {
+      if (startPolicy(this.o.mode, this.o.controller ? await this.o.controller.state() : USABLE).action !== 'bind') return false;
+      const known = this.restartOwner(ids);
+      if (!known) return false;
+      const limit = this.limitOf(known.pod);
+      if (!limit.ok) return false;
+      const path = this.cgroupOf(known.pod, await this.o.driver());
+      if (!path.ok || this.preparing.has(path.cgroup)) return false;
+      const { cgroup } = path;
+      const steps = new PreStartSteps({ resourceName: req.resourceName, deviceIds: ids }, 'preparing');
+      const run = this.writing(cgroup, () => this.bind(known.pod, known.owner, { cgroup, max: limit.max, requestBytes: 0n, slots: ids }, steps));
+      this.preparing.set(cgroup, run);
+      try {
+        await run;
+      } finally {
+        this.preparing.delete(cgroup);
+      }
+      this.o.logger?.debug({ pod: `${known.owner.namespace}/${known.owner.pod}`, cgroup, max: limit.max, slots: ids }, 'EPC limit bound ahead of the first start');
+      return true;
+    } catch (err) {
+      this.o.logger?.debug({ deviceIds: ids, error: (err as Error).message }, 'binding ahead of the first start failed; the PreStart binds');
+      return false;
+    }
   }
 
   /** The pod's limit, computed once per pod object (the informer replaces the object on every change). */
@@ -191,9 +251,9 @@ export class Enforcer implements PreStartActivity {
     const path = await steps.run('deriving the pod cgroup path', async () => this.cgroupOf(pod, await this.o.driver()));
     if (!path.ok) throw new Error(path.reason);
     const { cgroup } = path;
-    this.applying.set(cgroup, (this.applying.get(cgroup) ?? 0) + 1);
-    this.touched.set(cgroup, ++this.seq);
-    try {
+    await this.writing(cgroup, async () => {
+      // A bind ahead of this start in flight: its apply first, then ours finds the state in place.
+      await this.preparing.get(cgroup)?.catch(() => undefined);
       await this.bind(pod, owner, { cgroup, max, requestBytes: 0n, slots: deviceIds }, steps);
       // Said at info for a pod's first start, at debug for a container restart (the same binding
       // again); built only when that level is on.
@@ -204,7 +264,16 @@ export class Enforcer implements PreStartActivity {
         const tEnd = performance.now();
         log[level]({ pod: `${owner.namespace}/${owner.pod}`, container: owner.container, cgroup, max, slots: deviceIds, restart: t.restart, ms: { podResources: ms(t.t0, t.tList), pod: ms(t.tList, t.tPod), cgroup: ms(t.tPod, tEnd), total: ms(t.t0, tEnd) } }, 'EPC limit bound before container start');
       }
-      return 'ok';
+    });
+    return 'ok';
+  }
+
+  /** Runs a write of `cgroup`, marked for the reconciler (touchedSince) while it runs. */
+  private async writing<T>(cgroup: string, fn: () => Promise<T>): Promise<T> {
+    this.applying.set(cgroup, (this.applying.get(cgroup) ?? 0) + 1);
+    this.touched.set(cgroup, ++this.seq);
+    try {
+      return await fn();
     } finally {
       const n = (this.applying.get(cgroup) ?? 1) - 1;
       if (n > 0) this.applying.set(cgroup, n);

@@ -18,11 +18,12 @@ import { backendReadiness, appliesLimits, type EnforceMode, type EpcControllerSt
 import { EPC_ENFORCED_CONDITION, EPC_ENFORCED_LABEL, nodeEnforcement, type NodeEnforcement } from './node-enforcement.js';
 import { NodeEnforcementPublisher } from '../k8s/node-enforcement-publisher.js';
 import { DeviceOwnerCache } from './device-owner-cache.js';
-import { Enforcer } from './enforcer.js';
+import { canBindAhead, Enforcer } from './enforcer.js';
 import { epcCapacitySource } from './epc-capacity.js';
 import { HealthServer, type ReadinessCheck } from '../util/health-server.js';
 import { ApiEventSink, limitEventDue, type EventSink } from './limit-events.js';
 import { PodRecords } from './pod-records.js';
+import { OwnerPrefetch } from './owner-prefetch.js';
 import { PodResourcesClient, type PodResourcesLister } from './pod-resources-client.js';
 import { readPodStats } from './pod-stats.js';
 import { Reconciler } from './reconciler.js';
@@ -66,6 +67,8 @@ export class NodeAgent {
   readonly records = new PodRecords();
   /** Owners of enclave slots from earlier starts (restarts skip the pod-resources List). */
   readonly owners = new DeviceOwnerCache();
+  /** Learns the owner of enclave slots after Allocate, before their PreStart (first starts skip the List). */
+  readonly prefetch: OwnerPrefetch;
   private polling: Promise<void> | undefined;
   /** The node's EPC: the EPC controller's capacity, else the SGX driver's (sysfs). */
   private readonly capacity: () => Promise<number>;
@@ -93,13 +96,22 @@ export class NodeAgent {
     const enclaveResource = o.plugins.enclaveResource ?? DEFAULT_ENCLAVE_RESOURCE;
     this.capacity = epcCapacitySource(o.backend, o.sysRoot);
     this.informer = new PodInformer({ kubeConfig: o.kubeConfig, nodeName: o.nodeName, logger: log });
-    this.podResources = o.podResources ?? new PodResourcesClient(o.podResourcesSocket);
+    const podResources = o.podResources ?? new PodResourcesClient(o.podResourcesSocket);
+    this.prefetch = new OwnerPrefetch({
+      podResources, resourceName: enclaveResource, owners: this.owners, pods: this.informer, logger: log,
+      onOutcome: (outcome) => this.metrics.ownerPrefetch.inc({ outcome }),
+      onList: (ok) => this.metrics.ownerPrefetchLists.inc({ result: ok ? 'ok' : 'error' }),
+      // On the model, bind the pod ahead: its PreStart then finds cgroup, limit and slots in place.
+      onResolved: (ids) => void this.enforcer.prepare({ resourceName: enclaveResource, deviceIds: ids }),
+    });
+    // Every List (PreStart, reconcile) also serves the prefetches that began before it.
+    this.podResources = this.prefetch.lister(podResources);
     this.events = o.events ?? new ApiEventSink({ kubeConfig: o.kubeConfig, nodeName: o.nodeName, logger: log });
     const resolver = new CgroupDriverResolver({ flag: o.cgroupDriver, cgroupRoot: o.cgroupRoot, backendKind: o.backend.kind, logger: log });
     const driver = () => resolver.driver();
     this.controller = new EpcControllerCheck({ backend: o.backend, cgroupRoot: o.cgroupRoot, missingControllerSocket: o.missingControllerSocket });
     this.enforcer = new Enforcer({
-      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, owners: this.owners, mode: o.enforce, epcResource: o.epcResource, controller: this.controller,
+      podResources: this.podResources, pods: this.informer, backend: o.backend, driver, records: this.records, owners: this.owners, prefetch: this.prefetch, prepareAhead: canBindAhead(o.backend), mode: o.enforce, epcResource: o.epcResource, controller: this.controller,
       timeoutMs: o.prestartTimeoutMs, logger: log,
       onResult: (result, s) => this.metrics.observeEnforcement(result, s),
     });
@@ -134,7 +146,10 @@ export class NodeAgent {
         ...this.o.plugins,
         logger: log,
         preStartHook: (req) => this.enforcer.preStart(req),
-        onAllocate: (req) => this.owners.forgetDevices(req.deviceIds),
+        onAllocate: (req) => {
+          this.owners.forgetDevices(req.deviceIds);
+          this.prefetch.allocated(req.deviceIds);
+        },
         onEvent: (resource, e) => {
           if (resource !== (this.o.plugins.enclaveResource ?? DEFAULT_ENCLAVE_RESOURCE)) return;
           if (e.type === 'registered') this.enclaveRegistered = true;
@@ -163,6 +178,7 @@ export class NodeAgent {
     clearTimeout(this.statsTimer);
     await this.reconciler.stop();
     await this.plugins?.stop();
+    this.prefetch.close();
     await this.advertiser.stop();
     await this.enforcementPublisher.stop();
     await this.informer.stop();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ControlClient } from '../../src/contracts/controller-api/control-client.js';
 import { ManagedChild } from '../../src/testbed/demo/managed-child.js';
 import { ApiServerDouble } from '../../src/testbed/api-server/api-server-double.js';
-import { KubeletEmulator, type ContainerStartEvent } from '../../src/testbed/kubelet/index.js';
+import { KubeletEmulator, type ContainerStartEvent, type KubeletEmulatorOptions } from '../../src/testbed/kubelet/index.js';
 import { CLI_NODE_ARGS } from '../helpers/run-cli.js';
 
 export const NODE = 'node-a';
@@ -35,6 +35,8 @@ export interface StackOptions {
   agentArgs?: string[];
   /** The Node object to serve (default: just its name). */
   node?: object;
+  /** Kubelet emulator options (default: no pod-resources rate limit, no sandbox gap). */
+  kubelet?: Pick<KubeletEmulatorOptions, 'sandboxGapMs' | 'podResourcesRateLimit'>;
 }
 
 export class AgentStack {
@@ -69,6 +71,7 @@ export class AgentStack {
     s.control = new ControlClient(join(s.ctlDir, 'control.sock'));
     s.kubelet = new KubeletEmulator({
       deviceDir: join(s.dir, 'dp'), podResourcesSocketPath: join(s.dir, 'pr', 'kubelet.sock'), podResourcesRateLimit: false,
+      ...o.kubelet,
       onContainerStart: (e) => s.record(e),
     });
     await s.kubelet.start();

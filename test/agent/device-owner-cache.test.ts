@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeviceOwnerCache } from '../../src/agent/device-owner-cache.js';
-import { Enforcer } from '../../src/agent/enforcer.js';
+import { canBindAhead, Enforcer } from '../../src/agent/enforcer.js';
 import type { PodDevices } from '../../src/agent/pod-devices.js';
 import { PodRecords } from '../../src/agent/pod-records.js';
 import { ModelBackend } from '../../src/backend/model-backend.js';
@@ -81,6 +81,8 @@ describe('enforcer with the device-owner cache (modeled controller)', () => {
   let lists = 0;
   let owners: DeviceOwnerCache;
   let enforcer: Enforcer;
+  /** Another enforcer on the same node, binding ahead of the first start (prepareAhead). */
+  let ahead: Enforcer;
 
   beforeEach(async () => {
     f = await startControllerFixture({ capacityPages: 65536 });
@@ -101,6 +103,7 @@ describe('enforcer with the device-owner cache (modeled controller)', () => {
       getByUid: (uid: string) => informer.get(uid),
     };
     enforcer = new Enforcer({ podResources, pods, backend, driver: async () => 'cgroupfs', records: new PodRecords(), owners, mode: 'true', timeoutMs: 2000 });
+    ahead = new Enforcer({ podResources, pods, backend, driver: async () => 'cgroupfs', records: new PodRecords(), owners, mode: 'true', timeoutMs: 2000, prepareAhead: canBindAhead(backend) });
   });
   afterEach(async () => {
     await backend.close();
@@ -184,5 +187,33 @@ describe('enforcer with the device-owner cache (modeled controller)', () => {
     a.metadata.deletionTimestamp = new Date().toISOString();
     await enforcer.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
     expect(lists).toBe(2);
+  });
+
+  it('binding ahead (model only): once the owner is in the cache, prepare binds the pod before its PreStart; without the capability it binds nothing', async () => {
+    expect(canBindAhead(backend)).toBe(true);
+    expect(canBindAhead({ kind: 'cgroupfs' })).toBe(false);
+    const a = epcPod('a', 1, '16Mi');
+    informer.set(a.metadata.uid, a);
+    owners.forgetDevices(['enclave-4']);
+    // What the owner prefetch does once a List named the owner.
+    owners.remember(['enclave-4'], owner('a'), a.metadata.uid, owners.generation);
+    expect(await enforcer.prepare({ resourceName: E, deviceIds: ['enclave-4'] })).toBe(false);
+    expect(await boundTo('enclave-4')).toBeUndefined();
+    expect(await ahead.prepare({ resourceName: E, deviceIds: ['enclave-4'] })).toBe(true);
+    expect(await boundTo('enclave-4')).toBe(cgroupOf(a));
+    expect(await maxOf(a)).toBe(`sgx_epc ${16 * MI}\n`);
+    expect(lists).toBe(0);
+    // The PreStart then finds the owner in the cache and applies the same state again.
+    await ahead.preStart({ resourceName: E, deviceIds: ['enclave-4'] });
+    expect(lists).toBe(0);
+    expect(await boundTo('enclave-4')).toBe(cgroupOf(a));
+    // An owner the informer no longer trusts (pod being deleted) is not bound ahead.
+    const b = epcPod('b', 2, '4Mi');
+    b.metadata.deletionTimestamp = new Date().toISOString();
+    informer.set(b.metadata.uid, b);
+    owners.forgetDevices(['enclave-5']);
+    owners.remember(['enclave-5'], owner('b'), b.metadata.uid, owners.generation);
+    expect(await ahead.prepare({ resourceName: E, deviceIds: ['enclave-5'] })).toBe(false);
+    expect(await boundTo('enclave-5')).toBeUndefined();
   });
 });

@@ -30,6 +30,8 @@ export class ContainerStartError extends Error {
 export interface StarterHost {
   resources: Map<string, ResourceState>;
   log: EventLog;
+  /** pod-resources List calls received so far (counted around each PreStartContainer). */
+  podResourcesLists(): number;
   onContainerStart?: (e: ContainerStartEvent) => void | Promise<void>;
 }
 
@@ -45,13 +47,14 @@ export async function startContainer(host: StarterHost, p: AdmittedPod, name: st
     const ep = host.resources.get(r)?.active;
     if (!ep) throw new ContainerStartError(`pod ${p.namespace}/${p.name} container ${name}: ${r} device plugin is not registered`);
     if (!ep.options.pre_start_required) continue;
+    const lists0 = host.podResourcesLists();
     const t0 = performance.now();
     try {
       await ep.preStart(ids);
-      host.log.push({ type: 'prestart', resourceName: r, deviceIds: ids, ms: performance.now() - t0 });
+      host.log.push({ type: 'prestart', resourceName: r, deviceIds: ids, ms: performance.now() - t0, podResourcesLists: host.podResourcesLists() - lists0 });
     } catch (err) {
       const msg = (err as { details?: string }).details || (err as Error).message;
-      host.log.push({ type: 'prestart', resourceName: r, deviceIds: ids, ms: performance.now() - t0, error: msg });
+      host.log.push({ type: 'prestart', resourceName: r, deviceIds: ids, ms: performance.now() - t0, error: msg, podResourcesLists: host.podResourcesLists() - lists0 });
       throw new ContainerStartError(`pod ${p.namespace}/${p.name} container ${name}: PreStartContainer ${r} failed: ${msg}`);
     }
   }

@@ -1,6 +1,10 @@
 import type { DevicePluginOptions } from '../../contracts/device-plugin-api.js';
 
-/** What the kubelet emulator did or saw, in order: tests assert call order and timing on these. */
+/**
+ * What the kubelet emulator did or saw, in order: tests assert call order and timing on these.
+ * `prestart.podResourcesLists`: pod-resources List calls the emulator received while that
+ * PreStartContainer was in flight (the plugin's lookups on the start's critical path).
+ */
 export type EmulatorEvent = { at: number } & (
   | { type: 'register-begin'; resourceName: string; endpoint: string }
   | { type: 'options'; resourceName: string; endpoint: string; options: DevicePluginOptions; registerOptions: DevicePluginOptions | undefined }
@@ -9,7 +13,7 @@ export type EmulatorEvent = { at: number } & (
   | { type: 'stream-ended'; resourceName: string; endpoint: string; code?: number; error?: string }
   | { type: 'preferred'; resourceName: string; deviceIds: string[] }
   | { type: 'allocate'; resourceName: string; deviceIds: string[]; ms: number; error?: string }
-  | { type: 'prestart'; resourceName: string; deviceIds: string[]; ms: number; error?: string }
+  | { type: 'prestart'; resourceName: string; deviceIds: string[]; ms: number; error?: string; podResourcesLists: number }
   | { type: 'container-start'; namespace: string; pod: string; container: string; restart: number }
   | { type: 'restart' }
   | { type: 'warning'; warning: EmulatorWarning }

@@ -28,6 +28,13 @@ export interface KubeletEmulatorOptions {
   slowAllocateMs?: number;
   onContainerStart?: (e: ContainerStartEvent) => void | Promise<void>;
   onWarning?: (w: EmulatorWarning) => void;
+  /**
+   * Pause between committing a pod's allocations and its first container start (default 0: the
+   * start follows admission at once). A real kubelet makes the pod cgroup and the pod sandbox
+   * (pause container, CNI) in between, and pulls images: 100 ms to seconds. `admitPod` can
+   * override it per pod.
+   */
+  sandboxGapMs?: number;
   /** pod-resources rate limit (kubelet: 100 qps, burst 10); false disables it. */
   podResourcesRateLimit?: { qps: number; burst: number } | false;
   /**
@@ -175,13 +182,19 @@ export class KubeletEmulator {
     return this.pods.get(podKey(namespace, name));
   }
 
+  /** pod-resources List calls received so far (answered or refused by the rate limit). */
+  get podResourcesListCalls(): number {
+    return this.podResources.listCalls;
+  }
+
   /**
    * Admits a v1 Pod-like object: allocates devices for every container (AdmissionError when it
-   * cannot: nothing committed), commits, then starts containers in order (PreStartContainer
-   * where required, then `onContainerStart`). A failed start throws ContainerStartError; the pod
-   * stays admitted and `restartContainer` retries. Pods are admitted one at a time.
+   * cannot: nothing committed), commits, waits `sandboxGapMs` (the pod sandbox), then starts
+   * containers in order (PreStartContainer where required, then `onContainerStart`). A failed
+   * start throws ContainerStartError; the pod stays admitted and `restartContainer` retries.
+   * Pods are admitted one at a time.
    */
-  admitPod(pod: PodLike, opts: { start?: boolean } = {}): Promise<AdmittedPod> {
+  admitPod(pod: PodLike, opts: { start?: boolean; sandboxGapMs?: number } = {}): Promise<AdmittedPod> {
     return this.serialize(async () => {
       if (this.state !== 'running') throw new AdmissionError('kubelet emulator is not running');
       const key = podKey(pod?.metadata?.namespace ?? 'default', String(pod?.metadata?.name ?? ''));
@@ -189,7 +202,10 @@ export class KubeletEmulator {
       const admitted = await allocatePod(this.admissionHost(), pod);
       this.pods.set(key, admitted);
       this.podsVersion++;
-      if (opts.start !== false) for (const c of admitted.containers) await startContainer(this.starterHost(), admitted, c.name);
+      if (opts.start === false) return admitted;
+      const gap = opts.sandboxGapMs ?? this.opts.sandboxGapMs ?? 0;
+      if (gap > 0) await new Promise((r) => setTimeout(r, gap));
+      for (const c of admitted.containers) await startContainer(this.starterHost(), admitted, c.name);
       return admitted;
     });
   }
@@ -213,7 +229,7 @@ export class KubeletEmulator {
   }
 
   private starterHost(): StarterHost {
-    return { resources: this.resourcesMap, log: this.log, onContainerStart: this.opts.onContainerStart };
+    return { resources: this.resourcesMap, log: this.log, podResourcesLists: () => this.podResources.listCalls, onContainerStart: this.opts.onContainerStart };
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {

@@ -21,6 +21,8 @@ export interface PodResourcesSource {
 export class PodResourcesServer {
   private server: Server | undefined;
   private readonly bucket: TokenBucket | undefined;
+  /** List calls received so far (answered or refused by the rate limit). */
+  listCalls = 0;
 
   constructor(
     private readonly source: PodResourcesSource,
@@ -52,8 +54,12 @@ export class PodResourcesServer {
     };
     // List answers may be pre-encoded bytes (see listVersion); everything else is encoded per call.
     const listDef = { ...service.List, responseSerialize: (v: Buffer | object) => (Buffer.isBuffer(v) ? v : encodeList(v)) };
+    const limitedList = limited(list);
     server.addService({ ...service, List: listDef }, {
-      List: limited(list),
+      List: (call: ServerUnaryCall<unknown, Buffer | object>, cb: sendUnaryData<Buffer | object>) => {
+        this.listCalls++;
+        limitedList(call, cb);
+      },
       GetAllocatableResources: limited(() => ({ devices: this.source.allocatableDevices(), cpu_ids: [], memory: [] })),
       Get: limited((req: { pod_name?: string; pod_namespace?: string }) => {
         const pod = this.source.listPods().find((p) => p.name === req.pod_name && p.namespace === req.pod_namespace);

@@ -77,6 +77,33 @@ describe('kubelet emulator: admission', () => {
     await expect(kubelet.restartContainer('default', 'ghost', 'x')).rejects.toThrow(/not admitted/);
   });
 
+  it('waits sandboxGapMs between commit and the first start (not before restarts), and counts the pod-resources Lists made during each PreStartContainer', async () => {
+    const at: Record<string, number> = {};
+    let lister: Client | undefined;
+    const { kubelet } = await withPlugin({ sandboxGapMs: 150, podResourcesRateLimit: false }, ['a', 'b'], {
+      allocate: () => {
+        at.allocate = performance.now();
+        return {};
+      },
+      preStartContainer: async () => {
+        at.prestart = performance.now();
+        lister ??= new (podResourcesService())(`unix:${kubelet.podResourcesSocketPath}`, credentials.createInsecure(), PRIVATE_CHANNEL_OPTIONS);
+        await unary(lister, 'List');
+        await unary(lister, 'List');
+      },
+    });
+    try {
+      await kubelet.admitPod(pod('p', [{ name: 'app', req: { [R]: 1 } }]));
+      expect(at.prestart - at.allocate).toBeGreaterThanOrEqual(149);
+      await kubelet.admitPod(pod('now', [{ name: 'app', req: { [R]: 1 } }]), { sandboxGapMs: 0 });
+      await kubelet.restartContainer('default', 'p', 'app');
+      expect(kubelet.events.filter((e) => e.type === 'prestart').map((e) => e.type === 'prestart' && e.podResourcesLists)).toEqual([2, 2, 2]);
+      expect(kubelet.podResourcesListCalls).toBe(6);
+    } finally {
+      lister?.close();
+    }
+  });
+
   it('flags an Allocate slower than the bound', async () => {
     const { kubelet } = await withPlugin({ slowAllocateMs: 30 }, ['a'], { allocate: async () => (await new Promise((r) => setTimeout(r, 120)), {}) });
     await kubelet.admitPod(pod('slow', [{ name: 'c', req: { [R]: 1 } }]));
