@@ -11,7 +11,7 @@
  * that fails also starts the pod unbound; under `auto` it does when the controller is gone.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { EpcBackend, EpcMax } from '../backend/epc-backend.js';
+import { canBindSlots, type EpcBackend, type EpcMax } from '../backend/epc-backend.js';
 import type { CgroupDriver } from '../pod/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
 import type { DeviceOwnerCache } from './device-owner-cache.js';
@@ -34,11 +34,13 @@ const UNBOUND_LOOKUP_MS = 1000;
 const UNBOUND_LOGGED_MAX = 1024;
 
 /**
- * Whether a pod's cgroup may be made before kubelet starts the pod (`prepareAhead`): on the modeled
- * controller only, whose cgroup tree kubelet never touches.
+ * Whether a pod's cgroup may be made before kubelet starts the pod (`prepareAhead`): only on a
+ * backend that owns its cgroup tree and binds slots itself (the modeled controller: kubelet never
+ * touches its tree). On cgroupfs the pod cgroup is kubelet's to make (its EnsureExists skips its
+ * own settings when the dir is already there). A capability check, not a kind check.
  */
-export function canBindAhead(backend: { kind: string }): boolean {
-  return backend.kind === 'model';
+export function canBindAhead(backend: EpcBackend): boolean {
+  return canBindSlots(backend);
 }
 
 /** The pod lookup the enforcer needs (PodInformer has it). */

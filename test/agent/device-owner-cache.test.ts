@@ -10,6 +10,7 @@ import { canBindAhead, Enforcer } from '../../src/agent/enforcer.js';
 import type { PodDevices } from '../../src/agent/pod-devices.js';
 import { PodRecords } from '../../src/agent/pod-records.js';
 import { ModelBackend } from '../../src/backend/model-backend.js';
+import { CgroupfsBackend } from '../../src/backend/cgroupfs-backend.js';
 import { startControllerFixture, type ControllerFixture } from '../controller/controller-fixture.js';
 
 const E = 'sgx.intel.com/enclave';
@@ -191,7 +192,7 @@ describe('enforcer with the device-owner cache (modeled controller)', () => {
 
   it('binding ahead (model only): once the owner is in the cache, prepare binds the pod before its PreStart; without the capability it binds nothing', async () => {
     expect(canBindAhead(backend)).toBe(true);
-    expect(canBindAhead({ kind: 'cgroupfs' })).toBe(false);
+    expect(canBindAhead(new CgroupfsBackend({ cgroupRoot: '/nonexistent-cgroup-root' }))).toBe(false);
     const a = epcPod('a', 1, '16Mi');
     informer.set(a.metadata.uid, a);
     owners.forgetDevices(['enclave-4']);
