@@ -15,13 +15,9 @@
 import type { WebhookConfig } from './config.js';
 import { annotationAt, arrayAt, escapePointer, isObject, objectAt, podContainers, stringAt, type ContainerRef, type JsonObject } from '../pod/pod-view.js';
 import { EPC_ANNOTATION, epcAnnotationValue, isOne } from './review-pod.js';
+import type { AddOperation } from './json-patch.js';
 
-/** One JSON Patch operation; we only ever emit `add`. */
-export interface AddOperation {
-  op: 'add';
-  path: string;
-  value: unknown;
-}
+export type { AddOperation };
 
 export const QUOTE_PROVIDER_ANNOTATION = 'sgx.intel.com/quote-provider';
 export const AESMD_QUOTE_PROVIDER = 'aesmd';
@@ -95,8 +91,8 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
 
   const spec = objectAt(pod, 'spec') ?? {};
   const volumes = arrayAt(spec, 'volumes');
-  const usesAesmdVolume = mountsAesmdVolume || containers.some((c) => arrayAt(c.spec, 'volumeMounts').some((m) => stringAt(m, 'name') === AESMD_VOLUME));
-  if (aesmd && usesAesmdVolume && !volumes.some((v) => stringAt(v, 'name') === AESMD_VOLUME)) {
+  const usesAesmdVolume = aesmd && (mountsAesmdVolume || containers.some((c) => arrayAt(c.spec, 'volumeMounts').some((m) => stringAt(m, 'name') === AESMD_VOLUME)));
+  if (usesAesmdVolume && !volumes.some((v) => stringAt(v, 'name') === AESMD_VOLUME)) {
     const sidecar = epcContainers.some((c) => c.name === AESMD_QUOTE_PROVIDER) && epcContainers.length >= 2;
     const volume = sidecar
       ? { name: AESMD_VOLUME, emptyDir: { medium: 'Memory' } }
@@ -132,5 +128,8 @@ function setEnclaveToOne(ops: AddOperation[], c: ContainerRef, enclave: string):
 
 function declaresEpc(c: ContainerRef, epc: string): boolean {
   const res = objectAt(c.spec, 'resources');
-  return [objectAt(res, 'requests'), objectAt(res, 'limits')].some((m) => m !== undefined && Object.hasOwn(m, epc));
+  const requests = objectAt(res, 'requests');
+  if (requests !== undefined && Object.hasOwn(requests, epc)) return true;
+  const limits = objectAt(res, 'limits');
+  return limits !== undefined && Object.hasOwn(limits, epc);
 }
