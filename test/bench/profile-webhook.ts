@@ -87,8 +87,8 @@ try {
   const ca = await createTestCa(dir);
   const cert = await issueServingCert(ca);
   const body = await readFile(new URL('../webhook/fixtures/multi-container.json', import.meta.url), 'utf8');
-  for (const mode of modes) {
-    const profDir = join(dir, mode);
+  for (const [i, mode] of modes.entries()) {
+    const profDir = join(dir, `${i}-${mode}`);
     const { child, port } = await startChild(mode, cert.certFile, cert.keyFile, ['--cpu-prof', '--cpu-prof-dir', profDir]);
     let requests: number;
     let from: number;
