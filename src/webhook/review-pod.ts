@@ -149,6 +149,7 @@ export function isOne(v: unknown): boolean {
 
 /** The enclave values of an EPC container that are not "1" (`"0"`, `"2"`, `"500m"`), in requests then limits. */
 export function enclaveNotOne(c: ContainerRef, enclave: string): unknown[] {
+  if (!declaresResource(c.spec, enclave)) return [];
   const declared = containerResource(c.spec, enclave);
   const out: unknown[] = [];
   if ('request' in declared && !isOne(declared.request)) out.push(declared.request);
