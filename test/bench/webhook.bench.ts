@@ -146,7 +146,8 @@ async function run(): Promise<BenchFigure[]> {
     const e = { rps: mean(results['webhook-express'], 'rps'), p99: mean(results['webhook-express'], 'p99') };
     const failures = [...results.webhook, ...results['webhook-express'], ...results.bare].reduce((s, x) => s + x.errors + x.non2xx, 0);
     const perRound = results.webhook.map((x, i) => (x.rps / results.bare[i].rps).toFixed(2)).join(' ');
-    console.log(`  (per-round throughput ratios: ${perRound}; ${ROUNDS} rounds of ${DURATION_S}s, c=${CONNECTIONS})`);
+    const cpuPerRound = results.webhook.map((x, i) => (x.cpuPerReq / results.bare[i].cpuPerReq).toFixed(2)).join(' ');
+    console.log(`  (per-round throughput ratios: ${perRound}; CPU per request ratios: ${cpuPerRound}; ${ROUNDS} rounds of ${DURATION_S}s, c=${CONNECTIONS})`);
     return [
       { name: 'webhook /mutate throughput (3-container pod, c=32)', value: w.rps, unit: 'req/s', target: '>= 3000' },
       { name: 'bare node:https parse+allow throughput', value: b.rps, unit: 'req/s' },
