@@ -12,26 +12,31 @@ export interface AddOperation {
   value: unknown;
 }
 
-// Strings JSON.stringify leaves as they are between quotes: no `"`, `\`, control characters,
-// nor anything outside ASCII (DEL and above go through JSON.stringify, which decides).
+// Text JSON.stringify leaves as it is between quotes: no `"`, `\`, control characters, nor
+// anything outside ASCII (DEL and above: JSON.stringify decides).
 const PLAIN = /^[^"\\\u0000-\u001f\u007f-\uffff]*$/;
 
-function stringText(s: string): string {
-  return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
-}
-
-/** `JSON.stringify(ops)`, exactly, for operations of this shape (keys op, path, value). */
+/**
+ * `JSON.stringify(ops)`, exactly, for AddOperation objects (keys op, path, value, in that order).
+ * When every op is "add" with a string path and a JSON value, and no string needs escaping (one
+ * scan of them all), the text is written directly; anything else is left to JSON.stringify.
+ */
 export function jsonPatchText(ops: readonly AddOperation[]): string {
   let text = '[';
+  let strings = '';
   for (let i = 0; i < ops.length; i++) {
     const o = ops[i];
-    if (i > 0) text += ',';
-    // any other shape (an undefined value is left out by JSON.stringify) takes the generic path
     const v = o.value;
-    if (o.op !== 'add' || typeof o.path !== 'string' || v === undefined || typeof v === 'function' || typeof v === 'symbol') text += JSON.stringify(o) ?? 'null';
-    else text += `{"op":"add","path":${stringText(o.path)},"value":${typeof v === 'string' ? stringText(v) : JSON.stringify(v)}}`;
+    if (o.op !== 'add' || typeof o.path !== 'string') return JSON.stringify(ops);
+    strings += o.path;
+    text += `${i === 0 ? '' : ','}{"op":"add","path":"${o.path}","value":`;
+    if (typeof v === 'string') {
+      strings += v;
+      text += `"${v}"}`;
+    } else if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return JSON.stringify(ops);
+    else text += `${JSON.stringify(v)}}`;
   }
-  return text + ']';
+  return PLAIN.test(strings) ? text + ']' : JSON.stringify(ops);
 }
 
 /** Base64 of the UTF-8 bytes of `text` (`btoa` is the fast path, for ASCII text only). */
