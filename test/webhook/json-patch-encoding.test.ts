@@ -6,14 +6,25 @@ import { base64Text, encodePatch, jsonPatchText, type AddOperation } from '../..
 const awkward = ['plain', '', 'a"b', 'back\\slash', 'tab\there', 'nl\n', '\u0000\u001f', 'del\u007f', 'é', '€', '😀', 'lone \ud800 surrogate', '</script>', '~0~1'];
 
 describe('jsonPatchText', () => {
+  const opsWith = (s: string): AddOperation[] => [
+    { op: 'add', path: '/spec/containers/0/resources/requests/sgx.intel.com~1enclave', value: '1' },
+    { op: 'add', path: `/metadata/annotations/${s}`, value: s },
+    { op: 'add', path: '/spec/x', value: { [s]: s, n: 1, nested: [s, null, true] } },
+    { op: 'add', path: s, value: [s] },
+  ];
+
   it('equals JSON.stringify for every path and value shape the webhook emits', () => {
-    const ops: AddOperation[] = awkward.flatMap((s) => [
-      { op: 'add', path: `/metadata/annotations/${s}`, value: s },
-      { op: 'add', path: '/spec/x', value: { [s]: s, n: 1, nested: [s, null, true] } },
-      { op: 'add', path: s, value: [s] },
-    ]);
-    expect(jsonPatchText(ops)).toBe(JSON.stringify(ops));
+    for (const s of awkward) expect(jsonPatchText(opsWith(s))).toBe(JSON.stringify(opsWith(s)));
+    const all = awkward.flatMap(opsWith);
+    expect(jsonPatchText(all)).toBe(JSON.stringify(all));
     expect(jsonPatchText([])).toBe('[]');
+  });
+
+  it('equals JSON.stringify when an escaped string is a path or a string value only', () => {
+    for (const s of awkward) {
+      const ops: AddOperation[] = [{ op: 'add', path: '/a', value: '1' }, { op: 'add', path: `/b/${s}`, value: '1' }, { op: 'add', path: '/c', value: s }];
+      expect(jsonPatchText(ops)).toBe(JSON.stringify(ops));
+    }
   });
 
   it('equals JSON.stringify for values JSON.stringify drops or rewrites', () => {
