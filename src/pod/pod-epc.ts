@@ -60,13 +60,26 @@ export function containerAmounts(pod: unknown, resource: string, containers: Con
  * as 0, unusable amounts too: check them first) plus `overheadBytes`.
  */
 export function effectivePodRequest(containers: readonly ContainerRef[], amounts: readonly ContainerAmount[], overheadBytes: bigint): bigint {
-  const byPointer = new Map<string, bigint>();
-  for (const a of amounts) if (a.ok) byPointer.set(a.container.pointer, a.bytes);
+  // Amounts from containerAmounts(pod, r, containers) refer to these very containers, in order:
+  // matched by walking both lists. Any other amounts are matched by pointer.
+  let j = 0;
+  for (let i = 0; i < containers.length && j < amounts.length; i++) if (amounts[j].container === containers[i]) j++;
+  let byPointer: Map<string, bigint> | undefined;
+  if (j < amounts.length) {
+    byPointer = new Map();
+    for (const a of amounts) if (a.ok) byPointer.set(a.container.pointer, a.bytes);
+  }
+  j = 0;
   let appSum = 0n;
   let sidecarSum = 0n;
   let initMax = 0n;
   for (const c of containers) {
-    const bytes = byPointer.get(c.pointer) ?? 0n;
+    let bytes = 0n;
+    if (byPointer !== undefined) bytes = byPointer.get(c.pointer) ?? 0n;
+    else if (j < amounts.length && amounts[j].container === c) {
+      const a = amounts[j++];
+      if (a.ok) bytes = a.bytes;
+    }
     if (c.role === 'app') appSum += bytes;
     else if (c.role === 'sidecar') {
       appSum += bytes;

@@ -147,10 +147,11 @@ function byteCount(input: unknown): ByteCount {
   return { ok: true, bytes: num / den };
 }
 
+const BYTE_UNITS: ReadonlyArray<readonly [string, bigint]> = [['Gi', 1n << 30n], ['Mi', 1n << 20n], ['Ki', 1n << 10n]];
+
 /** Human form of a byte count for messages: exact binary suffix when it divides, else bytes. */
 export function formatBytes(bytes: bigint): string {
-  const units: Array<[string, bigint]> = [['Gi', 1n << 30n], ['Mi', 1n << 20n], ['Ki', 1n << 10n]];
-  for (const [unit, size] of units) if (bytes >= size && bytes % size === 0n) return `${bytes / size}${unit}`;
+  for (const [unit, size] of BYTE_UNITS) if (bytes >= size && bytes % size === 0n) return `${bytes / size}${unit}`;
   return `${bytes}`;
 }
 

@@ -41,9 +41,16 @@ function reply(request: AdmissionRequest, d: AdmissionDecision, labels: Decision
   return { httpStatus: 200, body, text, labels };
 }
 
+/** Allowed as is, by `rule`. */
+function allow(request: AdmissionRequest, rule: string): AdmissionReply {
+  return reply(request, { allowed: true }, { rule, result: 'allowed' });
+}
+
 /** The review's warning messages, less the rules in `hidden`. */
 function shownWarnings(review: PodReview, hidden: ReadonlySet<string> | undefined): string[] {
-  return review.warnings.filter((w) => !hidden?.has(w.rule)).map((w) => w.message);
+  const shown: string[] = [];
+  for (const w of review.warnings) if (hidden === undefined || !hidden.has(w.rule)) shown.push(w.message);
+  return shown;
 }
 
 /** A denial: /mutate drops the warnings its own patch resolves ("did the mutating webhook run?"), as when allowed. */
@@ -73,13 +80,12 @@ export function handleAdmission(endpoint: AdmissionEndpoint, body: unknown, conf
 }
 
 function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: WebhookConfig, offers: EnclaveOffers | undefined, byNamespace: boolean): AdmissionReply {
-  const allow = (rule: string): AdmissionReply => reply(request, { allowed: true }, { rule, result: 'allowed' });
   const isPod = request.kind.kind === 'Pod' && request.kind.group === '' && (request.subResource === '' || request.subResource === 'ephemeralcontainers');
-  if (!isPod) return allow('not-a-pod');
+  if (!isPod) return allow(request, 'not-a-pod');
   const pod = request.object;
-  if (!isObject(pod)) return allow('no-object');
+  if (!isObject(pod)) return allow(request, 'no-object');
   const namespace = request.namespace || stringAt(objectAt(pod, 'metadata'), 'namespace') || '';
-  if (config.excludedNamespaces.includes(namespace)) return allow('excluded-namespace');
+  if (config.excludedNamespaces.includes(namespace)) return allow(request, 'excluded-namespace');
   // A mirror pod is one a kubelet (system:node:NAME) creates for a static pod; the annotation alone
   // is a claim any tenant can write on its own pod, so it counts only from a node's request.
   const mirror = annotationAt(pod, MIRROR_ANNOTATION) !== undefined && request.username.startsWith('system:node:');
@@ -87,7 +93,7 @@ function decide(endpoint: AdmissionEndpoint, request: AdmissionRequest, config: 
   let review: PodReview;
   if (request.operation === 'CREATE' && request.subResource === '') review = reviewPodCreate(pod, config);
   else if (request.operation === 'UPDATE') review = reviewPodUpdate(pod, request.oldObject, config);
-  else return allow('other-operation');
+  else return allow(request, 'other-operation');
 
   if (review.usesSgx && annotationAt(pod, OPT_OUT_ANNOTATION) !== undefined) {
     review.warnings.push({ rule: 'opt-out-ignored', message: `pod annotation ${OPT_OUT_ANNOTATION} does not exempt pods from EPC enforcement (it is an AKS webhook-configuration annotation); use an excluded namespace` });

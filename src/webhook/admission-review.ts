@@ -4,6 +4,7 @@
  * kind, `response.uid` = `request.uid`, `patchType` exactly when there is a patch.
  */
 import { isObject, stringAt, type JsonObject } from '../pod/pod-view.js';
+import { encodePatch, type AddOperation } from './json-patch.js';
 
 export const ADMISSION_API_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
 
@@ -63,7 +64,7 @@ export interface AdmissionDecision {
   status?: { code: number; reason: string; message: string };
   warnings?: string[];
   /** JSON Patch operations (only from /mutate, only when non-empty). */
-  patch?: unknown[];
+  patch?: AddOperation[];
 }
 
 /** Kubernetes truncates each warning at 256 characters (and drops them beyond 4 KiB in total). */
@@ -76,23 +77,27 @@ export function buildAdmissionResponse(request: Pick<AdmissionRequest, 'apiVersi
 
 /**
  * The response envelope for `request` and its JSON text (equal to `JSON.stringify(body)`). The
- * base64 patch needs no JSON escaping: it is appended to the text of the rest instead of being
- * scanned again by JSON.stringify (about 1 µs of a few-hundred-byte patch, per request).
+ * text is written field by field rather than by JSON.stringify of the body, and the patch is
+ * encoded once (json-patch.ts): base64 needs no JSON escaping, so it goes between quotes as is.
  */
 export function encodeAdmissionResponse(request: Pick<AdmissionRequest, 'apiVersion' | 'uid'>, d: AdmissionDecision): { body: JsonObject; text: string } {
   const response: JsonObject = { uid: request.uid, allowed: d.allowed };
-  if (d.status) response.status = d.status;
-  if (d.warnings && d.warnings.length > 0) {
-    response.warnings = d.warnings.map((w) => (w.length > MAX_WARNING_LENGTH ? w.slice(0, MAX_WARNING_LENGTH - 3) + '...' : w));
+  let text = `{"apiVersion":${JSON.stringify(request.apiVersion)},"kind":"AdmissionReview","response":{"uid":${JSON.stringify(request.uid)},"allowed":${d.allowed}`;
+  if (d.status) {
+    response.status = d.status;
+    text += `,"status":${JSON.stringify(d.status)}`;
   }
-  const body: JsonObject = { apiVersion: request.apiVersion, kind: 'AdmissionReview', response };
-  let text = JSON.stringify(body);
+  if (d.warnings && d.warnings.length > 0) {
+    const warnings = d.warnings.map((w) => (w.length > MAX_WARNING_LENGTH ? w.slice(0, MAX_WARNING_LENGTH - 3) + '...' : w));
+    response.warnings = warnings;
+    text += `,"warnings":${JSON.stringify(warnings)}`;
+  }
   if (d.patch && d.patch.length > 0) {
-    const patch = Buffer.from(JSON.stringify(d.patch)).toString('base64');
+    const patch = encodePatch(d.patch); // [A-Za-z0-9+/=]
     response.patchType = 'JSONPatch';
     response.patch = patch;
-    // `text` ends with the two closing braces of `response` and the envelope (base64: [A-Za-z0-9+/=]).
-    text = `${text.slice(0, -2)},"patchType":"JSONPatch","patch":"${patch}"}}`;
+    text += `,"patchType":"JSONPatch","patch":"${patch}"`;
   }
-  return { body, text };
+  const body: JsonObject = { apiVersion: request.apiVersion, kind: 'AdmissionReview', response };
+  return { body, text: text + '}}' };
 }

@@ -15,13 +15,9 @@
 import type { WebhookConfig } from './config.js';
 import { annotationAt, arrayAt, escapePointer, isObject, objectAt, podContainers, stringAt, type ContainerRef, type JsonObject } from '../pod/pod-view.js';
 import { EPC_ANNOTATION, epcAnnotationValue, isOne } from './review-pod.js';
+import type { AddOperation } from './json-patch.js';
 
-/** One JSON Patch operation; we only ever emit `add`. */
-export interface AddOperation {
-  op: 'add';
-  path: string;
-  value: unknown;
-}
+export type { AddOperation };
 
 export const QUOTE_PROVIDER_ANNOTATION = 'sgx.intel.com/quote-provider';
 export const AESMD_QUOTE_PROVIDER = 'aesmd';
@@ -29,19 +25,24 @@ export const AESMD_SOCKET_DIR = '/var/run/aesmd';
 export const AESMD_VOLUME = 'aesmd-socket';
 export const AESMD_ENV = 'SGX_AESM_ADDR';
 
-/** Adds `entries` to the object at `pointer` (a child of `parent`), creating it when missing. */
-function addEntries(ops: AddOperation[], parent: JsonObject, key: string, pointer: string, entries: Record<string, unknown>): void {
-  const current = parent[key];
-  const existing = isObject(current) ? current : undefined;
-  let missing: Record<string, unknown> | undefined;
-  for (const k in entries) {
-    if (existing !== undefined && Object.hasOwn(existing, k)) continue;
-    (missing ??= {})[k] = entries[k];
+/** The device requests of one container: `{enclave: "1"}`, plus `{provision: "1"}` when named. */
+function deviceEntries(enclave: string, provision: string | undefined): Record<string, string> {
+  const entries: Record<string, string> = {};
+  entries[enclave] = '1';
+  if (provision !== undefined) entries[provision] = '1';
+  return entries;
+}
+
+/** Adds the device requests to `resources[key]` (requests or limits), creating the map when missing. */
+function addDeviceEntries(ops: AddOperation[], resources: JsonObject, key: 'requests' | 'limits', pointer: string, enclave: string, provision: string | undefined): void {
+  const existing = resources[key];
+  const at = `${pointer}/resources/${key}`;
+  if (!isObject(existing)) {
+    ops.push({ op: 'add', path: at, value: deviceEntries(enclave, provision) });
+    return;
   }
-  if (missing === undefined) return;
-  const at = `${pointer}/${escapePointer(key)}`;
-  if (existing === undefined) ops.push({ op: 'add', path: at, value: missing });
-  else for (const k in missing) ops.push({ op: 'add', path: `${at}/${escapePointer(k)}`, value: missing[k] });
+  if (!Object.hasOwn(existing, enclave)) ops.push({ op: 'add', path: `${at}/${escapePointer(enclave)}`, value: '1' });
+  if (provision !== undefined && provision !== enclave && !Object.hasOwn(existing, provision)) ops.push({ op: 'add', path: `${at}/${escapePointer(provision)}`, value: '1' });
 }
 
 /** Appends `item` to the array at `parent[key]`, creating the array when missing. */
@@ -50,14 +51,15 @@ function appendItem(ops: AddOperation[], parent: JsonObject, key: string, pointe
   else ops.push({ op: 'add', path: `${pointer}/${key}`, value: [item] });
 }
 
-function addResources(ops: AddOperation[], c: ContainerRef, entries: Record<string, string>): void {
+/** `provision`: the provision resource's name when this container gets it, else undefined. */
+function addResources(ops: AddOperation[], c: ContainerRef, enclave: string, provision: string | undefined): void {
   const res = c.spec.resources;
   if (!isObject(res)) {
-    ops.push({ op: 'add', path: `${c.pointer}/resources`, value: { requests: { ...entries }, limits: { ...entries } } });
+    ops.push({ op: 'add', path: `${c.pointer}/resources`, value: { requests: deviceEntries(enclave, provision), limits: deviceEntries(enclave, provision) } });
     return;
   }
-  addEntries(ops, res, 'requests', `${c.pointer}/resources`, entries);
-  addEntries(ops, res, 'limits', `${c.pointer}/resources`, entries);
+  addDeviceEntries(ops, res, 'requests', c.pointer, enclave, provision);
+  addDeviceEntries(ops, res, 'limits', c.pointer, enclave, provision);
 }
 
 /**
@@ -76,10 +78,8 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
   let mountsAesmdVolume = false;
 
   for (const c of epcContainers) {
-    const entries: Record<string, string> = { [enclave]: '1' };
-    if (quoteProvider !== undefined && quoteProvider === c.name) entries[provision] = '1';
     if (deviceRequests) {
-      addResources(ops, c, entries);
+      addResources(ops, c, enclave, quoteProvider !== undefined && quoteProvider === c.name ? provision : undefined);
       setEnclaveToOne(ops, c, enclave);
     }
     if (!aesmd) continue;
@@ -95,8 +95,8 @@ export function buildPodPatch(pod: unknown, config: WebhookConfig, epcBytes: big
 
   const spec = objectAt(pod, 'spec') ?? {};
   const volumes = arrayAt(spec, 'volumes');
-  const usesAesmdVolume = mountsAesmdVolume || containers.some((c) => arrayAt(c.spec, 'volumeMounts').some((m) => stringAt(m, 'name') === AESMD_VOLUME));
-  if (aesmd && usesAesmdVolume && !volumes.some((v) => stringAt(v, 'name') === AESMD_VOLUME)) {
+  const usesAesmdVolume = aesmd && (mountsAesmdVolume || containers.some((c) => arrayAt(c.spec, 'volumeMounts').some((m) => stringAt(m, 'name') === AESMD_VOLUME)));
+  if (usesAesmdVolume && !volumes.some((v) => stringAt(v, 'name') === AESMD_VOLUME)) {
     const sidecar = epcContainers.some((c) => c.name === AESMD_QUOTE_PROVIDER) && epcContainers.length >= 2;
     const volume = sidecar
       ? { name: AESMD_VOLUME, emptyDir: { medium: 'Memory' } }
@@ -122,15 +122,22 @@ function addEntriesReplacing(ops: AddOperation[], metadata: JsonObject, pointer:
 /** `add` replaces an existing member: an enclave count other than 1 becomes "1" (see review-pod's `enclave-not-one`). */
 function setEnclaveToOne(ops: AddOperation[], c: ContainerRef, enclave: string): void {
   const res = objectAt(c.spec, 'resources');
-  for (const key of ['requests', 'limits']) {
-    const map = objectAt(res, key);
-    if (map !== undefined && Object.hasOwn(map, enclave) && !isOne(map[enclave])) {
-      ops.push({ op: 'add', path: `${c.pointer}/resources/${key}/${escapePointer(enclave)}`, value: '1' });
-    }
+  if (res === undefined) return;
+  setToOne(ops, c, res, 'requests', enclave);
+  setToOne(ops, c, res, 'limits', enclave);
+}
+
+function setToOne(ops: AddOperation[], c: ContainerRef, res: JsonObject, key: 'requests' | 'limits', enclave: string): void {
+  const map = objectAt(res, key);
+  if (map !== undefined && Object.hasOwn(map, enclave) && !isOne(map[enclave])) {
+    ops.push({ op: 'add', path: `${c.pointer}/resources/${key}/${escapePointer(enclave)}`, value: '1' });
   }
 }
 
 function declaresEpc(c: ContainerRef, epc: string): boolean {
   const res = objectAt(c.spec, 'resources');
-  return [objectAt(res, 'requests'), objectAt(res, 'limits')].some((m) => m !== undefined && Object.hasOwn(m, epc));
+  const requests = objectAt(res, 'requests');
+  if (requests !== undefined && Object.hasOwn(requests, epc)) return true;
+  const limits = objectAt(res, 'limits');
+  return limits !== undefined && Object.hasOwn(limits, epc);
 }

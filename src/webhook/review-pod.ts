@@ -74,11 +74,16 @@ function matcherOf(paths: readonly string[]): HostPathMatcher {
   return m;
 }
 
+/** Records a denial: the message ends with its rule. */
+function deny(violations: Finding<DenyRule>[], rule: DenyRule, message: string): void {
+  violations.push({ rule, message: `${message} [rule ${rule}]` });
+}
+
 const CONTROLLER_DIR_HINT = 'no pod may mount it, whatever it declares: only the agent and controller do, in an excluded namespace';
 
 /** `hostpath-enforcement`: a denial with policy strict, a warning otherwise. */
-function enforcementFinding(config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[], what: string): void {
-  if (config.policy === 'strict') deny('hostpath-enforcement', `${what}: ${ENFORCEMENT_HINT}`);
+function enforcementFinding(config: WebhookConfig, violations: Finding<DenyRule>[], warnings: Finding<WarnRule>[], what: string): void {
+  if (config.policy === 'strict') deny(violations, 'hostpath-enforcement', `${what}: ${ENFORCEMENT_HINT}`);
   // Short, the policy first: Kubernetes cuts a warning at 256 characters and the path can be long.
   else warnings.push({ rule: 'hostpath-enforcement', message: `denied with policy strict: ${what} reaches the EPC limits (misc.max, device-plugin registration); a root container can lift any limit. Node agents belong in an excluded namespace` });
 }
@@ -93,12 +98,12 @@ const ENFORCEMENT_HINT = 'no pod may mount it, whatever it declares (it reaches 
  * a warning otherwise, so an install or upgrade does not refuse the cluster's other node agents
  * (GPU device plugins, CSI node plugins, cgroup readers) on their next rollout.
  */
-function reviewProtectedVolumes(reach: PodReach, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
+function reviewProtectedVolumes(reach: PodReach, config: WebhookConfig, violations: Finding<DenyRule>[], warnings: Finding<WarnRule>[]): void {
   for (const v of reach.controllerDirs.values()) {
-    deny('hostpath-controller-socket', `volume "${v.volume}" is ${describeMount(v, false)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
+    deny(violations, 'hostpath-controller-socket', `volume "${v.volume}" is ${describeMount(v, false)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
   }
   for (const v of reach.enforcementPaths.values()) {
-    enforcementFinding(config, deny, warnings, `volume "${v.volume}" is ${describeMount(v, false)}`);
+    enforcementFinding(config, violations, warnings, `volume "${v.volume}" is ${describeMount(v, false)}`);
   }
 }
 
@@ -110,10 +115,10 @@ function reviewProtectedVolumes(reach: PodReach, config: WebhookConfig, deny: (r
  * device-plugin dir and, in the model, control.sock: the same reach as a hostPath /proc. Treated
  * like privileged: denied with policy strict, a warning otherwise.
  */
-function reviewHostPid(pod: unknown, usesSgx: boolean, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
+function reviewHostPid(pod: unknown, usesSgx: boolean, config: WebhookConfig, violations: Finding<DenyRule>[], warnings: Finding<WarnRule>[]): void {
   if (objectAt(pod, 'spec')?.hostPID !== true) return;
   const text = `the pod uses hostPID${usesSgx ? ' and SGX' : ''}: through /proc/<pid>/root a root container reaches the node agent's mounts (every pod cgroup's misc.max, kubelet's device-plugin dir) and the epc controller's control.sock, so it can lift any EPC limit`;
-  if (config.policy === 'strict') deny('host-pid', `${text}; drop hostPID, or exclude the namespace if it is a node agent`);
+  if (config.policy === 'strict') deny(violations, 'host-pid', `${text}; drop hostPID, or exclude the namespace if it is a node agent`);
   else warnings.push({ rule: 'host-pid', message: `${text} (denied with policy strict)` });
 }
 
@@ -126,12 +131,12 @@ function isPrivileged(c: ContainerRef): boolean {
  * outside any EPC limit, whether or not its pod declares SGX: denied with policy strict in every
  * pod (outside the excluded namespaces, which never reach the rules), a warning otherwise.
  */
-function reviewPrivileged(privileged: ContainerRef[], usesSgx: boolean, config: WebhookConfig, deny: (rule: DenyRule, message: string) => void, warnings: Finding<WarnRule>[]): void {
+function reviewPrivileged(privileged: ContainerRef[], usesSgx: boolean, config: WebhookConfig, violations: Finding<DenyRule>[], warnings: Finding<WarnRule>[]): void {
   for (const c of privileged) {
     const text = usesSgx
       ? `${label(c)} is privileged in a pod that uses SGX: it can open every SGX device outside the pod's EPC limit`
       : `${label(c)} is privileged: it gets the host's /dev, /dev/sgx_enclave included, and can run enclaves with no EPC limit`;
-    if (config.policy === 'strict') deny('privileged', `${text}; drop privileged (mount only the devices it needs), or exclude the namespace if it is a node agent`);
+    if (config.policy === 'strict') deny(violations, 'privileged', `${text}; drop privileged (mount only the devices it needs), or exclude the namespace if it is a node agent`);
     else warnings.push({ rule: 'privileged', message: `${text} (denied with policy strict)` });
   }
 }
@@ -144,6 +149,7 @@ export function isOne(v: unknown): boolean {
 
 /** The enclave values of an EPC container that are not "1" (`"0"`, `"2"`, `"500m"`), in requests then limits. */
 export function enclaveNotOne(c: ContainerRef, enclave: string): unknown[] {
+  if (!declaresResource(c.spec, enclave)) return [];
   const declared = containerResource(c.spec, enclave);
   const out: unknown[] = [];
   if ('request' in declared && !isOne(declared.request)) out.push(declared.request);
@@ -180,14 +186,15 @@ interface PodReach {
  * last-input memo serves the second and third matcher).
  */
 function podReach(pod: unknown, config: WebhookConfig): PodReach {
-  const matchers = [config.deviceHostPaths, config.controllerSocketDirs, config.enforcementHostPaths].map((paths) => (paths.length === 0 ? undefined : matcherOf(paths)));
-  const found: Array<Map<string, ReachingVolume> | undefined> = [undefined, undefined, undefined]; // allocated on the first hit: most pods have none
+  let matchers: Array<HostPathMatcher | undefined> | undefined; // built on the first hostPath: most pods have none
+  const found: Array<Map<string, ReachingVolume> | undefined> = [undefined, undefined, undefined]; // allocated on the first hit
   for (const v of arrayAt(objectAt(pod, 'spec'), 'volumes')) {
     const hostPath = objectAt(v, 'hostPath');
     if (hostPath === undefined) continue;
     const path = stringAt(hostPath, 'path');
     const name = stringAt(v, 'name');
     if (name === undefined || path === undefined) continue;
+    matchers ??= [config.deviceHostPaths, config.controllerSocketDirs, config.enforcementHostPaths].map((paths) => (paths.length === 0 ? undefined : matcherOf(paths)));
     matchers.forEach((m, i) => {
       const hit = m?.reach(path);
       if (hit !== undefined) (found[i] ??= new Map()).set(name, { volume: name, path, device: hit.listed, resolved: hit.resolved });
@@ -221,11 +228,10 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
   const devices = reach.devices;
   const violations: Finding<DenyRule>[] = [];
   const warnings: Finding<WarnRule>[] = [];
-  const deny = (rule: DenyRule, message: string) => violations.push({ rule, message: `${message} [rule ${rule}]` });
   const containers = podContainers(pod);
   let usesSgx = false;
   const privileged: ContainerRef[] = [];
-  reviewProtectedVolumes(reach, config, deny, warnings);
+  reviewProtectedVolumes(reach, config, violations, warnings);
 
   for (const c of containers) {
     const declared = containerResource(c.spec, epc);
@@ -234,19 +240,19 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
     if (hasEpc || declaresResource(c.spec, enclave) || declaresResource(c.spec, provision) || device) usesSgx = true;
     if (!hasEpc) {
       for (const r of [enclave, provision]) {
-        if (declaresResource(c.spec, r)) deny('enclave-without-epc', `${label(c)} requests ${r} without declaring ${epc}: declare ${epc} (the enclave's size) in its requests and limits; the webhook adds ${enclave} itself`);
+        if (declaresResource(c.spec, r)) deny(violations, 'enclave-without-epc', `${label(c)} requests ${r} without declaring ${epc}: declare ${epc} (the enclave's size) in its requests and limits; the webhook adds ${enclave} itself`);
       }
       if (device) {
-        deny('hostpath-device', `${label(c)} mounts ${describeMount(device)} without declaring ${epc}: declare ${epc} on it, or exclude the namespace if it is a node agent (a device plugin, the SGX node setup)`);
+        deny(violations, 'hostpath-device', `${label(c)} mounts ${describeMount(device)} without declaring ${epc}: declare ${epc} on it, or exclude the namespace if it is a node agent (a device plugin, the SGX node setup)`);
       }
     } else {
       const { request, limit } = declared;
       const req = 'request' in declared ? parseByteQuantity(request) : undefined;
       const lim = 'limit' in declared ? parseByteQuantity(limit) : undefined;
-      if (req && !req.ok) deny(req.rule, `${label(c)}: ${epc} request ${JSON.stringify(request)} ${req.reason}`);
-      if (lim && !lim.ok) deny(lim.rule, `${label(c)}: ${epc} limit ${JSON.stringify(limit)} ${lim.reason}`);
+      if (req && !req.ok) deny(violations, req.rule, `${label(c)}: ${epc} request ${JSON.stringify(request)} ${req.reason}`);
+      if (lim && !lim.ok) deny(violations, lim.rule, `${label(c)}: ${epc} limit ${JSON.stringify(limit)} ${lim.reason}`);
       if (req?.ok && lim?.ok && req.bytes !== lim.bytes) {
-        deny('epc-requests-limits-mismatch', `${label(c)}: ${epc} request ${formatBytes(req.bytes)} differs from limit ${formatBytes(lim.bytes)}`);
+        deny(violations, 'epc-requests-limits-mismatch', `${label(c)}: ${epc} request ${formatBytes(req.bytes)} differs from limit ${formatBytes(lim.bytes)}`);
       }
       const notOne = enclaveNotOne(c, enclave);
       if (notOne.length > 0) {
@@ -264,18 +270,18 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
   let epcBytes: bigint | undefined;
   if (amounts.length > 0 && !podAmount.ok && violations.length === 0) {
     // every container amount was checked above; what is left is the pod's overhead
-    deny(podAmount.rule, `${podAmount.field} ${JSON.stringify(podAmount.raw)} ${podAmount.reason}`);
+    deny(violations, podAmount.rule, `${podAmount.field} ${JSON.stringify(podAmount.raw)} ${podAmount.reason}`);
   }
   if (amounts.length > 0 && podAmount.ok && violations.length === 0) {
     epcBytes = podAmount.bytes;
     for (const a of amounts) {
       if (a.ok && a.bytes < MIN_ENCLAVE_BYTES) {
-        deny('epc-below-min-enclave', `${label(a.container)}: ${epc} ${a.bytes} bytes is below the smallest possible enclave (${MIN_ENCLAVE_BYTES} bytes: SECS + VA page + 1 page): declare ${epc} as the enclave's real size, it is the container's limit`);
+        deny(violations, 'epc-below-min-enclave', `${label(a.container)}: ${epc} ${a.bytes} bytes is below the smallest possible enclave (${MIN_ENCLAVE_BYTES} bytes: SECS + VA page + 1 page): declare ${epc} as the enclave's real size, it is the container's limit`);
       }
     }
     if (config.maxPodEpcBytes !== undefined && epcBytes > config.maxPodEpcBytes) {
       const names = amounts.map((a) => `"${a.container.name}"`).join(', ');
-      deny('epc-exceeds-max', `pod ${epc} ${formatBytes(epcBytes)} (containers ${names}) exceeds the per-pod maximum ${formatBytes(config.maxPodEpcBytes)}`);
+      deny(violations, 'epc-exceeds-max', `pod ${epc} ${formatBytes(epcBytes)} (containers ${names}) exceeds the per-pod maximum ${formatBytes(config.maxPodEpcBytes)}`);
     }
     const odd = amounts.filter((a) => a.ok && a.bytes % EPC_PAGE_BYTES !== 0n);
     if (odd.length > 0 || epcBytes % EPC_PAGE_BYTES !== 0n) {
@@ -297,8 +303,8 @@ export function reviewPodCreate(pod: unknown, config: WebhookConfig): PodReview 
     }
   }
 
-  reviewPrivileged(privileged, usesSgx, config, deny, warnings);
-  reviewHostPid(pod, usesSgx, config, deny, warnings);
+  reviewPrivileged(privileged, usesSgx, config, violations, warnings);
+  reviewHostPid(pod, usesSgx, config, violations, warnings);
   return { usesSgx, violations, warnings, epcBytes, containers };
 }
 
@@ -347,7 +353,6 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
   const { epc, enclave, provision } = config.resourceNames;
   const violations: Finding<DenyRule>[] = [];
   const warnings: Finding<WarnRule>[] = [];
-  const deny = (rule: DenyRule, message: string) => violations.push({ rule, message: `${message} [rule ${rule}]` });
   const declared = podEpc(pod, epc);
   const podDeclaresEpc = declared.ok && declared.bytes > 0n;
   const noEpc = `in a pod that declares no ${epc} (ephemeral/debug containers may use SGX only in pods whose containers declare EPC)`;
@@ -355,16 +360,16 @@ function reviewEphemeralContainers(pod: unknown, added: ContainerRef[], config: 
   let usesSgx = podDeclaresEpc;
   for (const c of added) {
     const control = reachedDevice(c, controllerDirs);
-    if (control) deny('hostpath-controller-socket', `${label(c)} mounts ${describeMount(control)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
+    if (control) deny(violations, 'hostpath-controller-socket', `${label(c)} mounts ${describeMount(control)}, the epc controller's socket dir (control.sock): ${CONTROLLER_DIR_HINT}`);
     const enforcement = reachedDevice(c, enforcementPaths);
-    if (enforcement) enforcementFinding(config, deny, warnings, `${label(c)} mounts ${describeMount(enforcement)}`);
+    if (enforcement) enforcementFinding(config, violations, warnings, `${label(c)} mounts ${describeMount(enforcement)}`);
     const device = reachedDevice(c, devices);
     const requested = [enclave, provision].filter((r) => declaresResource(c.spec, r));
     if (device || requested.length > 0) usesSgx = true;
     if (podDeclaresEpc) continue;
-    for (const r of requested) deny('enclave-without-epc', `${label(c)} requests ${r} ${noEpc}`); // (the API server also rejects resources on ephemeral containers)
-    if (device) deny('hostpath-device', `${label(c)} mounts ${describeMount(device)} ${noEpc}`);
+    for (const r of requested) deny(violations, 'enclave-without-epc', `${label(c)} requests ${r} ${noEpc}`); // (the API server also rejects resources on ephemeral containers)
+    if (device) deny(violations, 'hostpath-device', `${label(c)} mounts ${describeMount(device)} ${noEpc}`);
   }
-  reviewPrivileged(added.filter(isPrivileged), usesSgx, config, deny, warnings);
+  reviewPrivileged(added.filter(isPrivileged), usesSgx, config, violations, warnings);
   return { usesSgx, violations, warnings };
 }

@@ -21,7 +21,7 @@ const DURATION_S = Number(process.env.EPC_BENCH_WEBHOOK_SECONDS ?? 6);
 const ROUNDS = Number(process.env.EPC_BENCH_WEBHOOK_ROUNDS ?? 3);
 const SELF = fileURLToPath(import.meta.url);
 
-type Mode = 'webhook' | 'webhook-express' | 'bare';
+export type Mode = 'webhook' | 'webhook-express' | 'bare';
 
 /** `serve` mode: runs one server in this (child) process and prints its port. */
 async function serve(mode: Mode, certFile: string, keyFile: string): Promise<void> {
@@ -61,8 +61,9 @@ async function serve(mode: Mode, certFile: string, keyFile: string): Promise<voi
   process.on('SIGTERM', () => void stop().then(() => process.exit(0)));
 }
 
-function startChild(mode: Mode, certFile: string, keyFile: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF, 'serve', mode, certFile, keyFile], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, EPC_LOG_LEVEL: 'warn' } });
+/** Starts one server (`serve` mode) in a child process; `nodeArgs` e.g. `--cpu-prof` (profile-webhook.ts). */
+export function startChild(mode: Mode, certFile: string, keyFile: string, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SELF, 'serve', mode, certFile, keyFile], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, EPC_LOG_LEVEL: 'warn' } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -75,7 +76,7 @@ function startChild(mode: Mode, certFile: string, keyFile: string): Promise<{ ch
 }
 
 /** The child's CPU time so far in µs. */
-function childCpu(child: ChildProcess): Promise<number> {
+export function childCpu(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     let out = '';
     const onData = (d: Buffer) => {
@@ -91,7 +92,7 @@ function childCpu(child: ChildProcess): Promise<number> {
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.removeAllListeners('exit');
@@ -102,7 +103,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 interface Load { rps: number; p99: number; p50: number; errors: number; non2xx: number; total: number; cpuPerReq: number }
 
-async function load(port: number, body: string, seconds: number): Promise<Load> {
+export async function load(port: number, body: string, seconds: number): Promise<Load> {
   const r = await autocannon({
     url: `https://127.0.0.1:${port}/mutate`, method: 'POST', body, headers: { 'content-type': 'application/json' },
     connections: CONNECTIONS, duration: seconds,
@@ -145,7 +146,8 @@ async function run(): Promise<BenchFigure[]> {
     const e = { rps: mean(results['webhook-express'], 'rps'), p99: mean(results['webhook-express'], 'p99') };
     const failures = [...results.webhook, ...results['webhook-express'], ...results.bare].reduce((s, x) => s + x.errors + x.non2xx, 0);
     const perRound = results.webhook.map((x, i) => (x.rps / results.bare[i].rps).toFixed(2)).join(' ');
-    console.log(`  (per-round throughput ratios: ${perRound}; ${ROUNDS} rounds of ${DURATION_S}s, c=${CONNECTIONS})`);
+    const cpuPerRound = results.webhook.map((x, i) => (x.cpuPerReq / results.bare[i].cpuPerReq).toFixed(2)).join(' ');
+    console.log(`  (per-round throughput ratios: ${perRound}; CPU per request ratios: ${cpuPerRound}; ${ROUNDS} rounds of ${DURATION_S}s, c=${CONNECTIONS})`);
     return [
       { name: 'webhook /mutate throughput (3-container pod, c=32)', value: w.rps, unit: 'req/s', target: '>= 3000' },
       { name: 'bare node:https parse+allow throughput', value: b.rps, unit: 'req/s' },

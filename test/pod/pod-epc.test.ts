@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { podEpc } from '../../src/pod/pod-epc.js';
+import { containerAmounts, effectivePodRequest, podEpc } from '../../src/pod/pod-epc.js';
+import { podContainers } from '../../src/pod/pod-view.js';
 
 const EPC = 'sgx.intel.com/epc';
 const Mi = 1024n * 1024n;
@@ -34,6 +35,29 @@ describe('podEpc: scheduler semantics (component-helpers PodRequests)', () => {
       expect(r.ok ? r.bytes : undefined).toBe(want);
     });
   }
+});
+
+describe('effectivePodRequest matches amounts to containers', () => {
+  const p = pod([{ name: 'a', epc: '4Mi' }, { name: 'b' }], [{ name: 's', epc: '2Mi', sidecar: true }, { name: 'i', epc: '10Mi' }]);
+  const want = 12n * Mi; // max(init i + sidecar s, apps a + sidecar s)
+
+  it('amounts of the same container list (walked in order)', () => {
+    const containers = podContainers(p);
+    expect(effectivePodRequest(containers, containerAmounts(p, EPC, containers), 0n)).toBe(want);
+  });
+
+  it('amounts of another list of the same pod, in any order (matched by pointer)', () => {
+    const amounts = containerAmounts(p, EPC, podContainers(p));
+    expect(effectivePodRequest(podContainers(p), amounts, 0n)).toBe(want);
+    expect(effectivePodRequest(podContainers(p), [...amounts].reverse(), 1n)).toBe(want + 1n);
+  });
+
+  it('a subset of the amounts counts only those', () => {
+    const containers = podContainers(p);
+    const amounts = containerAmounts(p, EPC, containers);
+    expect(effectivePodRequest(containers, amounts.filter((a) => a.container.name !== 'i'), 0n)).toBe(6n * Mi);
+    expect(effectivePodRequest(containers, [...amounts].reverse().filter((a) => a.container.name !== 'a'), 0n)).toBe(12n * Mi);
+  });
 });
 
 describe('podEpc names what makes a pod\'s EPC unusable', () => {
