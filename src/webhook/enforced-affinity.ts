@@ -12,7 +12,7 @@
  */
 import { EPC_ENFORCED_LABEL } from '../pod/node-labels.js';
 import { annotationAt, arrayAt, escapePointer, isObject, objectAt } from '../pod/pod-view.js';
-import type { AddOperation } from './mutate-pod.js';
+import type { AddOperation } from './json-patch.js';
 
 /** The pod annotation asking for node affinity on enforcing nodes. */
 export const REQUIRE_ENFORCEMENT_ANNOTATION = 'sgx-epc-enforcer.io/require-enforcement';
