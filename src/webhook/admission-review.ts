@@ -70,11 +70,6 @@ export interface AdmissionDecision {
 /** Kubernetes truncates each warning at 256 characters (and drops them beyond 4 KiB in total). */
 const MAX_WARNING_LENGTH = 256;
 
-/** Encodes the response envelope for `request`. */
-export function buildAdmissionResponse(request: Pick<AdmissionRequest, 'apiVersion' | 'uid'>, d: AdmissionDecision): JsonObject {
-  return encodeAdmissionResponse(request, d).body;
-}
-
 /**
  * The response envelope for `request` and its JSON text (equal to `JSON.stringify(body)`). The
  * text is written field by field rather than by JSON.stringify of the body, and the patch is
