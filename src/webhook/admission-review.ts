@@ -50,7 +50,7 @@ export function parseAdmissionReview(body: unknown): ParsedReview {
       name: stringAt(req, 'name') ?? '',
       operation: stringAt(req, 'operation') ?? '',
       dryRun: req.dryRun === true,
-      username: stringAt(isObject(req.userInfo) ? req.userInfo : {}, 'username') ?? '',
+      username: stringAt(req.userInfo, 'username') ?? '',
       object: req.object,
       oldObject: req.oldObject,
     },
