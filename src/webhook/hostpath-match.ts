@@ -12,7 +12,7 @@
  * reverse (`/var/run` is a symlink to `/run` on systemd nodes, a directory on some others).
  */
 import { normalizeHostPath } from './config.js';
-import { resolveHostPath, runAlias } from './hostpath-resolve.js';
+import { resolveHostPath, runAlias, type ResolvedHostPath } from './hostpath-resolve.js';
 
 function isAncestor(ancestor: string, path: string): boolean {
   if (ancestor === '/') return path !== '/';
@@ -29,7 +29,11 @@ export interface HostPathReach {
 /** A matcher built once per list; `match(hostPath)` returns the listed path reached, if any. */
 export interface HostPathMatcher {
   match(hostPath: string): string | undefined;
-  reach(hostPath: string): HostPathReach | undefined;
+  /**
+   * `resolve`: resolveHostPath, or a caller's memo of it when it matches one path against
+   * several lists (called only when the plain path matches nothing).
+   */
+  reach(hostPath: string, resolve?: (hostPath: string) => ResolvedHostPath): HostPathReach | undefined;
 }
 
 /** Builds the matcher for a list of absolute paths (normalized here). */
@@ -51,12 +55,12 @@ export function createHostPathMatcher(listed: readonly string[]): HostPathMatche
     return undefined;
   };
 
-  const reach = (hostPath: string): HostPathReach | undefined => {
+  const reach = (hostPath: string, resolve: (hostPath: string) => ResolvedHostPath = resolveHostPath): HostPathReach | undefined => {
     if (!hostPath.startsWith('/') || paths.length === 0) return undefined;
     const plain = normalizeHostPath(hostPath);
     const hit = matchPlain(plain);
     if (hit !== undefined) return { listed: hit };
-    const r = resolveHostPath(hostPath);
+    const r = resolve(hostPath);
     if (r.kind === 'any') return { listed: paths[0], resolved: `anything (${r.why})` };
     if (r.kind === 'char-device') return underDev === undefined ? undefined : { listed: underDev, resolved: 'a character device (udev /dev/char/MAJ:MIN link; SGX minors are dynamic)' };
     if (r.path === plain) return undefined;

@@ -57,15 +57,6 @@ function followLink(c: readonly string[]): string[] | ResolvedHostPath | undefin
  * the API server rejects it; callers never match it).
  */
 export function resolveHostPath(hostPath: string): ResolvedHostPath {
-  // review-pod's podReach matches each volume against the device, controller-dir and enforcement lists in turn
-  if (hostPath === last.input) return last.output;
-  const output = resolve(hostPath);
-  last = { input: hostPath, output };
-  return output;
-}
-let last: { input: string | undefined; output: ResolvedHostPath } = { input: undefined, output: { kind: 'path', path: '/' } };
-
-function resolve(hostPath: string): ResolvedHostPath {
   let stack: string[] = [];
   for (const comp of hostPath.split('/')) {
     if (comp === '' || comp === '.') continue;

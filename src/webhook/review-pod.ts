@@ -5,6 +5,7 @@
  */
 import type { WebhookConfig } from './config.js';
 import { createHostPathMatcher, type HostPathMatcher } from './hostpath-match.js';
+import { resolveHostPath, type ResolvedHostPath } from './hostpath-resolve.js';
 import { EPC_PAGE_BYTES, podEpc } from '../pod/pod-epc.js';
 import { annotationAt, arrayAt, containerResource, declaresResource, isObject, objectAt, podContainers, stringAt, type ContainerRef } from '../pod/pod-view.js';
 import { formatBytes, parseByteQuantity, parseQuantity } from '../pod/quantity.js';
@@ -182,8 +183,8 @@ interface PodReach {
 
 /**
  * One pass over the pod's volumes, each hostPath matched against the SGX devices, the
- * controller's socket dirs and the enforcement's own paths in turn (so resolveHostPath's
- * last-input memo serves the second and third matcher).
+ * controller's socket dirs and the enforcement's own paths in turn (resolved through its links
+ * at most once, for whichever matcher first needs it).
  */
 function podReach(pod: unknown, config: WebhookConfig): PodReach {
   let matchers: Array<HostPathMatcher | undefined> | undefined; // built on the first hostPath: most pods have none
@@ -195,8 +196,10 @@ function podReach(pod: unknown, config: WebhookConfig): PodReach {
     const name = stringAt(v, 'name');
     if (name === undefined || path === undefined) continue;
     matchers ??= [config.deviceHostPaths, config.controllerSocketDirs, config.enforcementHostPaths].map((paths) => (paths.length === 0 ? undefined : matcherOf(paths)));
+    let resolved: ResolvedHostPath | undefined;
+    const resolveOnce = (p: string) => (resolved ??= resolveHostPath(p));
     matchers.forEach((m, i) => {
-      const hit = m?.reach(path);
+      const hit = m?.reach(path, resolveOnce);
       if (hit !== undefined) (found[i] ??= new Map()).set(name, { volume: name, path, device: hit.listed, resolved: hit.resolved });
     });
   }
