@@ -67,39 +67,35 @@ export interface AgentRunOptions {
   onLogLine?: (line: string) => void;
 }
 
+/** `node <nodeArgv>` as a child that says on stdout when it serves: `ready` resolves with that line; `stop` SIGTERMs it and waits. */
+function spawnServing(nodeArgv: string[], isReady: (line: string) => boolean, what: string, o: { env?: NodeJS.ProcessEnv; onLogLine?: (line: string) => void } = {}) {
+  const child = spawn(process.execPath, nodeArgv, { stdio: ['ignore', 'pipe', o.onLogLine ? 'pipe' : 'inherit'], env: o.env });
+  if (o.onLogLine) createInterface({ input: child.stderr! }).on('line', o.onLogLine);
+  const ready = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (l) => isReady(l) && resolve(l));
+    child.once('exit', (c) => reject(new Error(`${what} exited ${c}`)));
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  return { child, ready, stop };
+}
+
 /** `epc <args>` as a child process: the built dist when present (what a node runs), else via tsx. */
 function spawnEpc(args: string[], o: AgentRunOptions = {}) {
   const built = join(packageRoot(), 'dist/cli/main.js');
   const useDist = existsSync(built);
   const argv = useDist ? [built] : ['--import', 'tsx', join(packageRoot(), 'src/cli/main.ts')];
   const env: Record<string, string | undefined> = { ...process.env, ...o.env, EPC_LOG_LEVEL: o.logLevel ?? 'warn' };
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), ...argv, ...args], { stdio: ['ignore', 'pipe', o.onLogLine ? 'pipe' : 'inherit'], env });
-  if (o.onLogLine) createInterface({ input: child.stderr! }).on('line', o.onLogLine);
-  const ready = new Promise<any>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => l.includes('"ready"') && resolve(JSON.parse(l)));
-    child.once('exit', (c) => reject(new Error(`epc ${args[0]} exited ${c}`)));
-  });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  };
-  return { child, ready, stop, useDist };
+  const { child, ready, stop } = spawnServing([...(o.nodeArgs ?? []), ...argv, ...args], (l) => l.includes('"ready"'), `epc ${args[0]}`, { env, onLogLine: o.onLogLine });
+  return { child, ready: ready.then((l): any => JSON.parse(l)), stop, useDist };
 }
 
 /** The bare echo in its own process (echo-server.ts), as the agent is: resolves once it serves. */
 function spawnEcho(path: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'test/bench/echo-server.ts'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ready = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => l === 'READY' && resolve());
-    child.once('exit', (c) => reject(new Error(`echo server exited ${c}`)));
-  });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  };
-  return { ready, stop };
+  return spawnServing(['--import', 'tsx', join(packageRoot(), 'test/bench/echo-server.ts'), path], (l) => l === 'READY', 'echo server');
 }
 
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
