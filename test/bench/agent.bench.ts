@@ -3,7 +3,7 @@
  * echo in the same run, agent RSS with 110 EPC pods, a full reconcile of 250 pods, and the
  * victim's slowdown next to a noisy neighbour with and without enforcement.
  */
-import { credentials, makeGenericClientConstructor, Server, ServerCredentials, type Client, type sendUnaryData, type ServerUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, type Client, type Server, type ServiceError } from '@grpc/grpc-js';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -25,7 +25,7 @@ import type { PodResourcesMsg } from '../../src/testbed/kubelet/index.js';
 import { createLogger } from '../../src/util/logger.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { LatencyRecorder } from '../../src/workload/latency-recorder.js';
-import { ECHO } from './echo-server.js';
+import { ECHO, serveEcho } from './echo-server.js';
 import { measureInterleaved } from './interleave.js';
 import type { BenchFigure, BenchModule } from './bench-report.js';
 
@@ -119,7 +119,7 @@ export async function agentOnNode(o: AgentRunOptions = {}): Promise<BenchFigure[
   await api.writeKubeconfig(kubeconfig);
   const controller = spawnEpc(['controller', '--socket-dir', ctl, '--capacity', '256Mi', '--cost-scale', '0']);
   const kubelet = new KubeletEmulator({ deviceDir: join(dir, 'dp'), podResourcesSocketPath: join(dir, 'pr', 'kubelet.sock'), podResourcesRateLimit: false });
-  const echoServer = new Server();
+  let echoServer: Server | undefined;
   let agent: ReturnType<typeof spawnEpc> | undefined;
   let dp: (Client & Record<string, Unary>) | undefined;
   let echo: (Client & Record<string, Unary>) | undefined;
@@ -167,9 +167,8 @@ export async function agentOnNode(o: AgentRunOptions = {}): Promise<BenchFigure[
     await new Promise((r) => setTimeout(r, 1000));
     const rssAfterFirst = rssOf();
 
-    echoServer.addService(ECHO, { Echo: (c: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => cb(null, c.request) });
     const echoPath = join(dir, 'echo.sock');
-    await new Promise<void>((res, rej) => echoServer.bindAsync(`unix:${echoPath}`, ServerCredentials.createInsecure(), (e) => (e ? rej(e) : res())));
+    echoServer = await serveEcho(echoPath);
     const Echo = makeGenericClientConstructor(ECHO, 'Echo');
     echo = new Echo(`unix:${echoPath}`, credentials.createInsecure(), PRIVATE_CHANNEL_OPTIONS) as unknown as Client & Record<string, Unary>;
     // The baseline of the targets: the same echo served by its own process, as PreStart is by the agent's.
@@ -252,7 +251,7 @@ export async function agentOnNode(o: AgentRunOptions = {}): Promise<BenchFigure[
     echoOut?.close();
     await echoChild?.stop();
     podResources?.close();
-    echoServer.forceShutdown();
+    echoServer?.forceShutdown();
     await agent?.stop();
     await kubelet.stop();
     await controller.stop();
