@@ -3,7 +3,7 @@
  * echo in the same run, agent RSS with 110 EPC pods, a full reconcile of 250 pods, and the
  * victim's slowdown next to a noisy neighbour with and without enforcement.
  */
-import { credentials, makeGenericClientConstructor, Server, ServerCredentials, type Client, type sendUnaryData, type ServerUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, type Client, type Server, type ServiceError } from '@grpc/grpc-js';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -25,7 +25,7 @@ import type { PodResourcesMsg } from '../../src/testbed/kubelet/index.js';
 import { createLogger } from '../../src/util/logger.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { LatencyRecorder } from '../../src/workload/latency-recorder.js';
-import { ECHO } from './echo-server.js';
+import { ECHO, serveEcho } from './echo-server.js';
 import { measureInterleaved } from './interleave.js';
 import type { BenchFigure, BenchModule } from './bench-report.js';
 
@@ -67,39 +67,35 @@ export interface AgentRunOptions {
   onLogLine?: (line: string) => void;
 }
 
+/** `node <nodeArgv>` as a child that says on stdout when it serves: `ready` resolves with that line; `stop` SIGTERMs it and waits. */
+function spawnServing(nodeArgv: string[], isReady: (line: string) => boolean, what: string, o: { env?: NodeJS.ProcessEnv; onLogLine?: (line: string) => void } = {}) {
+  const child = spawn(process.execPath, nodeArgv, { stdio: ['ignore', 'pipe', o.onLogLine ? 'pipe' : 'inherit'], env: o.env });
+  if (o.onLogLine) createInterface({ input: child.stderr! }).on('line', o.onLogLine);
+  const ready = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (l) => isReady(l) && resolve(l));
+    child.once('exit', (c) => reject(new Error(`${what} exited ${c}`)));
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  return { child, ready, stop };
+}
+
 /** `epc <args>` as a child process: the built dist when present (what a node runs), else via tsx. */
 function spawnEpc(args: string[], o: AgentRunOptions = {}) {
   const built = join(packageRoot(), 'dist/cli/main.js');
   const useDist = existsSync(built);
   const argv = useDist ? [built] : ['--import', 'tsx', join(packageRoot(), 'src/cli/main.ts')];
   const env: Record<string, string | undefined> = { ...process.env, ...o.env, EPC_LOG_LEVEL: o.logLevel ?? 'warn' };
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), ...argv, ...args], { stdio: ['ignore', 'pipe', o.onLogLine ? 'pipe' : 'inherit'], env });
-  if (o.onLogLine) createInterface({ input: child.stderr! }).on('line', o.onLogLine);
-  const ready = new Promise<any>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => l.includes('"ready"') && resolve(JSON.parse(l)));
-    child.once('exit', (c) => reject(new Error(`epc ${args[0]} exited ${c}`)));
-  });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  };
-  return { child, ready, stop, useDist };
+  const { child, ready, stop } = spawnServing([...(o.nodeArgs ?? []), ...argv, ...args], (l) => l.includes('"ready"'), `epc ${args[0]}`, { env, onLogLine: o.onLogLine });
+  return { child, ready: ready.then((l): any => JSON.parse(l)), stop, useDist };
 }
 
 /** The bare echo in its own process (echo-server.ts), as the agent is: resolves once it serves. */
 function spawnEcho(path: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'test/bench/echo-server.ts'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ready = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => l === 'READY' && resolve());
-    child.once('exit', (c) => reject(new Error(`echo server exited ${c}`)));
-  });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  };
-  return { ready, stop };
+  return spawnServing(['--import', 'tsx', join(packageRoot(), 'test/bench/echo-server.ts'), path], (l) => l === 'READY', 'echo server');
 }
 
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
@@ -123,7 +119,7 @@ export async function agentOnNode(o: AgentRunOptions = {}): Promise<BenchFigure[
   await api.writeKubeconfig(kubeconfig);
   const controller = spawnEpc(['controller', '--socket-dir', ctl, '--capacity', '256Mi', '--cost-scale', '0']);
   const kubelet = new KubeletEmulator({ deviceDir: join(dir, 'dp'), podResourcesSocketPath: join(dir, 'pr', 'kubelet.sock'), podResourcesRateLimit: false });
-  const echoServer = new Server();
+  let echoServer: Server | undefined;
   let agent: ReturnType<typeof spawnEpc> | undefined;
   let dp: (Client & Record<string, Unary>) | undefined;
   let echo: (Client & Record<string, Unary>) | undefined;
@@ -171,9 +167,8 @@ export async function agentOnNode(o: AgentRunOptions = {}): Promise<BenchFigure[
     await new Promise((r) => setTimeout(r, 1000));
     const rssAfterFirst = rssOf();
 
-    echoServer.addService(ECHO, { Echo: (c: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => cb(null, c.request) });
     const echoPath = join(dir, 'echo.sock');
-    await new Promise<void>((res, rej) => echoServer.bindAsync(`unix:${echoPath}`, ServerCredentials.createInsecure(), (e) => (e ? rej(e) : res())));
+    echoServer = await serveEcho(echoPath);
     const Echo = makeGenericClientConstructor(ECHO, 'Echo');
     echo = new Echo(`unix:${echoPath}`, credentials.createInsecure(), PRIVATE_CHANNEL_OPTIONS) as unknown as Client & Record<string, Unary>;
     // The baseline of the targets: the same echo served by its own process, as PreStart is by the agent's.
@@ -256,7 +251,7 @@ export async function agentOnNode(o: AgentRunOptions = {}): Promise<BenchFigure[
     echoOut?.close();
     await echoChild?.stop();
     podResources?.close();
-    echoServer.forceShutdown();
+    echoServer?.forceShutdown();
     await agent?.stop();
     await kubelet.stop();
     await controller.stop();

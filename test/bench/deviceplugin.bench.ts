@@ -1,10 +1,11 @@
-import { credentials, Server, ServerCredentials, makeGenericClientConstructor, type Client, type ServiceError, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devicePluginServices } from '../../src/contracts/load-proto.js';
 import { PRIVATE_CHANNEL_OPTIONS } from '../../src/contracts/grpc-channel.js';
 import { startSgxPlugins } from '../../src/deviceplugin/sgx/start-sgx-plugins.js';
+import { ECHO, serveEcho } from './echo-server.js';
 import { measureInterleaved } from './interleave.js';
 import type { BenchFigure, BenchModule } from './bench-report.js';
 
@@ -12,19 +13,6 @@ const CALLS = 5000;
 const WARMUP = 300;
 
 type Unary = (req: unknown, cb: (err: ServiceError | null, res: unknown) => void) => void;
-
-/** A bare grpc-js unary echo (bytes in, bytes out, no proto work): the floor under any plugin call. */
-const ECHO = {
-  Echo: {
-    path: '/bench.Echo/Echo',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (b: Buffer) => b,
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (b: Buffer) => b,
-    responseDeserialize: (b: Buffer) => b,
-  },
-};
 
 /**
  * Allocate and PreStartContainer of the SGX enclave plugin (model mode, default hook) over its
@@ -36,10 +24,8 @@ const bench: BenchModule = {
     const dir = await mkdtemp(join(tmpdir(), 'epc-bench-dp-'));
     await writeFile(join(dir, 'control.sock'), '');
     const plugins = await startSgxPlugins({ pluginDir: dir, modelSocketDir: dir, provisionSlots: 0 });
-    const echoServer = new Server();
-    echoServer.addService(ECHO, { Echo: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => cb(null, call.request) });
     const echoPath = join(dir, 'echo.sock');
-    await new Promise<void>((res, rej) => echoServer.bindAsync(`unix:${echoPath}`, ServerCredentials.createInsecure(), (e) => (e ? rej(e) : res())));
+    const echoServer = await serveEcho(echoPath);
     const { DevicePlugin } = devicePluginServices();
     const dp = new DevicePlugin(`unix:${plugins.plugins[0].socketPath}`, credentials.createInsecure(), PRIVATE_CHANNEL_OPTIONS) as unknown as Client & Record<string, Unary>;
     const Echo = makeGenericClientConstructor(ECHO, 'Echo');

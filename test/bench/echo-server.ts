@@ -1,7 +1,9 @@
 /**
- * A bare grpc-js unary echo in its own process, for the agent bench: the PreStartContainer it is
- * compared with crosses into another process (the agent), so the baseline does too (same
- * wake-up of an idle process, same scheduling). Usage: `node --import tsx echo-server.ts <socket>`;
+ * A bare grpc-js unary echo, the benches' baseline (serveEcho: in the calling process, as the
+ * device plugin bench and the agent bench's informational one use it). Run as a script it is the
+ * echo in its own process, for the agent bench: the PreStartContainer it is compared with crosses
+ * into another process (the agent), so the baseline does too (same wake-up of an idle process,
+ * same scheduling). Usage: `node --import tsx echo-server.ts <socket>`;
  * prints `READY` once it serves; SIGTERM stops it.
  */
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';

@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../../util/config-error.js';
 import { deepFreeze } from '../../util/deep-freeze.js';
+import { nonEmptyFlag } from '../../util/flag-values.js';
 
 /** Longest access phase of a run, in seconds (the whole demo takes about 4x this). */
 export const MAX_DEMO_SECONDS = 600;
@@ -36,7 +37,7 @@ function seconds(v: string): number {
 }
 
 export function buildDemoConfig(f: DemoFlags): Readonly<DemoConfig> {
-  if (f.scenario !== undefined && f.scenario.trim() === '') throw new ConfigError('--scenario', '--scenario must not be empty');
+  if (f.scenario !== undefined) nonEmptyFlag('--scenario', f.scenario);
   if (f.report !== false && f.report.trim() === '') throw new ConfigError('--report', '--report must not be empty (--no-report writes none)');
   return deepFreeze({
     durationSeconds: f.duration === undefined ? undefined : seconds(f.duration),

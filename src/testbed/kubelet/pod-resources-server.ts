@@ -1,7 +1,11 @@
 import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { rm } from 'node:fs/promises';
 import { podResourcesService, type ContainerDevicesMsg, type PodResourcesMsg } from '../../contracts/pod-resources-api.js';
-import { POD_RESOURCES_BURST, POD_RESOURCES_QPS, TokenBucket } from './token-bucket.js';
+import { RateBudget } from '../../util/rate-budget.js';
+
+/** Kubelet's pod-resources rate limit: 100 requests per second, burst 10. */
+export const POD_RESOURCES_QPS = 100;
+export const POD_RESOURCES_BURST = 10;
 
 /** What the server reads: committed allocations and allocatable devices. */
 export interface PodResourcesSource {
@@ -20,7 +24,7 @@ export interface PodResourcesSource {
  */
 export class PodResourcesServer {
   private server: Server | undefined;
-  private readonly bucket: TokenBucket | undefined;
+  private readonly bucket: RateBudget | undefined;
   /** List calls received so far (answered or refused by the rate limit). */
   listCalls = 0;
 
@@ -28,7 +32,7 @@ export class PodResourcesServer {
     private readonly source: PodResourcesSource,
     rateLimit: { qps: number; burst: number } | false = { qps: POD_RESOURCES_QPS, burst: POD_RESOURCES_BURST },
   ) {
-    this.bucket = rateLimit ? new TokenBucket(rateLimit.qps, rateLimit.burst) : undefined;
+    this.bucket = rateLimit ? new RateBudget(rateLimit.qps, rateLimit.burst) : undefined;
   }
 
   async listen(socketPath: string): Promise<void> {
