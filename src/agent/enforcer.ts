@@ -16,6 +16,7 @@ import type { CgroupDriver } from '../pod/pod-cgroup-path.js';
 import type { Logger } from '../util/logger.js';
 import type { DeviceOwnerCache } from './device-owner-cache.js';
 import { findDeviceOwners, ownerPodOf, type DeviceOwner } from './device-owners.js';
+import { podStartsNoContainer } from './limit-decision.js';
 import { appliesLimits, startPolicy, USABLE, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';
 import { desiredCgroup, desiredLimit, type DesiredPodState } from './desired-state.js';
 import type { OwnerLookahead } from './owner-prefetch.js';
@@ -316,9 +317,7 @@ export class Enforcer implements PreStartActivity {
     if (!cache || !hit) return undefined;
     const since = cache.generation;
     const pod = this.o.pods.getByUid?.(hit.uid);
-    const phase = pod?.status?.phase;
-    if (!pod || pod.metadata?.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed'
-      || pod.metadata?.namespace !== hit.namespace || pod.metadata?.name !== hit.pod) {
+    if (!pod || podStartsNoContainer(pod) || pod.metadata?.namespace !== hit.namespace || pod.metadata?.name !== hit.pod) {
       cache.forgetPod(hit.uid);
       return undefined;
     }

@@ -36,3 +36,8 @@ export function podIsTerminal(pod: PodLike & { status?: { phase?: string } }): b
   const phase = pod.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';
 }
+
+/** True when the pod starts no container any more: finished or being deleted (its slot IDs may change hands). */
+export function podStartsNoContainer(pod: PodLike & { metadata?: { deletionTimestamp?: unknown } }): boolean {
+  return Boolean(pod.metadata?.deletionTimestamp) || podIsTerminal(pod);
+}

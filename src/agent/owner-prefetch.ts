@@ -32,6 +32,7 @@ import { RateBudget } from '../util/rate-budget.js';
 import type { Logger } from '../util/logger.js';
 import type { DeviceOwnerCache } from './device-owner-cache.js';
 import { findDeviceOwners, ownerPodOf } from './device-owners.js';
+import { podStartsNoContainer } from './limit-decision.js';
 import type { PodDevices } from './pod-devices.js';
 import type { PodResourcesLister } from './pod-resources-client.js';
 
@@ -261,8 +262,7 @@ export class OwnerPrefetch implements OwnerLookahead {
       if (owner.ok) {
         const pod = this.o.pods.get(owner.namespace, owner.pod);
         const uid = pod?.metadata?.uid;
-        const phase = pod?.status?.phase;
-        if (pod && (pod.metadata?.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed')) {
+        if (pod && podStartsNoContainer(pod)) {
           this.finish(p, 'gave-up'); // a pod on its way out starts no container
           continue;
         }
