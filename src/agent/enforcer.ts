@@ -17,7 +17,7 @@ import type { Logger } from '../util/logger.js';
 import type { DeviceOwnerCache } from './device-owner-cache.js';
 import { findDeviceOwners, ownerPodOf, type DeviceOwner } from './device-owners.js';
 import { podStartsNoContainer } from './limit-decision.js';
-import { appliesLimits, startPolicy, USABLE, type EnforceMode, type EpcControllerState } from './epc-controller-state.js';
+import { appliesLimits, startPolicy, USABLE, type EnforceMode, type EpcControllerState, type StartPolicy } from './epc-controller-state.js';
 import { desiredCgroup, desiredLimit, type DesiredPodState } from './desired-state.js';
 import type { OwnerLookahead } from './owner-prefetch.js';
 import type { PodRecords } from './pod-records.js';
@@ -156,7 +156,7 @@ export class Enforcer implements PreStartActivity {
     const { mode } = this.o;
     // Stops the IDs' prefetch; a List it has in flight is awaited below instead of a new one.
     const settling = this.o.prefetch?.settle(req.deviceIds);
-    const policy = await steps.run('checking the EPC controller', async () => startPolicy(mode, this.o.controller ? await this.o.controller.state() : USABLE));
+    const policy = await steps.run('checking the EPC controller', () => this.startPolicy());
     // Observe-only node: the pod is never refused for what the platform lacks; its name is looked
     // up only for the log line, and a failed lookup does not stop it either.
     if (policy.action === 'start-unbound') {
@@ -203,7 +203,7 @@ export class Enforcer implements PreStartActivity {
     if (!this.o.prepareAhead) return false;
     const ids = [...req.deviceIds];
     try {
-      if (startPolicy(this.o.mode, this.o.controller ? await this.o.controller.state() : USABLE).action !== 'bind') return false;
+      if ((await this.startPolicy()).action !== 'bind') return false;
       const known = this.restartOwner(ids);
       if (!known) return false;
       const limit = this.limitOf(known.pod);
@@ -225,6 +225,11 @@ export class Enforcer implements PreStartActivity {
       this.o.logger?.debug({ deviceIds: ids, error: (err as Error).message }, 'binding ahead of the first start failed; the PreStart binds');
       return false;
     }
+  }
+
+  /** What a start does now under `--enforce`: bind, refuse or start unbound (the controller's state asked once). */
+  private async startPolicy(): Promise<StartPolicy> {
+    return startPolicy(this.o.mode, this.o.controller ? await this.o.controller.state() : USABLE);
   }
 
   /** The pod's limit, computed once per pod object (the informer replaces the object on every change). */
