@@ -9,19 +9,15 @@ import { printReady, untilSignal } from '../util/process-lifecycle.js';
 import { RunFailure } from '../util/run-failure.js';
 import type { ControllerConfig } from './controller-config.js';
 import { EpcController } from './epc-controller.js';
-import { ensureSocketDir } from './socket-dir.js';
+import { SocketDirError } from './socket-dir.js';
 import { SocketInUseError } from './unix-socket-server.js';
 
 export async function runController(cfg: Readonly<ControllerConfig>): Promise<void> {
-  try {
-    await ensureSocketDir(cfg.socketDir);
-  } catch (err) {
-    throw new ConfigError('--socket-dir', `--socket-dir unusable: ${(err as Error).message}`);
-  }
   const controller = new EpcController(cfg);
   try {
-    await controller.start();
+    await controller.start(); // creates the socket dir first
   } catch (err) {
+    if (err instanceof SocketDirError) throw new ConfigError('--socket-dir', `--socket-dir unusable: ${err.message}`);
     if (err instanceof SocketInUseError) throw new RunFailure(err.message, { cause: err });
     throw new RunFailure(`cannot start: ${(err as Error).message}`, { cause: err });
   }

@@ -20,7 +20,15 @@ export function socketDirLengthProblem(socketDir: string): string | undefined {
   return `${abs} is too long: the longest socket under it (slots/<slot of ${MAX_SLOT_ID_LENGTH} chars>/enclave.sock) would be ${bytes} bytes, over the unix socket path limit of ${UNIX_PATH_MAX}; use a directory of at most ${room} bytes`;
 }
 
-/** Creates `dir` (and missing parents) one level at a time; throws a clear Error if it cannot be used. */
+/** The socket dir cannot be used (not creatable, not a directory, not writable): bad input, not a failed start. */
+export class SocketDirError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SocketDirError';
+  }
+}
+
+/** Creates `dir` (and missing parents) one level at a time; throws a clear SocketDirError if it cannot be used. */
 export async function ensureSocketDir(dir: string): Promise<string> {
   const abs = resolve(dir);
   const chain: string[] = [];
@@ -31,23 +39,23 @@ export async function ensureSocketDir(dir: string): Promise<string> {
   for (const p of chain) {
     const st = await stat(p).catch((err: NodeJS.ErrnoException) => err);
     if (st instanceof Error) {
-      if (st.code !== 'ENOENT') throw new Error(`${abs}: cannot use ${p}: ${st.code ?? st.message}`);
+      if (st.code !== 'ENOENT') throw new SocketDirError(`${abs}: cannot use ${p}: ${st.code ?? st.message}`);
       try {
         await mkdir(p);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'EEXIST') throw new Error(`${abs}: cannot create ${p}: ${code ?? (err as Error).message}`);
+        if (code !== 'EEXIST') throw new SocketDirError(`${abs}: cannot create ${p}: ${code ?? (err as Error).message}`);
       }
       const made = await stat(p).catch(() => undefined);
-      if (!made?.isDirectory()) throw new Error(`${abs}: ${p} could not be created as a directory`);
+      if (!made?.isDirectory()) throw new SocketDirError(`${abs}: ${p} could not be created as a directory`);
     } else if (!st.isDirectory()) {
-      throw new Error(`${abs}: ${p} exists and is not a directory`);
+      throw new SocketDirError(`${abs}: ${p} exists and is not a directory`);
     }
   }
   try {
     await access(abs, constants.W_OK | constants.X_OK);
   } catch (err) {
-    throw new Error(`${abs} is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new SocketDirError(`${abs} is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return abs.endsWith(sep) && abs !== sep ? abs.slice(0, -1) : abs;
 }
